@@ -1,0 +1,47 @@
+import { Type } from 'class-transformer';
+import { IsEnum, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { EventCursor, WebhookEventStatus } from '@app/database';
+
+export class ListEventsQuery {
+  @IsOptional()
+  @IsEnum(WebhookEventStatus, { message: `status must be one of ${Object.values(WebhookEventStatus).join(', ')}` })
+  status?: WebhookEventStatus;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  eventType?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  companyId?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit = 50;
+
+  /** The `nextCursor` of the previous page. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,400}$/, { message: 'cursor must be a nextCursor value from a previous page' })
+  cursor?: string;
+}
+
+export function encodeCursor(c: EventCursor): string {
+  return Buffer.from(JSON.stringify([c.receivedAt.toISOString(), c.id])).toString('base64url');
+}
+
+/** null when the cursor was not made by `encodeCursor`. */
+export function decodeCursor(raw: string): EventCursor | null {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as [string, string];
+    const receivedAt = new Date(at);
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(receivedAt.getTime())) return null;
+    return { receivedAt, id };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ApiConfig, ConfigModule } from '@app/config';
+import { DatabaseModule } from '@app/database';
+import { LoggingModule } from '@app/logging';
+import { WebhookVerifier } from '@app/pleo';
+import { QueueModule } from '@app/queue';
+import { AdminEventsController } from './admin/admin-events.controller';
+import { HealthController } from './health/health.controller';
+import { ReadinessService } from './health/readiness.service';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhookIngestService } from './webhooks/webhook-ingest.service';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: ApiConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [ConfigModule.forRoot(ApiConfig, config), LoggingModule, DatabaseModule, QueueModule],
+      controllers: [WebhooksController, AdminEventsController, HealthController],
+      providers: [
+        {
+          provide: WebhookVerifier,
+          useFactory: () => new WebhookVerifier(config.PLEO_WEBHOOK_SECRETS, config.PLEO_WEBHOOK_TOLERANCE_SECONDS),
+        },
+        WebhookIngestService,
+        ReadinessService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { ApiConfig, ConfigError, loadConfig, loadDotEnv } from '@app/config';
+import { createApiApp } from './bootstrap';
+
+async function main() {
+  loadDotEnv();
+  const config = loadConfig(ApiConfig);
+  const app = await createApiApp(config);
+  await app.listen({ port: config.PORT, host: '0.0.0.0' });
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,13 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { WorkerConfig } from '@app/config';
+import { WorkerModule } from './worker.module';
+
+/** The worker is a Nest application context: no HTTP server, only queues and timers. */
+export async function createWorkerApp(config: WorkerConfig): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,34 @@
+import { Expose, Transform } from 'class-transformer';
+import { IsIn, IsNotEmpty, IsString, Matches } from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** Settings every process needs. Each process validates its own subclass at start-up. */
+export class CommonConfig {
+  @Expose()
+  @Transform(trim)
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgresql:// URL' })
+  DATABASE_URL: string;
+
+  @Expose()
+  @Transform(trim)
+  @IsString()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL: string;
+
+  /** Redis key prefix of every queue, so several deployments (or test runs) can share one Redis. */
+  @Expose()
+  @Transform(trim)
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'QUEUE_PREFIX may use letters, digits, _ . - (at most 64)' })
+  QUEUE_PREFIX = 'pleo-erp-sync';
+
+  @Expose()
+  @Transform(trim)
+  @IsNotEmpty()
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+}

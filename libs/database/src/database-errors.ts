@@ -1,0 +1,22 @@
+/**
+ * True when an error means "the database cannot be used right now" (connection refused, timed out,
+ * dropped, server shutting down) rather than "this statement is wrong". Callers turn it into a
+ * retryable answer (503) instead of a failure.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const e = current as { code?: unknown; message?: unknown; cause?: unknown; kind?: unknown };
+    const code = typeof e.code === 'string' ? e.code : '';
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (['P1001', 'P1002', 'P1008', 'P1017', 'P2024'].includes(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH'].includes(code)) return true;
+    // PostgreSQL SQLSTATE class 08 (connection exception) and 57P0x (server shutting down).
+    if (/^08/.test(code) || /^57P0/.test(code)) return true;
+    if (/Can't reach database server|Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection (?:is )?closed|terminating connection|ECONNREFUSED|ECONNRESET/i.test(message)) return true;
+    current = e.cause;
+  }
+  return false;
+}

@@ -1,0 +1,3 @@
+export * from './webhooks/event-types';
+export * from './webhooks/webhook-verifier';
+export * from './webhooks/webhook-envelope';
