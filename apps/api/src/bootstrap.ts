@@ -16,6 +16,5 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
-  app.enableShutdownHooks();
   return app;
 }

@@ -6,6 +6,7 @@ async function main() {
   loadDotEnv();
   const config = loadConfig(ApiConfig);
   const app = await createApiApp(config);
+  app.enableShutdownHooks();
   await app.listen({ port: config.PORT, host: '0.0.0.0' });
 }
 

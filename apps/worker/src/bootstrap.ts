@@ -8,6 +8,5 @@ import { WorkerModule } from './worker.module';
 export async function createWorkerApp(config: WorkerConfig): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   return app;
 }

@@ -5,7 +5,8 @@ import { createWorkerApp } from './bootstrap';
 async function main() {
   loadDotEnv();
   const config = loadConfig(WorkerConfig);
-  await createWorkerApp(config);
+  const app = await createWorkerApp(config);
+  app.enableShutdownHooks();
 }
 
 main().catch((err) => {

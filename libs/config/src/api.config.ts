@@ -15,7 +15,7 @@ export class ApiConfig extends CommonConfig {
   @Expose()
   @Type(() => Number)
   @IsInt({ message: 'PORT must be a whole number' })
-  @Min(1)
+  @Min(0) // 0: any free port (tests)
   @Max(65535)
   PORT = 3000;
 

@@ -7,14 +7,16 @@ export class WebhookEnvelope {
   @IsObject({ message: 'data must be an object' })
   data: Record<string, unknown>;
 
-  @IsString({ message: 'eventId must be a string' })
-  @IsNotEmpty({ message: 'eventId must not be empty' })
+  // stopAtFirstError reports the bottom-most failing check first: the type, then the rest.
   @MaxLength(200)
+  @IsNotEmpty({ message: 'eventId must not be empty' })
+  @IsString({ message: 'eventId must be a string' })
   eventId: string;
 
-  @IsString({ message: 'eventType must be a string' })
-  @IsNotEmpty({ message: 'eventType must not be empty' })
+  // stopAtFirstError reports the bottom-most failing check first: the type, then the rest.
   @MaxLength(200)
+  @IsNotEmpty({ message: 'eventType must not be empty' })
+  @IsString({ message: 'eventType must be a string' })
   eventType: string;
 }
 
@@ -55,14 +57,12 @@ export function parseWebhookEnvelope(body: unknown): ParsedWebhook {
     throw new InvalidEnvelope(['the body must be a JSON object {data, eventId, eventType}']);
   }
   const envelope = plainToInstance(WebhookEnvelope, body);
-  const errors = messages(validateSync(envelope));
-  if (errors.length) throw new InvalidEnvelope(errors);
-
-  const kind = eventKindOf(envelope.eventType);
-  if (kind) {
-    const dataErrors = messages(validateSync(plainToInstance(KnownEventData, envelope.data)));
-    if (dataErrors.length) throw new InvalidEnvelope(dataErrors);
+  const errors = messages(validateSync(envelope, { stopAtFirstError: true }));
+  const kind = typeof envelope.eventType === 'string' ? eventKindOf(envelope.eventType) : null;
+  if (kind && typeof envelope.data === 'object' && envelope.data !== null) {
+    errors.push(...messages(validateSync(plainToInstance(KnownEventData, envelope.data), { stopAtFirstError: true })));
   }
+  if (errors.length) throw new InvalidEnvelope(errors);
   return {
     eventId: envelope.eventId,
     eventType: envelope.eventType,
