@@ -1,3 +1,4 @@
+import 'reflect-metadata'; // class-transformer's @Type reads design-time metadata
 import { Expose, Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsString, Matches } from 'class-validator';
 

@@ -1,0 +1,70 @@
+import { ApiConfig } from './api.config';
+import { ConfigError, loadConfig } from './load-config';
+import { WorkerConfig } from './worker.config';
+
+const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const valid = {
+  DATABASE_URL: 'postgresql://postgres@db:5432/app',
+  REDIS_URL: 'redis://redis:6379',
+  PLEO_WEBHOOK_SECRETS: secret,
+  ADMIN_API_TOKEN: 'a-long-enough-admin-token',
+};
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(ApiConfig, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig(ApiConfig, valid)).toMatchObject({
+      PORT: 3000,
+      PLEO_WEBHOOK_TOLERANCE_SECONDS: 300,
+      WEBHOOK_BODY_LIMIT_BYTES: 1048576,
+      LOG_LEVEL: 'info',
+      QUEUE_PREFIX: 'pleo-erp-sync',
+      PLEO_WEBHOOK_SECRETS: [secret],
+    });
+    expect(loadConfig(WorkerConfig, valid)).toMatchObject({ OUTBOX_SWEEP_INTERVAL_SECONDS: 30, OUTBOX_GRACE_SECONDS: 60 });
+  });
+
+  it('parses numbers and a comma-separated secret list (newest first)', () => {
+    const other = 'whsec_' + Buffer.from('another secret with 32 bytes!!!!').toString('base64');
+    const config = loadConfig(ApiConfig, { ...valid, PORT: '8080', PLEO_WEBHOOK_SECRETS: ` ${other} , ${secret} ` });
+    expect(config.PORT).toBe(8080);
+    expect(config.PLEO_WEBHOOK_SECRETS).toEqual([other, secret]);
+  });
+
+  it('reports every problem at once, by variable name', () => {
+    const list = problems({ PORT: 'eighty', PLEO_WEBHOOK_SECRETS: 'not-a-secret', LOG_LEVEL: 'loud', REDIS_URL: 'localhost' });
+    const vars = list.map((p) => p.split(':')[0]);
+    expect(vars.sort()).toEqual(
+      ['ADMIN_API_TOKEN', 'DATABASE_URL', 'LOG_LEVEL', 'PLEO_WEBHOOK_SECRETS', 'PORT', 'REDIS_URL'].sort(),
+    );
+    expect(list.join('\n')).toContain('whsec_');
+  });
+
+  it('treats empty values as unset', () => {
+    expect(problems({ ...valid, ADMIN_API_TOKEN: '' })).toEqual([expect.stringMatching(/^ADMIN_API_TOKEN: /)]);
+    expect(loadConfig(ApiConfig, { ...valid, PORT: '' }).PORT).toBe(3000);
+  });
+
+  it('needs at least one secret and a long enough admin token', () => {
+    expect(problems({ ...valid, PLEO_WEBHOOK_SECRETS: ' , ' })[0]).toMatch(/^PLEO_WEBHOOK_SECRETS: .*at least one/);
+    expect(problems({ ...valid, ADMIN_API_TOKEN: 'short' })[0]).toMatch(/^ADMIN_API_TOKEN: .*16 characters/);
+  });
+
+  it('formats one message listing every problem', () => {
+    try {
+      loadConfig(ApiConfig, {});
+    } catch (err) {
+      expect((err as Error).message).toMatch(/^Invalid configuration:\n {2}- /);
+      expect((err as Error).message.split('\n').length).toBeGreaterThanOrEqual(5);
+    }
+  });
+});
