@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { ApiConfig, ConfigError, loadConfig, loadDotEnv } from '@app/config';
+import { closeOnSignals } from '@app/runtime';
 import { createApiApp } from './bootstrap';
 
 async function main() {
   loadDotEnv();
   const config = loadConfig(ApiConfig);
   const app = await createApiApp(config);
-  app.enableShutdownHooks();
+  closeOnSignals(app);
   await app.listen({ port: config.PORT, host: '0.0.0.0' });
 }
 

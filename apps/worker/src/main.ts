@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { ConfigError, WorkerConfig, loadConfig, loadDotEnv } from '@app/config';
+import { closeOnSignals } from '@app/runtime';
 import { createWorkerApp } from './bootstrap';
 
 async function main() {
   loadDotEnv();
   const config = loadConfig(WorkerConfig);
   const app = await createWorkerApp(config);
-  app.enableShutdownHooks();
+  closeOnSignals(app);
 }
 
 main().catch((err) => {

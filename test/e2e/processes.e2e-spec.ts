@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Pool } from 'pg';
+import { Queue } from 'bullmq';
+import { QueueName, jobIdForEvent } from '@app/queue';
+import { inspectQueue, post, testDb, waitFor } from '../support/harness';
+import { API_MAIN, ROOT, Spawned, WORKER_MAIN, assertBuilt, freePort, spawnNode } from '../support/processes';
+import { signedHeaders, vendorCreatedBody } from '../support/sign';
+import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_REDIS_URL, TEST_WEBHOOK_SECRET, uniquePrefix } from '../support/test-env';
+
+const run = promisify(execFile);
+
+describe('the built api and worker processes', () => {
+  const prefix = uniquePrefix();
+  let env: Record<string, string>;
+  let api: Spawned;
+  let baseUrl: string;
+  let db: Pool;
+  let queue: Queue;
+
+  beforeAll(async () => {
+    assertBuilt();
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    env = {
+      DATABASE_URL: TEST_DATABASE_URL,
+      REDIS_URL: TEST_REDIS_URL,
+      PLEO_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET,
+      ADMIN_API_TOKEN: TEST_ADMIN_TOKEN,
+      QUEUE_PREFIX: prefix,
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+    };
+    api = spawnNode(API_MAIN, env);
+    await api.waitForOutput(/Nest application successfully started/);
+    db = testDb();
+    queue = inspectQueue(QueueName.VendorSync, prefix);
+  });
+
+  afterAll(async () => {
+    await api?.stop('SIGKILL');
+    await queue?.obliterate({ force: true });
+    await Promise.all([db?.end(), queue?.close()]);
+  });
+
+  it('refuses to start on bad configuration, with one message listing every problem', async () => {
+    const bad = spawnNode(API_MAIN, { PORT: 'x', PLEO_WEBHOOK_SECRETS: 'nope' });
+    expect(await bad.exited).toBe(1);
+    const message = bad.stderr();
+    expect(message).toMatch(/^Invalid configuration:/);
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'PORT', 'PLEO_WEBHOOK_SECRETS', 'ADMIN_API_TOKEN']) {
+      expect(message).toContain(`${name}:`);
+    }
+    const worker = spawnNode(WORKER_MAIN, { OUTBOX_GRACE_SECONDS: '-1' });
+    expect(await worker.exited).toBe(1);
+    expect(worker.stderr()).toContain('OUTBOX_GRACE_SECONDS');
+  });
+
+  it('npm run webhook:send posts a signed sample that the api accepts and queues', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [path.join(ROOT, 'scripts/webhook-send.mjs'), path.join(ROOT, 'test/fixtures/vendor-created.json'), '--fresh', '--url', `${baseUrl}/webhooks/pleo`],
+      { env: { PATH: process.env.PATH ?? '', PLEO_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET }, cwd: '/' },
+    );
+    expect(stdout).toMatch(/^202 Accepted {2}webhook-id: msg_/);
+    const { id, status } = JSON.parse(stdout.split('\n')[1]);
+    expect(status).toBe('QUEUED');
+    expect(await queue.getJob(jobIdForEvent(id))).toBeDefined();
+  });
+
+  it('logs one JSON line per request with the webhook id and outcome, and never a secret or signature', async () => {
+    const body = vendorCreatedBody();
+    const good = signedHeaders(body);
+    const bad = signedHeaders(body, { secret: 'whsec_' + Buffer.from('wrong-secret-wrong-secret-wrong!!').toString('base64') });
+    expect((await post(`${baseUrl}/webhooks/pleo`, body, good)).status).toBe(202);
+    expect((await post(`${baseUrl}/webhooks/pleo`, body, bad)).status).toBe(401);
+    await fetch(`${baseUrl}/admin/events`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+
+    const lines = () =>
+      api
+        .stdout()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+    await waitFor(async () => lines().filter((l) => l.req?.webhookId === bad['webhook-id']).length > 0);
+    const forGood = lines().filter((l) => l.req?.webhookId === good['webhook-id']);
+    const forBad = lines().filter((l) => l.req?.webhookId === bad['webhook-id']);
+    expect(forGood).toEqual([expect.objectContaining({ outcome: 'accepted', res: { statusCode: 202 } })]);
+    expect(forBad).toEqual([expect.objectContaining({ outcome: 'rejected:invalid_signature', res: { statusCode: 401 } })]);
+
+    const everything = api.stdout() + api.stderr();
+    for (const secretish of [
+      TEST_WEBHOOK_SECRET,
+      TEST_WEBHOOK_SECRET.slice(6),
+      TEST_ADMIN_TOKEN,
+      good['webhook-signature'].slice(3),
+      bad['webhook-signature'].slice(3),
+    ]) {
+      expect(everything).not.toContain(secretish);
+    }
+  });
+
+  it('the worker boots, sweeps stored events onto the queue, and both stop cleanly on SIGTERM', async () => {
+    // A row the API stored but never queued (as when Redis was down).
+    const webhookId = `msg_${Date.now()}`;
+    const body = JSON.parse(vendorCreatedBody());
+    const { rows } = await db.query(
+      `INSERT INTO webhook_events (webhook_id, event_id, event_type, company_id, subject_id, payload, status, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'RECEIVED', now() - interval '1 hour') RETURNING id`,
+      [webhookId, body.eventId, body.eventType, body.data.companyId, body.data.id, body],
+    );
+    const worker = spawnNode(WORKER_MAIN, { ...env, OUTBOX_GRACE_SECONDS: '30' });
+    await waitFor(async () => queue.getJob(jobIdForEvent(rows[0].id)), 15_000);
+    await worker.waitForOutput(/re-enqueued \d+ stored event/);
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    expect(await api.stop('SIGTERM')).toBe(0);
+  });
+});
