@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Validates docker-compose.yml and the Dockerfile without a Docker engine: parses the compose file
+// (YAML with merge keys), checks that services, dependencies and commands fit together and point at
+// files the build really produces, and that each app service's default environment passes the
+// service's own configuration validation. Run after `npm run build`.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const YAML = require('yaml');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const problems = [];
+const fail = (msg) => problems.push(msg);
+
+// ${VAR:-default} / ${VAR-default} / ${VAR} with an empty shell environment: the no-.env case.
+const interpolate = (value) =>
+  typeof value === 'string'
+    ? value.replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_, _name, def) => def ?? '')
+    : String(value);
+
+const doc = YAML.parseDocument(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+for (const e of [...doc.errors, ...doc.warnings]) fail(`docker-compose.yml: ${e.message}`);
+const compose = doc.toJS({ maxAliasCount: 100 }) ?? {};
+const services = compose.services ?? {};
+
+for (const name of ['postgres', 'redis', 'migrate', 'api', 'worker']) {
+  if (!services[name]) fail(`service ${name} is missing`);
+}
+for (const [name, svc] of Object.entries(services)) {
+  if (!svc.image && !svc.build) fail(`${name}: neither image nor build`);
+  const deps = svc.depends_on ?? {};
+  for (const [dep, cond] of Object.entries(Array.isArray(deps) ? Object.fromEntries(deps.map((d) => [d, {}])) : deps)) {
+    if (dep === name) fail(`${name} depends on itself`);
+    if (!services[dep]) fail(`${name} depends on unknown service ${dep}`);
+    const condition = cond?.condition;
+    if (condition && !['service_started', 'service_healthy', 'service_completed_successfully'].includes(condition)) {
+      fail(`${name}: unknown depends_on condition ${condition}`);
+    }
+    if (condition === 'service_healthy' && !services[dep]?.healthcheck) fail(`${name} waits for ${dep} to be healthy, but ${dep} has no healthcheck`);
+  }
+  if (svc.build) {
+    const [bin, file] = svc.command ?? [];
+    if (bin !== 'node' || !file) fail(`${name}: command must be ["node", <file>]`);
+    else if (!existsSync(path.join(root, file))) fail(`${name}: ${file} does not exist (did the build run?)`);
+  }
+}
+
+for (const [name, svc] of Object.entries(services)) {
+  if (!svc.build) continue;
+  for (const port of svc.ports ?? []) {
+    if (!/^\d+:\d+$/.test(interpolate(port))) fail(`${name}: port mapping ${port} is not HOST:CONTAINER`);
+  }
+}
+
+// The defaults must be a working configuration: `docker compose up` needs no .env.
+const config = require(path.join(root, 'dist/libs/config/src/index.js'));
+const envOf = (svc) => Object.fromEntries(Object.entries(svc.environment ?? {}).map(([k, v]) => [k, interpolate(v)]));
+for (const [name, cls] of [['api', config.ApiConfig], ['worker', config.WorkerConfig]]) {
+  if (!services[name]) continue;
+  try {
+    config.loadConfig(cls, envOf(services[name]));
+  } catch (err) {
+    fail(`${name}: default environment is not a valid configuration:\n${err.message}`);
+  }
+}
+if (services.migrate && !envOf(services.migrate).DATABASE_URL) fail('migrate: DATABASE_URL is not set');
+
+// The Dockerfile copies what exists and starts what the build makes.
+const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)) {
+  const parts = m[1].trim().split(/\s+/);
+  for (const src of parts.slice(0, -1)) if (!existsSync(path.join(root, src))) fail(`Dockerfile: COPY source ${src} does not exist`);
+}
+const cmd = /^CMD \[(.+)\]$/m.exec(dockerfile);
+if (!cmd) fail('Dockerfile: no CMD');
+else {
+  const [, file] = JSON.parse(`[${cmd[1]}]`);
+  if (!existsSync(path.join(root, file))) fail(`Dockerfile: CMD runs ${file}, which the build does not produce`);
+}
+if (!/^FROM node:22[^\s]* AS runtime$/m.test(dockerfile)) fail('Dockerfile: the runtime stage must be on Node 22 LTS');
+
+if (problems.length) {
+  console.error(`docker-compose.yml / Dockerfile check failed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  process.exit(1);
+}
+console.log(`docker-compose.yml and Dockerfile OK (${Object.keys(services).length} services)`);
