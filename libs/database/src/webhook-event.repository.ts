@@ -9,7 +9,8 @@ export interface NewWebhookEvent {
   companyId: string | null;
   subjectId: string | null;
   payload: unknown;
-  status: Extract<WebhookEventStatus, 'RECEIVED' | 'IGNORED'>;
+  /** QUEUED when it is about to be enqueued, IGNORED for event types nobody handles. */
+  status: Extract<WebhookEventStatus, 'QUEUED' | 'IGNORED'>;
 }
 
 export interface StoredEventRef {
@@ -35,23 +36,44 @@ export interface EventCursor {
 export class WebhookEventRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Inserts the event unless its webhook-id is already stored; either way returns the stored row. */
+  /**
+   * Inserts the event unless its webhook-id is already stored; either way returns the stored row.
+   * The one statement of the webhook hot path, sent as a prepared statement straight to the pool.
+   */
   async insertOnce(event: NewWebhookEvent): Promise<StoredEventRef> {
-    const inserted = await this.prisma.$queryRaw<{ id: string; status: WebhookEventStatus }[]>`
-      INSERT INTO webhook_events (webhook_id, event_id, event_type, company_id, subject_id, payload, status)
-      VALUES (${event.webhookId}, ${event.eventId}, ${event.eventType}, ${event.companyId}, ${event.subjectId},
-              ${JSON.stringify(event.payload)}::jsonb, ${event.status}::"WebhookEventStatus")
-      ON CONFLICT (webhook_id) DO NOTHING
-      RETURNING id, status`;
-    if (inserted.length) return { ...inserted[0], eventType: event.eventType, created: true };
-    const existing = await this.prisma.webhookEvent.findUniqueOrThrow({
-      where: { webhookId: event.webhookId },
-      select: { id: true, status: true, eventType: true },
+    const { rows } = await this.prisma.pool.query<{ id: string; status: WebhookEventStatus }>({
+      name: 'webhook_events_insert_once',
+      text: `INSERT INTO webhook_events (webhook_id, event_id, event_type, company_id, subject_id, payload, status)
+             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::"WebhookEventStatus")
+             ON CONFLICT (webhook_id) DO NOTHING
+             RETURNING id, status`,
+      values: [
+        event.webhookId,
+        event.eventId,
+        event.eventType,
+        event.companyId,
+        event.subjectId,
+        JSON.stringify(event.payload),
+        event.status,
+      ],
     });
-    return { ...existing, created: false };
+    if (rows.length) return { ...rows[0], eventType: event.eventType, created: true };
+    // A redelivery (rare): the row that won.
+    const existing = await this.prisma.pool.query<{ id: string; status: WebhookEventStatus; eventType: string }>({
+      name: 'webhook_events_by_webhook_id',
+      text: 'SELECT id, status, event_type AS "eventType" FROM webhook_events WHERE webhook_id = $1',
+      values: [event.webhookId],
+    });
+    return { ...existing.rows[0], created: false };
   }
 
-  /** RECEIVED → QUEUED; a row a worker already moved on is left alone. */
+  /** QUEUED → RECEIVED, after an enqueue failed: the row waits for the outbox sweeper. */
+  async markReceived(id: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE webhook_events SET status = 'RECEIVED', updated_at = now() WHERE id = ${id}::uuid AND status = 'QUEUED'`;
+  }
+
+  /** RECEIVED → QUEUED (and a fresh updated_at for rows already QUEUED); later states are left alone. */
   async markQueued(ids: string[]): Promise<number> {
     if (!ids.length) return 0;
     return this.prisma.$executeRaw`

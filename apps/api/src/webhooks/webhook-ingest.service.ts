@@ -47,7 +47,8 @@ export class WebhookIngestService {
         companyId: parsed.companyId,
         subjectId: parsed.subjectId,
         payload: parsed.payload,
-        status: parsed.kind ? 'RECEIVED' : 'IGNORED',
+        // Stored as QUEUED because the enqueue follows at once; a failed enqueue turns it RECEIVED.
+        status: parsed.kind ? 'QUEUED' : 'IGNORED',
       });
     } catch (err) {
       if (isDatabaseUnavailable(err)) throw new StorageUnavailable(err);
@@ -66,17 +67,14 @@ export class WebhookIngestService {
   private async enqueue(stored: { id: string; eventType: string }): Promise<WebhookEventStatus> {
     try {
       await this.producer.enqueue([stored]);
-    } catch (err) {
-      this.logger.warn(`event ${stored.id} stored but not queued (the sweeper will queue it): ${(err as Error).message}`);
-      return 'RECEIVED';
-    }
-    try {
-      await this.events.markQueued([stored.id]);
       return 'QUEUED';
     } catch (err) {
-      // The job exists; the sweeper's next pass fixes the status. The webhook is safe either way.
-      this.logger.warn(`event ${stored.id} queued but its status was not updated: ${(err as Error).message}`);
-      return 'RECEIVED';
+      this.logger.warn(`event ${stored.id} stored but not queued (the sweeper will queue it): ${(err as Error).message}`);
     }
+    // Best effort: the sweeper re-enqueues QUEUED rows past their grace period as well.
+    await this.events.markReceived(stored.id).catch((err) =>
+      this.logger.warn(`event ${stored.id}: could not mark it RECEIVED: ${(err as Error).message}`),
+    );
+    return 'RECEIVED';
   }
 }
