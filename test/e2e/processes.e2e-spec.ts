@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import { Queue } from 'bullmq';
 import { QueueName, jobIdForEvent } from '@app/queue';
-import { inspectQueue, post, testDb, waitFor } from '../support/harness';
+import { dropQueuePrefix, inspectQueue, post, testDb, waitFor } from '../support/harness';
 import { API_MAIN, ROOT, Spawned, WORKER_MAIN, assertBuilt, freePort, spawnNode } from '../support/processes';
 import { signedHeaders, vendorCreatedBody } from '../support/sign';
 import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_REDIS_URL, TEST_WEBHOOK_SECRET, uniquePrefix } from '../support/test-env';
@@ -40,8 +40,8 @@ describe('the built api and worker processes', () => {
 
   afterAll(async () => {
     await api?.stop('SIGKILL');
-    await queue?.obliterate({ force: true });
     await Promise.all([db?.end(), queue?.close()]);
+    await dropQueuePrefix(prefix);
   });
 
   it('refuses to start on bad configuration, with one message listing every problem', async () => {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { RunningApi, post, startApi, testDb } from '../support/harness';
+import { RunningApi, dropQueuePrefix, post, startApi, testDb } from '../support/harness';
 import { signedHeaders, vendorCreatedBody } from '../support/sign';
 import { TEST_ADMIN_TOKEN, uniquePrefix } from '../support/test-env';
 
 describe('GET /admin/events', () => {
+  const prefix = uniquePrefix();
   let api: RunningApi;
   let db: Pool;
   const company = randomUUID();
@@ -17,7 +18,7 @@ describe('GET /admin/events', () => {
   };
 
   beforeAll(async () => {
-    api = await startApi({ QUEUE_PREFIX: uniquePrefix() });
+    api = await startApi({ QUEUE_PREFIX: prefix });
     db = testDb();
     for (let i = 0; i < 5; i++) {
       const body = vendorCreatedBody({ companyId: company });
@@ -31,6 +32,7 @@ describe('GET /admin/events', () => {
 
   afterAll(async () => {
     await Promise.all([api.close(), db.end()]);
+    await dropQueuePrefix(prefix);
   });
 
   it.each([

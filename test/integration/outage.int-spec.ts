@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { QueueName, jobIdForEvent } from '@app/queue';
 import { OutboxSweeper } from '../../apps/worker/src/maintenance/outbox-sweeper.service';
-import { RunningApi, inspectQueue, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
+import { RunningApi, dropQueuePrefix, inspectQueue, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
 import { signedHeaders, vendorCreatedBody } from '../support/sign';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -22,9 +22,9 @@ describe('when Redis goes away (real Redis behind a cuttable proxy)', () => {
   });
 
   afterAll(async () => {
-    await queue.obliterate({ force: true });
     await Promise.all([api.close(), db.end(), queue.close()]);
     await redisProxy.stop();
+    await dropQueuePrefix(prefix);
   });
 
   it('still acknowledges (202, row RECEIVED) without waiting, and the sweeper queues it once Redis is back', async () => {
@@ -109,9 +109,9 @@ describe('when PostgreSQL is unreachable (real PostgreSQL behind a cuttable prox
   });
 
   afterAll(async () => {
-    await queue.obliterate({ force: true });
     await Promise.all([api.close(), queue.close()]);
     await pgProxy.stop();
+    await dropQueuePrefix(prefix);
   });
 
   it('answers 503 with Retry-After (so Pleo retries), queues nothing, and recovers when it is back', async () => {

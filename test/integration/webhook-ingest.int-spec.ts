@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { QueueName, jobIdForEvent } from '@app/queue';
-import { RunningApi, inspectQueue, post, startApi, testDb } from '../support/harness';
+import { RunningApi, dropQueuePrefix, inspectQueue, post, startApi, testDb } from '../support/harness';
 import { signedHeaders, vendorCreatedBody } from '../support/sign';
 import { uniquePrefix } from '../support/test-env';
 
@@ -26,9 +26,8 @@ describe('POST /webhooks/pleo (real PostgreSQL and Redis)', () => {
   });
 
   afterAll(async () => {
-    await vendorQueue.obliterate({ force: true });
-    await exportQueue.obliterate({ force: true });
     await Promise.all([api.close(), db.end(), vendorQueue.close(), exportQueue.close()]);
+    await dropQueuePrefix(prefix);
   });
 
   const rowsFor = async (webhookId: string) =>

@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
 import { Pool } from 'pg';
 import { ApiConfig, WorkerConfig } from '@app/config';
 import { QueueName } from '@app/queue';
@@ -39,6 +40,18 @@ export const testDb = () => new Pool({ connectionString: TEST_DATABASE_URL, max:
 export function inspectQueue(name: QueueName, prefix: string): Queue {
   const url = new URL(TEST_REDIS_URL);
   return new Queue(name, { connection: { host: url.hostname, port: Number(url.port || 6379) }, prefix });
+}
+
+/** Deletes every Redis key under a test's queue prefix (run in afterAll). */
+export async function dropQueuePrefix(prefix: string): Promise<void> {
+  const client = new IORedis(TEST_REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await client.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await client.quit();
 }
 
 export async function post(url: string, body: string | Buffer, headers: Record<string, string>) {
