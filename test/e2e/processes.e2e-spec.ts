@@ -31,6 +31,8 @@ describe('the built api and worker processes', () => {
       QUEUE_PREFIX: prefix,
       PORT: String(port),
       LOG_LEVEL: 'info',
+      PLEO_API_KEY: 'not-used-here',
+      PLEO_API_BASE_URL: 'http://127.0.0.1:9',
     };
     api = spawnNode(API_MAIN, env);
     await api.waitForOutput(/Nest application successfully started/);
@@ -110,7 +112,7 @@ describe('the built api and worker processes', () => {
        VALUES ($1, $2, $3, $4, $5, $6, 'RECEIVED', now() - interval '1 hour') RETURNING id`,
       [webhookId, body.eventId, body.eventType, body.data.companyId, body.data.id, body],
     );
-    const worker = spawnNode(WORKER_MAIN, { ...env, OUTBOX_GRACE_SECONDS: '30' });
+    const worker = spawnNode(WORKER_MAIN, { ...env, OUTBOX_GRACE_SECONDS: '30', WORKER_QUEUES: 'none' });
     await waitFor(async () => queue.getJob(jobIdForEvent(rows[0].id)), 15_000);
     await worker.waitForOutput(/re-enqueued \d+ stored event/);
     expect(await worker.stop('SIGTERM')).toBe(0);

@@ -47,7 +47,7 @@ describe('when Redis goes away (real Redis behind a cuttable proxy)', () => {
 
     await redisProxy.start();
     // The worker's sweeper talks to the real Redis directly; grace 0 so the test need not wait.
-    const worker = await startWorker({ QUEUE_PREFIX: prefix });
+    const worker = await startWorker({ QUEUE_PREFIX: prefix, WORKER_QUEUES: 'none' });
     try {
       expect(await worker.app.get(OutboxSweeper).sweepOnce()).toBeGreaterThanOrEqual(1);
       expect((await queue.getJob(jobIdForEvent(res.json.id)))?.data).toEqual({ webhookEventId: res.json.id });
@@ -71,7 +71,7 @@ describe('when Redis goes away (real Redis behind a cuttable proxy)', () => {
     const res = await post(`${api.url}/webhooks/pleo`, body, signedHeaders(body));
     expect(res.json.status).toBe('RECEIVED');
     await redisProxy.start();
-    const worker = await startWorker({ QUEUE_PREFIX: prefix, OUTBOX_SWEEP_INTERVAL_SECONDS: '1' });
+    const worker = await startWorker({ QUEUE_PREFIX: prefix, WORKER_QUEUES: 'none', OUTBOX_SWEEP_INTERVAL_SECONDS: '1' });
     try {
       await waitFor(async () => queue.getJob(jobIdForEvent(res.json.id)));
       await waitFor(async () => (await db.query('SELECT status FROM webhook_events WHERE id = $1', [res.json.id])).rows[0].status === 'QUEUED');
@@ -86,7 +86,7 @@ describe('when Redis goes away (real Redis behind a cuttable proxy)', () => {
     const res = await post(`${api.url}/webhooks/pleo`, body, signedHeaders(body));
     expect(res.json.status).toBe('QUEUED');
     await (await queue.getJob(jobIdForEvent(res.json.id)))!.remove();
-    const worker = await startWorker({ QUEUE_PREFIX: prefix });
+    const worker = await startWorker({ QUEUE_PREFIX: prefix, WORKER_QUEUES: 'none' });
     try {
       await worker.app.get(OutboxSweeper).sweepOnce();
       expect((await queue.getJob(jobIdForEvent(res.json.id)))?.data).toEqual({ webhookEventId: res.json.id });

@@ -113,7 +113,7 @@ describe('POST /webhooks/pleo (real PostgreSQL and Redis)', () => {
     it('a body changed after signing → 401', async () => {
       const body = vendorCreatedBody();
       const headers = signedHeaders(body);
-      const res = await post(url, body.replace('Pleo', 'Plea'), headers);
+      const res = await post(url, body.replace('"DRAFT"', '"ACTIVE"'), headers);
       expect(res.status).toBe(401);
       expect(await rowsFor(headers['webhook-id'])).toHaveLength(0);
     });

@@ -24,23 +24,25 @@ export function signedHeaders(body: string | Buffer, opts: SignOptions = {}): Re
 
 /** A vendor-created body for a fresh vendor. */
 export function vendorCreatedBody(overrides: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    data: {
-      id: randomUUID(),
-      companyId: '5b1f7a52-3c8e-4d0a-9a11-2f5c1e0b9d77',
-      name: 'Pleo Technologies GmbH',
-      country: 'DE',
-      registrationNumber: '',
-      taxRegistrationNumber: 'DE36538686',
-      code: null,
-      state: 'DRAFT',
-      defaultCurrency: 'EUR',
-      createdAt: '2025-02-21T10:05:43.530450712Z',
-      updatedAt: '2025-02-21T10:05:43.530450712Z',
-      deletedAt: null,
-      ...overrides,
-    },
-    eventType: 'v1.vendor.created',
-    eventId: randomUUID(),
-  });
+  return JSON.stringify({ data: vendorData(overrides), eventType: 'v1.vendor.created', eventId: randomUUID() });
+}
+
+/** A DRAFT vendor as Pleo sends it; unique name and tax number so tests never match each other's. */
+export function vendorData(overrides: Record<string, unknown> = {}) {
+  const id = randomUUID();
+  return {
+    id,
+    companyId: '5b1f7a52-3c8e-4d0a-9a11-2f5c1e0b9d77',
+    name: `Supplier ${id.slice(0, 8)} GmbH`,
+    country: 'DE',
+    registrationNumber: '',
+    taxRegistrationNumber: `DE${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`,
+    code: null,
+    state: 'DRAFT',
+    defaultCurrency: 'EUR',
+    createdAt: '2025-02-21T10:05:43.530450712Z',
+    updatedAt: '2025-02-21T10:05:43.530450712Z',
+    deletedAt: null,
+    ...overrides,
+  };
 }

@@ -5,6 +5,8 @@ import { LoggingModule } from '@app/logging';
 import { WebhookVerifier } from '@app/pleo';
 import { QueueModule } from '@app/queue';
 import { AdminEventsController } from './admin/admin-events.controller';
+import { ReplayController } from './admin/replay.controller';
+import { SandboxController } from './admin/sandbox.controller';
 import { HealthController } from './health/health.controller';
 import { ReadinessService } from './health/readiness.service';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -16,7 +18,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [ConfigModule.forRoot(ApiConfig, config), LoggingModule, DatabaseModule, QueueModule],
-      controllers: [WebhooksController, AdminEventsController, HealthController],
+      controllers: [WebhooksController, AdminEventsController, ReplayController, SandboxController, HealthController],
       providers: [
         {
           provide: WebhookVerifier,

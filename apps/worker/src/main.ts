@@ -7,7 +7,7 @@ async function main() {
   loadDotEnv();
   const config = loadConfig(WorkerConfig);
   const app = await createWorkerApp(config);
-  closeOnSignals(app);
+  closeOnSignals(app, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
 }
 
 main().catch((err) => {

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { CommonConfig } from './common.config';
+import { PleoApiConfig } from './pleo-api.config';
 
 /**
  * Makes one validated configuration object injectable by its class, and by `CommonConfig` for the
@@ -14,8 +15,10 @@ export class ConfigModule {
       providers: [
         { provide: cls, useValue: config },
         { provide: CommonConfig, useValue: config },
+        // libraries that call Pleo ask for the Pleo part of the configuration
+        ...(config instanceof PleoApiConfig && cls !== (PleoApiConfig as unknown) ? [{ provide: PleoApiConfig, useValue: config }] : []),
       ],
-      exports: [cls, CommonConfig],
+      exports: [cls, CommonConfig, ...(config instanceof PleoApiConfig && cls !== (PleoApiConfig as unknown) ? [PleoApiConfig] : [])],
     };
   }
 }

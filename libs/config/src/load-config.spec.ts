@@ -30,7 +30,15 @@ describe('loadConfig', () => {
       QUEUE_PREFIX: 'pleo-erp-sync',
       PLEO_WEBHOOK_SECRETS: [secret],
     });
-    expect(loadConfig(WorkerConfig, valid)).toMatchObject({ OUTBOX_SWEEP_INTERVAL_SECONDS: 30, OUTBOX_GRACE_SECONDS: 60 });
+    expect(loadConfig(WorkerConfig, { ...valid, PLEO_API_KEY: 'key' })).toMatchObject({
+      OUTBOX_SWEEP_INTERVAL_SECONDS: 30,
+      OUTBOX_GRACE_SECONDS: 60,
+      PLEO_API_BASE_URL: 'https://external.pleo.io',
+      PLEO_OAUTH_TOKEN_URL: 'https://auth.pleo.io/oauth/token',
+      ERP_ADAPTER: 'sandbox',
+      SYNC_MAX_ATTEMPTS: 10,
+      VENDOR_SYNC_CONCURRENCY: 5,
+    });
   });
 
   it('parses numbers and a comma-separated secret list (newest first)', () => {
@@ -66,5 +74,32 @@ describe('loadConfig', () => {
       expect((err as Error).message).toMatch(/^Invalid configuration:\n {2}- /);
       expect((err as Error).message.split('\n').length).toBeGreaterThanOrEqual(5);
     }
+  });
+
+  describe('Pleo credentials of the worker', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const workerProblems = (env: Record<string, string>) => {
+      try {
+        loadConfig(WorkerConfig, { ...valid, ...env });
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+
+    it('needs an API key or OAuth', () => {
+      expect(workerProblems({})).toEqual([expect.stringMatching(/^PLEO_API_KEY: set it, or the OAuth settings/)]);
+      expect(workerProblems({ PLEO_API_KEY: 'k' })).toEqual([]);
+    });
+
+    it('needs every OAuth setting and an encryption key, and not an API key as well', () => {
+      expect(workerProblems({ PLEO_OAUTH_CLIENT_ID: 'c' }).map((p) => p.split(':')[0]).sort()).toEqual(
+        ['ENCRYPTION_KEY', 'PLEO_OAUTH_CLIENT_SECRET', 'PLEO_OAUTH_REFRESH_TOKEN'].sort(),
+      );
+      const oauth = { PLEO_OAUTH_CLIENT_ID: 'c', PLEO_OAUTH_CLIENT_SECRET: 's', PLEO_OAUTH_REFRESH_TOKEN: 'r', ENCRYPTION_KEY: key };
+      expect(workerProblems(oauth)).toEqual([]);
+      expect(workerProblems({ ...oauth, PLEO_API_KEY: 'k' })).toEqual([expect.stringMatching(/^PLEO_API_KEY: set either/)]);
+      expect(workerProblems({ ...oauth, ENCRYPTION_KEY: 'short' })[0]).toMatch(/^ENCRYPTION_KEY: .*32 bytes/);
+    });
   });
 });

@@ -29,6 +29,7 @@ export function loadConfig<T extends object>(
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const config = plainToInstance(cls, defined, { excludeExtraneousValues: true, exposeDefaultValues: true });
   const errors = validateSync(config, { skipMissingProperties: false, forbidUnknownValues: true });
-  if (errors.length) throw new ConfigError(describe(errors));
+  const crossField = (config as { crossFieldProblems?: () => string[] }).crossFieldProblems?.() ?? [];
+  if (errors.length || crossField.length) throw new ConfigError([...describe(errors), ...crossField]);
   return Object.freeze(config);
 }

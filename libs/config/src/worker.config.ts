@@ -1,9 +1,41 @@
-import { Expose, Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
-import { CommonConfig } from './common.config';
+import { Expose, Transform, Type } from 'class-transformer';
+import { IsArray, IsIn, IsInt, Max, Min } from 'class-validator';
+
+// Kept here (not imported from @app/queue) so configuration depends on no other library.
+const QueueNames = { VendorSync: 'vendor-sync', ExportSync: 'export-sync' } as const;
+import { PleoApiConfig } from './pleo-api.config';
 
 /** Configuration of the worker process (`apps/worker`). */
-export class WorkerConfig extends CommonConfig {
+export class WorkerConfig extends PleoApiConfig {
+  /** Vendor-sync jobs one worker process runs at the same time. */
+  @Expose()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  VENDOR_SYNC_CONCURRENCY = 5;
+
+  /**
+   * Queues this process works on: comma-separated names, "all" (default), or "none" (only the
+   * outbox sweeper). Lets a deployment dedicate workers to a queue.
+   */
+  @Expose()
+  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value))
+  @IsArray()
+  @IsIn(['all', 'none', ...Object.values(QueueNames)], { each: true, message: `WORKER_QUEUES entries must be all, none, or one of ${Object.values(QueueNames).join(', ')}` })
+  WORKER_QUEUES: string[] = ['all'];
+
+  /**
+   * How long a job stays locked to a worker without a heartbeat. A worker that dies loses its
+   * jobs' locks after this long; they are then retried by another worker (not lost).
+   */
+  @Expose()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  JOB_LOCK_SECONDS = 30;
+
   /** How often the outbox sweeper looks for acknowledged webhooks that never reached the queue. */
   @Expose()
   @Type(() => Number)
@@ -19,4 +51,9 @@ export class WorkerConfig extends CommonConfig {
   @Min(0)
   @Max(86400)
   OUTBOX_GRACE_SECONDS = 60;
+
+  worksOn(queue: string): boolean {
+    if (this.WORKER_QUEUES.includes('none')) return false;
+    return this.WORKER_QUEUES.includes('all') || this.WORKER_QUEUES.includes(queue);
+  }
 }

@@ -20,3 +20,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/** A unique constraint refused the write (Prisma P2002, or SQLSTATE 23505 from pg directly). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === 'P2002' || e.code === '23505') return true;
+  return e.cause ? isUniqueViolation(e.cause) : false;
+}

@@ -21,6 +21,15 @@ export interface StoredEventRef {
   created: boolean;
 }
 
+export interface ClaimedEvent {
+  id: string;
+  webhookId: string;
+  eventType: string;
+  companyId: string | null;
+  subjectId: string | null;
+  attempts: number;
+}
+
 export interface EventListFilter {
   status?: WebhookEventStatus;
   eventType?: string;
@@ -73,24 +82,75 @@ export class WebhookEventRepository {
       UPDATE webhook_events SET status = 'RECEIVED', updated_at = now() WHERE id = ${id}::uuid AND status = 'QUEUED'`;
   }
 
-  /** RECEIVED → QUEUED (and a fresh updated_at for rows already QUEUED); later states are left alone. */
+  /** Swept rows → QUEUED with a fresh updated_at (so the scan moves on); finished rows are left alone. */
   async markQueued(ids: string[]): Promise<number> {
     if (!ids.length) return 0;
     return this.prisma.$executeRaw`
       UPDATE webhook_events SET status = 'QUEUED', updated_at = now()
-      WHERE id = ANY(${ids}::uuid[]) AND status IN ('RECEIVED', 'QUEUED')`;
+      WHERE id = ANY(${ids}::uuid[]) AND status IN ('RECEIVED', 'QUEUED', 'PROCESSING')`;
   }
 
   /**
    * Rows that should be on the queue and have not been touched for `graceSeconds`, least recently
    * touched first. Marking them swept (updated_at = now()) moves the scan on to the next ones.
    */
-  async findUnqueued(graceSeconds: number, limit: number): Promise<{ id: string; eventType: string }[]> {
+  async findUnqueued(
+    graceSeconds: number,
+    limit: number,
+    stuckProcessingSeconds = 3600,
+  ): Promise<{ id: string; eventType: string }[]> {
+    // PROCESSING rows untouched for much longer than any job runs lost their job (it failed as
+    // stalled, or Redis lost it); they are swept too.
     return this.prisma.$queryRaw`
       SELECT id, event_type AS "eventType" FROM webhook_events
-      WHERE status IN ('RECEIVED', 'QUEUED') AND updated_at < now() - make_interval(secs => ${graceSeconds})
+      WHERE (status IN ('RECEIVED', 'QUEUED') AND updated_at < now() - make_interval(secs => ${graceSeconds}))
+         OR (status = 'PROCESSING' AND updated_at < now() - make_interval(secs => ${stuckProcessingSeconds}))
       ORDER BY updated_at
       LIMIT ${limit}`;
+  }
+
+  /**
+   * Takes the event for processing: → PROCESSING, attempts + 1. PROCESSING is claimable too (a job
+   * retried after its worker died); SUCCEEDED, FAILED and IGNORED are not (replay first).
+   */
+  async claim(id: string): Promise<ClaimedEvent | null> {
+    const rows = await this.prisma.$queryRaw<ClaimedEvent[]>`
+      UPDATE webhook_events SET status = 'PROCESSING', attempts = attempts + 1, updated_at = now()
+      WHERE id = ${id}::uuid AND status IN ('RECEIVED', 'QUEUED', 'PROCESSING')
+      RETURNING id, webhook_id AS "webhookId", event_type AS "eventType", company_id AS "companyId",
+                subject_id AS "subjectId", attempts`;
+    return rows[0] ?? null;
+  }
+
+  async markSucceeded(id: string): Promise<void> {
+    await this.prisma.webhookEvent.update({ where: { id }, data: { status: 'SUCCEEDED', lastError: null } });
+  }
+
+  /** A try failed and another will follow: back to QUEUED (its job waits in BullMQ), with the reason. */
+  async markRetrying(id: string, reason: string): Promise<void> {
+    await this.prisma.webhookEvent.update({ where: { id }, data: { status: 'QUEUED', lastError: reason } });
+  }
+
+  async markFailed(id: string, reason: string): Promise<void> {
+    await this.prisma.webhookEvent.update({ where: { id }, data: { status: 'FAILED', lastError: reason } });
+  }
+
+  /**
+   * Replay: FAILED (or, harmlessly, SUCCEEDED) events back to QUEUED, attempts from zero. Returns
+   * the rows changed; the caller enqueues them.
+   */
+  async resetForReplay(filter: { id?: string; statuses: WebhookEventStatus[]; eventType?: string }, limit = 1000) {
+    return this.prisma.$queryRaw<{ id: string; eventType: string }[]>`
+      UPDATE webhook_events SET status = 'QUEUED', attempts = 0, updated_at = now()
+      WHERE id IN (
+        SELECT id FROM webhook_events
+        WHERE status::text = ANY(${filter.statuses}::text[])
+          AND (${filter.id ?? null}::uuid IS NULL OR id = ${filter.id ?? null}::uuid)
+          AND (${filter.eventType ?? null}::text IS NULL OR event_type = ${filter.eventType ?? null}::text)
+        ORDER BY received_at
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, event_type AS "eventType"`;
   }
 
   findById(id: string) {

@@ -2,7 +2,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { eventKindOf } from '@app/pleo';
-import { JOB_RETENTION, ENQUEUE_TIMEOUT_MS } from './retention';
+import { CommonConfig } from '@app/config';
+import { JOB_RETENTION, ENQUEUE_TIMEOUT_MS, SYNC_BACKOFF_TYPE } from './retention';
 import { QueueName, queueForEvent } from './queue-names';
 import { WebhookEventJobData, jobIdForEvent } from './job-payloads';
 
@@ -30,12 +31,41 @@ export class EventProducer {
   constructor(
     @InjectQueue(QueueName.VendorSync) vendorSync: Queue<WebhookEventJobData>,
     @InjectQueue(QueueName.ExportSync) exportSync: Queue<WebhookEventJobData>,
+    private readonly config: CommonConfig,
   ) {
     this.queues = { [QueueName.VendorSync]: vendorSync, [QueueName.ExportSync]: exportSync };
     for (const queue of Object.values(this.queues)) {
       // A queue without an 'error' listener would crash the process when Redis goes away.
       queue.on('error', (err) => this.logger.warn(`queue ${queue.name}: ${err.message}`));
     }
+  }
+
+  private jobOptions(eventId: string) {
+    return {
+      jobId: jobIdForEvent(eventId),
+      ...JOB_RETENTION,
+      attempts: this.config.SYNC_MAX_ATTEMPTS,
+      backoff: { type: SYNC_BACKOFF_TYPE },
+    };
+  }
+
+  /**
+   * For a replay: drops the event's finished job (kept for inspection, and it would make a new add
+   * a no-op) and adds a fresh one. Refuses while the job is running. False for unqueueable types.
+   */
+  async requeue(event: EnqueueableEvent): Promise<boolean> {
+    const kind = eventKindOf(event.eventType);
+    if (!kind) return false;
+    const queue = this.queues[queueForEvent(kind)];
+    const existing = await queue.getJob(jobIdForEvent(event.id));
+    if (existing) {
+      const state = await existing.getState();
+      if (state === 'active') throw new Error(`event ${event.id} is being processed right now`);
+      if (state === 'completed' || state === 'failed') await existing.remove();
+      else return true; // still waiting or delayed: it will run
+    }
+    await queue.add(event.eventType, { webhookEventId: event.id }, this.jobOptions(event.id));
+    return true;
   }
 
   queue(name: QueueName): Queue<WebhookEventJobData> {
@@ -59,7 +89,7 @@ export class EventProducer {
       const jobs = batch.map((e) => ({
         name: e.eventType,
         data: { webhookEventId: e.id },
-        opts: { jobId: jobIdForEvent(e.id), ...JOB_RETENTION },
+        opts: this.jobOptions(e.id),
       }));
       const queue = this.queues[name];
       const adding: Promise<unknown> =

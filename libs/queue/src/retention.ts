@@ -11,3 +11,6 @@ export const JOB_RETENTION: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail
 
 /** An add that Redis has not answered within this time is treated as failed (the sweeper retries). */
 export const ENQUEUE_TIMEOUT_MS = 1_000;
+
+/** Name of the custom backoff strategy the workers register (exponential, jitter, Retry-After). */
+export const SYNC_BACKOFF_TYPE = 'sync-backoff';

@@ -46,12 +46,25 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnApplicationShutd
   async sweepOnce(): Promise<number> {
     let total = 0;
     while (total < MAX_PER_SWEEP) {
-      const rows = await this.events.findUnqueued(this.config.OUTBOX_GRACE_SECONDS, BATCH);
+      const stuckAfter = Math.max(300, 10 * this.config.JOB_LOCK_SECONDS);
+      const rows = await this.events.findUnqueued(this.config.OUTBOX_GRACE_SECONDS, BATCH, stuckAfter);
       if (!rows.length) break;
-      const enqueued = await this.producer.enqueue(rows);
+      // requeue, not a plain add: a replayed row may still have its old finished job in Redis,
+      // which would turn a plain add with the same job id into a no-op.
+      let enqueued = 0;
+      const swept: string[] = [];
+      for (const row of rows) {
+        try {
+          if (await this.producer.requeue(row)) enqueued++;
+          swept.push(row.id);
+        } catch (err) {
+          // A job running right now (a long one): leave its row alone.
+          if (!/being processed/.test((err as Error).message)) throw err;
+        }
+      }
       // Touches every swept row (also those of types no queue handles), so the scan moves on.
-      await this.events.markQueued(rows.map((r) => r.id));
-      total += enqueued.length;
+      await this.events.markQueued(swept);
+      total += enqueued;
       if (rows.length < BATCH) break;
     }
     return total;

@@ -1,0 +1,262 @@
+import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { FakeOAuth, FakePleoState, FakeVendor, Fault } from './fake-pleo-state';
+import { MatchedOperation, OpenApiSpec } from './spec-validator';
+
+export interface FakePleoOptions {
+  apiKey?: string;
+  oauth?: { clientId: string; clientSecret: string; refreshToken: string; accessTokenTtlSeconds?: number };
+  specsDir?: string;
+}
+
+const CURSOR_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const encodeCursor = (n: number) => `C${n.toString(32).split('').map((d) => CURSOR_ALPHABET[parseInt(d, 32)]).join('')}`;
+const decodeCursor = (c: string) => parseInt(c.slice(1).split('').map((ch) => CURSOR_ALPHABET.indexOf(ch).toString(32)).join(''), 32);
+
+class HttpAnswer {
+  constructor(
+    readonly status: number,
+    readonly body?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+const pleoError = (status: number, type: string, message: string, headers?: Record<string, string>) =>
+  new HttpAnswer(status, { type, message }, headers);
+
+/**
+ * A local stand-in for Pleo's API, for tests and the docker compose demo. It implements the vendor
+ * endpoints the service uses, checks every request against Pleo's own OpenAPI file (and its own
+ * answers too), records every call, and can be told to fail: 5xx, 429 with Retry-After, slow
+ * answers, refused credentials. Control endpoints live under /_fake/.
+ */
+export class FakePleo {
+  readonly state = new FakePleoState();
+  readonly oauth?: FakeOAuth;
+  private readonly vendorsSpec: OpenApiSpec;
+  private server?: Server;
+  url = '';
+
+  constructor(private readonly options: FakePleoOptions = {}) {
+    // beside the sources (ts), or in the repository when running from dist/
+    const specs =
+      options.specsDir ??
+      [path.resolve(__dirname, '..', 'specs'), path.resolve(__dirname, '..', '..', '..', '..', 'apps', 'fake-pleo', 'specs')].find(
+        (dir) => existsSync(path.join(dir, 'vendors-openapi.yml')),
+      ) ??
+      path.resolve(__dirname, '..', 'specs');
+    this.vendorsSpec = OpenApiSpec.load(path.join(specs, 'vendors-openapi.yml'));
+    if (options.oauth) {
+      const o = options.oauth;
+      this.oauth = new FakeOAuth(o.clientId, o.clientSecret, o.refreshToken, o.accessTokenTtlSeconds);
+    }
+  }
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    const addr = this.server.address() as AddressInfo;
+    this.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Every spec problem seen so far (requests from the service, answers of the fake). */
+  specProblems(): string[] {
+    return this.state.calls.flatMap((c) => c.specProblems.map((p) => `${c.method} ${c.path}: ${p}`));
+  }
+
+  callsTo(operationId: string) {
+    return this.state.calls.filter((c) => c.operationId === operationId);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    let closed = false;
+    res.on('close', () => (closed = !res.writableFinished));
+    const raw = await readBody(req);
+    let answer: HttpAnswer;
+    try {
+      if (url.pathname.startsWith('/_fake/')) answer = this.control(req.method ?? 'GET', url, raw);
+      else if (url.pathname === '/oauth/token') answer = this.token(req, raw);
+      else answer = await this.api(req, url, raw, () => closed);
+    } catch (err) {
+      answer = pleoError(500, 'INTERNAL', (err as Error).message);
+    }
+    if (closed) return;
+    const payload = answer.body === undefined ? '' : JSON.stringify(answer.body);
+    res.writeHead(answer.status, {
+      ...(payload && { 'content-type': 'application/json;charset=UTF-8' }),
+      ...answer.headers,
+    });
+    res.end(payload);
+  }
+
+  private async api(req: IncomingMessage, url: URL, raw: string, clientGone: () => boolean): Promise<HttpAnswer> {
+    const method = req.method ?? 'GET';
+    const op = this.vendorsSpec.match(method, url.pathname);
+    const call = { at: new Date().toISOString(), method, path: url.pathname + url.search, operationId: op?.operationId ?? null, status: 0, body: undefined as unknown, specProblems: [] as string[] };
+    this.state.calls.push(call);
+    const finish = (answer: HttpAnswer) => {
+      call.status = answer.status;
+      if (op && answer.status < 500 && answer.status !== 429 && answer.status !== 401) {
+        call.specProblems.push(...this.vendorsSpec.validateResponse(op, answer.status, answer.body).map((p) => `fake answer: ${p}`));
+      }
+      return answer;
+    };
+    if (!op) return finish(pleoError(404, 'NOT_FOUND', `no such operation: ${method} ${url.pathname}`));
+
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+      call.body = body;
+    } catch {
+      call.specProblems.push('request body is not JSON');
+      return finish(pleoError(400, 'BAD_REQUEST', 'request body is not JSON'));
+    }
+    const problems = this.vendorsSpec.validateRequest(op, url.searchParams, req.headers['content-type'], body);
+    if (problems.length) {
+      call.specProblems.push(...problems);
+      return finish(pleoError(400, 'VALIDATION_ERROR', problems.join('; ')));
+    }
+    if (!this.authorised(req.headers.authorization)) return finish(pleoError(401, 'UNAUTHORIZED', 'missing or invalid credentials'));
+
+    const fault = this.state.takeFault(op.operationId, url.pathname);
+    if (fault) {
+      const faulted = await this.applyFault(fault, clientGone);
+      if (faulted) return finish(faulted);
+    }
+    if (clientGone()) return finish(new HttpAnswer(499)); // the caller gave up: nothing is applied
+    return finish(this.operate(op, url, body));
+  }
+
+  private async applyFault(fault: Fault, clientGone: () => boolean): Promise<HttpAnswer | null> {
+    if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (clientGone()) return new HttpAnswer(499);
+    if (fault.authFailure) return pleoError(401, 'UNAUTHORIZED', 'invalid credentials');
+    if (fault.status === 429) {
+      return pleoError(429, 'TOO_MANY_REQUESTS', 'rate limit exceeded', { 'retry-after': String(fault.retryAfterSeconds ?? 1) });
+    }
+    if (fault.status) return pleoError(fault.status, 'SERVER_ERROR', 'injected failure', fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+    return null; // a pure delay
+  }
+
+  private operate(op: MatchedOperation, url: URL, body: unknown): HttpAnswer {
+    const id = op.pathParams.id;
+    switch (op.operationId) {
+      case 'getVendorById': {
+        const vendor = this.state.vendors.get(id);
+        return vendor ? new HttpAnswer(200, { data: vendor }) : new HttpAnswer(404);
+      }
+      case 'activateVendor': {
+        const vendor = this.state.vendors.get(id);
+        if (!vendor) return new HttpAnswer(404);
+        const { externalId, code } = body as { externalId: string; code?: string };
+        Object.assign(vendor, { state: 'ACTIVE', externalId, ...(code && { code }), updatedAt: new Date().toISOString() });
+        this.state.activations.push({ vendorId: id, externalId, code, at: new Date().toISOString() });
+        return new HttpAnswer(204);
+      }
+      case 'searchVendors':
+        return new HttpAnswer(200, this.search(url, (body ?? {}) as Record<string, unknown>));
+      default:
+        return pleoError(501, 'NOT_IMPLEMENTED', `the fake does not implement ${op.operationId}`);
+    }
+  }
+
+  private search(url: URL, criteria: Record<string, unknown>) {
+    const companyId = url.searchParams.get('company_id');
+    const has = (key: string, value: string | undefined) => {
+      const list = criteria[key] as string[] | undefined;
+      return !list?.length || (value !== undefined && list.includes(value));
+    };
+    const all = [...this.state.vendors.values()].filter(
+      (v) =>
+        v.companyId === companyId &&
+        has('ids', v.id) &&
+        has('codes', v.code) &&
+        has('externalIds', v.externalId) &&
+        has('taxRegistrationNumbers', v.taxRegistrationNumber) &&
+        has('states', v.state) &&
+        (!criteria.name || v.name.toLowerCase().includes(String(criteria.name).toLowerCase())),
+    );
+    const limit = Number(url.searchParams.get('limit') ?? 50);
+    const after = url.searchParams.get('after');
+    const start = after ? decodeCursor(after) : 0;
+    const data = all.slice(start, start + limit);
+    const end = start + data.length;
+    return {
+      data,
+      pagination: {
+        hasNextPage: end < all.length,
+        hasPreviousPage: start > 0,
+        startCursor: encodeCursor(start),
+        endCursor: encodeCursor(end),
+        total: all.length,
+      },
+    };
+  }
+
+  private authorised(header: string | undefined): boolean {
+    if (!header) return false;
+    const [scheme, value] = header.split(' ');
+    if (scheme === 'Basic' && this.options.apiKey) {
+      return Buffer.from(value ?? '', 'base64').toString() === `${this.options.apiKey}:`;
+    }
+    return scheme === 'Bearer' && !!this.oauth?.accepts(value ?? '');
+  }
+
+  private token(req: IncomingMessage, raw: string): HttpAnswer {
+    if (!this.oauth) return new HttpAnswer(404);
+    const form = new URLSearchParams(raw);
+    const basic = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+    const [id, secret] = basic.includes(':') ? basic.split(':') : [form.get('client_id'), form.get('client_secret')];
+    if (id !== this.oauth.clientId || secret !== this.oauth.clientSecret) {
+      return new HttpAnswer(401, { error: 'invalid_client' });
+    }
+    if (form.get('grant_type') !== 'refresh_token') return new HttpAnswer(400, { error: 'unsupported_grant_type' });
+    const fault = this.state.takeFault('token');
+    if (fault?.status) return new HttpAnswer(fault.status, { error: 'server_error' });
+    const tokens = this.oauth.refresh(form.get('refresh_token') ?? '');
+    return tokens ? new HttpAnswer(200, tokens) : new HttpAnswer(400, { error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked' });
+  }
+
+  /** /_fake/…: seed vendors, read calls, set faults, reset. Not part of Pleo's API. */
+  private control(method: string, url: URL, raw: string): HttpAnswer {
+    const body = raw ? JSON.parse(raw) : {};
+    const route = `${method} ${url.pathname}`;
+    if (route === 'POST /_fake/vendors') {
+      // Accepts a vendor, or a whole v1.vendor.created webhook body ({data: vendor}).
+      const input = (body.data ?? body) as FakeVendor;
+      return new HttpAnswer(201, { data: this.state.addVendor(input) });
+    }
+    const vendor = /^GET \/_fake\/vendors\/(.+)$/.exec(route);
+    if (vendor) {
+      const found = this.state.vendors.get(vendor[1]);
+      return found ? new HttpAnswer(200, { data: found }) : new HttpAnswer(404, { message: 'no such vendor' });
+    }
+    if (route === 'GET /_fake/calls') return new HttpAnswer(200, { calls: this.state.calls, activations: this.state.activations, specProblems: this.specProblems() });
+    if (route === 'POST /_fake/faults') {
+      this.state.faults.push(...((Array.isArray(body) ? body : [body]) as Fault[]));
+      return new HttpAnswer(204);
+    }
+    if (route === 'POST /_fake/reset') {
+      this.state.reset();
+      return new HttpAnswer(204);
+    }
+    return new HttpAnswer(404, { message: `unknown control route ${route}` });
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,90 @@
+import { Expose, Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { CommonConfig } from './common.config';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** How the worker reaches Pleo's API, and how it retries (processes that call Pleo extend this). */
+export class PleoApiConfig extends CommonConfig {
+  @Expose()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'PLEO_API_BASE_URL must be an http(s) URL' })
+  PLEO_API_BASE_URL = 'https://external.pleo.io';
+
+  /** API key auth (HTTP Basic, key as user name). Either this or the OAuth settings. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  PLEO_API_KEY?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  PLEO_OAUTH_CLIENT_ID?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  PLEO_OAUTH_CLIENT_SECRET?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  PLEO_OAUTH_REFRESH_TOKEN?: string;
+
+  @Expose()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'PLEO_OAUTH_TOKEN_URL must be an http(s) URL' })
+  PLEO_OAUTH_TOKEN_URL = 'https://auth.pleo.io/oauth/token';
+
+  /** 32 random bytes, base64: encrypts stored OAuth tokens (AES-256-GCM). */
+  @Expose()
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)' })
+  ENCRYPTION_KEY?: string;
+
+  @Expose()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  PLEO_HTTP_TIMEOUT_MS = 10_000;
+
+  /** Retries inside one call (network errors, 429, 5xx) before the job's own retry takes over. */
+  @Expose()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  PLEO_HTTP_MAX_RETRIES = 3;
+
+  @Expose()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
+  PLEO_HTTP_RETRY_BASE_MS = 500;
+
+  @Expose()
+  @Transform(trim)
+  @IsIn(['sandbox'], { message: 'ERP_ADAPTER must be one of: sandbox' })
+  ERP_ADAPTER = 'sandbox';
+
+  pleoAuthMode(): 'api-key' | 'oauth' | null {
+    if (this.PLEO_OAUTH_CLIENT_ID || this.PLEO_OAUTH_CLIENT_SECRET || this.PLEO_OAUTH_REFRESH_TOKEN) return 'oauth';
+    return this.PLEO_API_KEY ? 'api-key' : null;
+  }
+
+  /** Rules across variables, checked by loadConfig after the per-variable ones. */
+  crossFieldProblems(): string[] {
+    const mode = this.pleoAuthMode();
+    if (!mode) return ['PLEO_API_KEY: set it, or the OAuth settings (PLEO_OAUTH_CLIENT_ID, PLEO_OAUTH_CLIENT_SECRET, PLEO_OAUTH_REFRESH_TOKEN)'];
+    if (mode === 'api-key') return [];
+    const problems = (['PLEO_OAUTH_CLIENT_ID', 'PLEO_OAUTH_CLIENT_SECRET', 'PLEO_OAUTH_REFRESH_TOKEN'] as const)
+      .filter((k) => !this[k])
+      .map((k) => `${k}: required with OAuth (the other PLEO_OAUTH_* settings are set)`);
+    if (!this.ENCRYPTION_KEY) problems.push('ENCRYPTION_KEY: required with OAuth (stored tokens are encrypted)');
+    if (this.PLEO_API_KEY) problems.push('PLEO_API_KEY: set either an API key or OAuth, not both');
+    return problems;
+  }
+}

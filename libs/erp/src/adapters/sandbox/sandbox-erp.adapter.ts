@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { PrismaService, isDatabaseUnavailable, isUniqueViolation } from '@app/database';
+import { ErpError } from '../../erp-errors';
+import {
+  ErpAdapter,
+  ErpCapabilities,
+  ErpVendor,
+  ExpenseEntry,
+  FileInput,
+  PostedExpense,
+  VendorInput,
+  VendorQuery,
+} from '../../erp-adapter.port';
+
+const NAME_MAX = 100; // as in Business Central's Vendor.Name
+const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+
+type SandboxVendorRow = { id: string; number: string; name: string; reference: string | null; taxNumber: string | null };
+const toVendor = (v: SandboxVendorRow): ErpVendor => ({
+  id: v.id,
+  code: v.number,
+  name: v.name,
+  reference: v.reference,
+  taxNumber: v.taxNumber,
+});
+const nameKey = (name: string) => name.trim().toLowerCase();
+
+/**
+ * A simulated ERP kept in this service's own PostgreSQL tables (sandbox_*), so the whole flow runs
+ * with no ERP account and a user can look at the result (GET /admin/sandbox/vendors). It behaves
+ * like a strict ERP: it numbers vendors and entries itself, refuses duplicate vendor names and
+ * over-long names, and deduplicates entries by their external reference.
+ */
+@Injectable()
+export class SandboxErpAdapter implements ErpAdapter {
+  readonly kind = 'sandbox';
+  readonly capabilities: ErpCapabilities = {
+    idempotency: 'reference',
+    requestsPerMinute: null,
+    postingModes: ['journal', 'accounts_payable'],
+    vendorNameMustBeUnique: true,
+    attachments: { supported: true, maxBytes: ATTACHMENT_MAX_BYTES },
+  };
+
+  constructor(private readonly prisma: PrismaService) {}
+
+  async verifyConnection(): Promise<void> {
+    await this.guard(() => this.prisma.$queryRaw`SELECT 1`);
+  }
+
+  async findVendor(query: VendorQuery): Promise<ErpVendor | null> {
+    return this.guard(async () => {
+      const select = { id: true, number: true, name: true, reference: true, taxNumber: true };
+      const byReference = query.reference
+        ? await this.prisma.sandboxVendor.findUnique({ where: { reference: query.reference }, select })
+        : null;
+      const byTax =
+        byReference ?? (query.taxNumber ? await this.prisma.sandboxVendor.findFirst({ where: { taxNumber: query.taxNumber }, select, orderBy: { createdAt: 'asc' } }) : null);
+      const found =
+        byTax ?? (query.name ? await this.prisma.sandboxVendor.findUnique({ where: { nameKey: nameKey(query.name) }, select }) : null);
+      return found ? toVendor(found) : null;
+    });
+  }
+
+  async createVendor(input: VendorInput): Promise<ErpVendor> {
+    const name = input.name.trim();
+    if (!name) throw new ErpError('validation', 'The vendor has no name; the ERP needs one. Give it a name in Pleo.');
+    if (name.length > NAME_MAX) {
+      throw new ErpError(
+        'validation',
+        `The vendor name is ${name.length} characters long; the ERP accepts at most ${NAME_MAX}. Shorten it in Pleo, then replay the event.`,
+      );
+    }
+    if (!/^[A-Z]{3}$/.test(input.currency)) {
+      throw new ErpError('validation', `"${input.currency}" is not a currency code the ERP knows (ISO 4217, e.g. EUR).`);
+    }
+    return this.guard(async () => {
+      try {
+        const created = await this.prisma.sandboxVendor.create({
+          data: {
+            name,
+            nameKey: nameKey(name),
+            reference: input.reference,
+            taxNumber: input.taxNumber || null,
+            registrationNumber: input.registrationNumber || null,
+            country: input.country || null,
+            currency: input.currency,
+          },
+          select: { id: true, number: true, name: true, reference: true, taxNumber: true },
+        });
+        return toVendor(created);
+      } catch (err) {
+        if (isUniqueViolation(err)) {
+          throw new ErpError('conflict', `A vendor named "${name}" or with this reference already exists in the ERP.`, { cause: err });
+        }
+        throw err;
+      }
+    });
+  }
+
+  async postExpense(entry: ExpenseEntry): Promise<PostedExpense> {
+    if (!this.capabilities.postingModes.includes(entry.mode)) {
+      throw new ErpError('configuration', `The ERP does not support the posting mode "${entry.mode}".`);
+    }
+    if (!entry.lines.length) throw new ErpError('validation', 'The entry has no lines.');
+    if (entry.mode === 'accounts_payable' && !entry.vendorId) {
+      throw new ErpError('validation', 'An accounts-payable entry needs a vendor.');
+    }
+    return this.guard(async () => {
+      const existing = await this.findPostedExpense(entry.reference);
+      if (existing) return existing; // the ERP deduplicates by external reference
+      if (entry.vendorId && !(await this.prisma.sandboxVendor.findUnique({ where: { id: entry.vendorId }, select: { id: true } }))) {
+        throw new ErpError('unknown_reference', `The vendor ${entry.vendorId} does not exist in the ERP.`);
+      }
+      try {
+        const row = await this.prisma.sandboxEntry.create({
+          data: {
+            reference: entry.reference,
+            mode: entry.mode,
+            date: new Date(`${entry.date}T00:00:00Z`),
+            currency: entry.total.currency,
+            description: entry.description,
+            vendorId: entry.vendorId ?? null,
+            lines: { contraAccount: entry.contraAccount, total: entry.total, lines: entry.lines } as object,
+          },
+          select: { id: true, number: true },
+        });
+        return { id: row.id, number: row.number };
+      } catch (err) {
+        if (isUniqueViolation(err)) return (await this.findPostedExpense(entry.reference))!;
+        throw err;
+      }
+    });
+  }
+
+  async findPostedExpense(reference: string): Promise<PostedExpense | null> {
+    return this.guard(async () => {
+      const row = await this.prisma.sandboxEntry.findUnique({ where: { reference }, select: { id: true, number: true } });
+      return row ? { id: row.id, number: row.number } : null;
+    });
+  }
+
+  async attachFile(expenseId: string, file: FileInput): Promise<void> {
+    if (file.content.length > ATTACHMENT_MAX_BYTES) {
+      throw new ErpError('validation', `The file ${file.fileName} is larger than the ${ATTACHMENT_MAX_BYTES} bytes the ERP accepts.`);
+    }
+    await this.guard(async () => {
+      const entry = await this.prisma.sandboxEntry.findUnique({ where: { id: expenseId }, select: { id: true } });
+      if (!entry) throw new ErpError('unknown_reference', `The entry ${expenseId} does not exist in the ERP.`);
+      const sha256 = createHash('sha256').update(file.content).digest('hex');
+      await this.prisma.sandboxAttachment.createMany({
+        data: [{ entryId: expenseId, fileName: file.fileName, mimeType: file.mimeType, size: file.content.length, sha256 }],
+        skipDuplicates: true,
+      });
+    });
+  }
+
+  /** The sandbox lives in our database: a database outage is the ERP being unavailable. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof ErpError) throw err;
+      if (isDatabaseUnavailable(err)) {
+        throw new ErpError('unavailable', 'The sandbox ERP (its database) cannot be reached; retrying.', { cause: err, mayHaveApplied: true });
+      }
+      throw err;
+    }
+  }
+}

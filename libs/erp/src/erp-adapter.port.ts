@@ -1,0 +1,104 @@
+/**
+ * The ERP adapter port (design §4). Adapters speak ERP-side references only; mapping Pleo data to
+ * ERP references lives in the sync services. Money is a decimal string, never a float.
+ */
+export const ERP_ADAPTER = Symbol('ERP_ADAPTER');
+
+export type Decimal = string;
+export interface Money {
+  value: Decimal;
+  currency: string;
+}
+
+export type PostingMode = 'journal' | 'accounts_payable';
+
+export interface ErpCapabilities {
+  /** How the ERP itself deduplicates writes ('reference': a unique external reference we set). */
+  idempotency: 'header' | 'query' | 'reference' | 'none';
+  /** Requests per minute the adapter should stay under (scheduler hint); null: no known limit. */
+  requestsPerMinute: number | null;
+  postingModes: PostingMode[];
+  vendorNameMustBeUnique: boolean;
+  attachments: { supported: boolean; maxBytes?: number; mimeTypes?: string[] };
+}
+
+export interface OperationContext {
+  /** webhook id / export job id, for the ERP's logs and ours */
+  correlationId: string;
+  signal?: AbortSignal;
+}
+
+// ---------- vendors ----------
+export interface VendorInput {
+  /** Pleo vendor id, stored on the ERP record as our reference */
+  reference: string;
+  name: string;
+  country?: string | null;
+  currency: string;
+  taxNumber?: string | null;
+  registrationNumber?: string | null;
+}
+
+export interface VendorQuery {
+  reference?: string;
+  taxNumber?: string | null;
+  name?: string;
+}
+
+export interface ErpVendor {
+  /** the ERP's internal id (Pleo `externalId`) */
+  id: string;
+  /** the number a bookkeeper sees (Pleo `code`) */
+  code: string;
+  name: string;
+  reference: string | null;
+  taxNumber: string | null;
+}
+
+// ---------- expenses ----------
+export interface ExpenseLine {
+  account: string;
+  description?: string;
+  net: Money;
+  tax?: { code: string; amount: Money };
+  dimensions?: { group: string; value: string }[];
+}
+
+export interface ExpenseEntry {
+  /** Pleo accountingEntryId: the idempotency anchor, stored as the entry's external reference */
+  reference: string;
+  mode: PostingMode;
+  date: string; // YYYY-MM-DD
+  description: string;
+  total: Money;
+  vendorId?: string;
+  contraAccount: string;
+  lines: ExpenseLine[];
+}
+
+export interface PostedExpense {
+  id: string;
+  number: string;
+  url?: string;
+}
+
+export interface FileInput {
+  fileName: string;
+  mimeType: string;
+  content: Buffer;
+}
+
+export interface ErpAdapter {
+  readonly kind: string;
+  readonly capabilities: ErpCapabilities;
+  /** Fails with an ErpError (auth / unavailable / configuration) when the ERP cannot be used. */
+  verifyConnection(ctx: OperationContext): Promise<void>;
+  /** Looks by reference first, then tax number, then exact name; null when none matches. */
+  findVendor(query: VendorQuery, ctx: OperationContext): Promise<ErpVendor | null>;
+  createVendor(input: VendorInput, ctx: OperationContext): Promise<ErpVendor>;
+  postExpense(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense>;
+  /** Reconciliation after an unknown outcome: the entry posted with this reference, if any. */
+  findPostedExpense(reference: string, ctx: OperationContext): Promise<PostedExpense | null>;
+  /** Attaching the same file (by content) to the same entry twice is a no-op. */
+  attachFile(expenseId: string, file: FileInput, ctx: OperationContext): Promise<void>;
+}

@@ -1,0 +1,96 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClaimedEvent, PrismaService, VendorLinkRepository, withAdvisoryLock } from '@app/database';
+import { ERP_ADAPTER, ErpAdapter, ErpError, ErpVendor, OperationContext } from '@app/erp';
+import { PleoVendor, PleoVendorsClient } from '@app/pleo';
+import { SyncPermanentError } from '../sync-errors';
+
+export type VendorSyncResult =
+  | { outcome: 'activated'; erpVendorId: string; erpCode: string | null }
+  | { outcome: 'already-active' | 'archived'; pleoState: string };
+
+/**
+ * Pleo → ERP for a vendor a bookkeeper created in Pleo (design §2.3):
+ * re-read the vendor; if still DRAFT, find or create it in the ERP, store the link, then activate it
+ * in Pleo with the ERP's id and number. Every step is safe to repeat: a retry after a crash anywhere
+ * ends with one ERP vendor and one activation.
+ */
+@Injectable()
+export class VendorSyncService {
+  private readonly logger = new Logger(VendorSyncService.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly links: VendorLinkRepository,
+    private readonly pleo: PleoVendorsClient,
+    @Inject(ERP_ADAPTER) private readonly erp: ErpAdapter,
+  ) {}
+
+  async sync(event: ClaimedEvent): Promise<VendorSyncResult> {
+    const vendorId = event.subjectId;
+    if (!vendorId) throw new SyncPermanentError('The webhook carries no vendor id (data.id).');
+    const ctx: OperationContext = { correlationId: event.webhookId };
+    // Two webhooks for one vendor may run at once in different workers: one at a time per vendor.
+    return withAdvisoryLock(this.prisma.pool, `vendor-sync:${vendorId}`, () => this.syncLocked(vendorId, ctx));
+  }
+
+  private async syncLocked(vendorId: string, ctx: OperationContext): Promise<VendorSyncResult> {
+    const vendor = await this.pleo.getVendor(vendorId);
+    if (!vendor) {
+      throw new SyncPermanentError(
+        `Pleo has no vendor ${vendorId}: it was deleted, or the API credentials belong to another company.`,
+      );
+    }
+    let link = await this.links.find(vendorId);
+
+    if (vendor.state !== 'DRAFT') {
+      // Activated already — by us before a crash (record it), or by someone else.
+      if (vendor.state === 'ACTIVE' && link && !link.activatedAt) await this.links.markActivated(vendorId);
+      return { outcome: vendor.state === 'ACTIVE' ? 'already-active' : 'archived', pleoState: vendor.state };
+    }
+
+    if (!link) {
+      const erpVendor = await this.ensureVendor(vendor, ctx);
+      // Stored before Pleo is told, so a retry never creates the vendor again.
+      link = await this.links.save({
+        pleoVendorId: vendorId,
+        companyId: vendor.companyId,
+        erpKind: this.erp.kind,
+        erpVendorId: erpVendor.id,
+        erpCode: erpVendor.code,
+      });
+    }
+    if (!link.activatedAt) {
+      await this.pleo.activateVendor(vendorId, { externalId: link.erpVendorId, ...(link.erpCode && { code: link.erpCode }) });
+      await this.links.markActivated(vendorId);
+      this.logger.log(`vendor ${vendorId} activated in Pleo as ${link.erpCode ?? link.erpVendorId}`);
+    }
+    return { outcome: 'activated', erpVendorId: link.erpVendorId, erpCode: link.erpCode };
+  }
+
+  /** Look up first (our reference, tax number, name); create only when the ERP has no match. */
+  private async ensureVendor(vendor: PleoVendor, ctx: OperationContext): Promise<ErpVendor> {
+    const query = { reference: vendor.id, taxNumber: vendor.taxRegistrationNumber || null, name: vendor.name };
+    const existing = await this.erp.findVendor(query, ctx);
+    if (existing) return existing;
+    try {
+      return await this.erp.createVendor(
+        {
+          reference: vendor.id,
+          name: vendor.name,
+          currency: vendor.defaultCurrency,
+          country: vendor.country && vendor.country !== 'UNDEFINED' ? vendor.country : null,
+          taxNumber: vendor.taxRegistrationNumber || null,
+          registrationNumber: vendor.registrationNumber || null,
+        },
+        ctx,
+      );
+    } catch (err) {
+      // Created meanwhile (another process, or an earlier try whose answer was lost): use that one.
+      if (err instanceof ErpError && (err.kind === 'conflict' || err.mayHaveApplied)) {
+        const found = await this.erp.findVendor(query, ctx);
+        if (found) return found;
+      }
+      throw err;
+    }
+  }
+}
