@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# One image, two processes: `api` (default command) and `worker` (see docker-compose.yml).
+# One image, three processes: `api` (default command), `worker`, and the demo's `fake-pleo`
+# (see docker-compose.yml).
 
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
@@ -22,6 +23,7 @@ COPY --from=build /app/dist ./dist
 COPY prisma ./prisma
 COPY scripts ./scripts
 COPY test/fixtures ./test/fixtures
+COPY apps/fake-pleo/specs ./apps/fake-pleo/specs
 USER node
 EXPOSE 3000
 CMD ["node", "dist/apps/api/src/main.js"]

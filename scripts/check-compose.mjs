@@ -25,7 +25,7 @@ for (const e of [...doc.errors, ...doc.warnings]) fail(`docker-compose.yml: ${e.
 const compose = doc.toJS({ maxAliasCount: 100 }) ?? {};
 const services = compose.services ?? {};
 
-for (const name of ['postgres', 'redis', 'migrate', 'api', 'worker']) {
+for (const name of ['postgres', 'redis', 'migrate', 'api', 'worker', 'fake-pleo']) {
   if (!services[name]) fail(`service ${name} is missing`);
 }
 for (const [name, svc] of Object.entries(services)) {
@@ -66,6 +66,13 @@ for (const [name, cls] of [['api', config.ApiConfig], ['worker', config.WorkerCo
   }
 }
 if (services.migrate && !envOf(services.migrate).DATABASE_URL) fail('migrate: DATABASE_URL is not set');
+// The demo works without accounts: the worker's default Pleo is the fake-pleo service, with its key.
+if (services.worker && services['fake-pleo']) {
+  const worker = envOf(services.worker);
+  const fake = envOf(services['fake-pleo']);
+  if (worker.PLEO_API_BASE_URL !== `http://fake-pleo:${fake.FAKE_PLEO_PORT}`) fail('worker: PLEO_API_BASE_URL does not default to the fake-pleo service');
+  if (worker.PLEO_API_KEY !== fake.FAKE_PLEO_API_KEY) fail('worker and fake-pleo disagree on the API key');
+}
 
 // The Dockerfile copies what exists and starts what the build makes.
 const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerConfig } from '@app/config';
 import { WebhookEventRepository } from '@app/database';
 import { EventProducer } from '@app/queue';
@@ -13,7 +13,7 @@ const MAX_PER_SWEEP = 20 * BATCH;
  * exists is a no-op: every worker process may sweep at the same time without harm.
  */
 @Injectable()
-export class OutboxSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OutboxSweeper.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
@@ -29,7 +29,7 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnApplicationShutd
     this.tick();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }
