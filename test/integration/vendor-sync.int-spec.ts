@@ -16,7 +16,7 @@ describe('vendor sync: webhook → ERP vendor → Pleo activation (real PostgreS
   beforeAll(async () => {
     fake = await startFakePleo();
     api = await startApi({ QUEUE_PREFIX: prefix });
-    worker = await startWorker({ QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, SYNC_MAX_ATTEMPTS: '3' });
+    worker = await startWorker({ QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, SYNC_MAX_ATTEMPTS: '3', PLEO_HTTP_TIMEOUT_MS: '500' });
     db = testDb();
     // Bulk replay acts on every FAILED event: start from an empty event store.
     await db.query('TRUNCATE webhook_events, vendor_links, sandbox_vendors, sandbox_entries CASCADE');
@@ -109,6 +109,17 @@ describe('vendor sync: webhook → ERP vendor → Pleo activation (real PostgreS
     const calls = fake.callsTo('activateVendor').filter((c) => c.path.includes(data.id));
     expect(calls.map((c) => c.status)).toEqual([429, 204]);
     expect(Date.parse(calls[1].at) - Date.parse(calls[0].at)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('times out a slow Pleo answer and tries again', async () => {
+    const { data, body } = draftVendor();
+    // PLEO_HTTP_TIMEOUT_MS is 500 in this suite; the first answer takes 1.5 s and is abandoned.
+    fake.state.faults.push({ operation: 'getVendorById', pathIncludes: data.id, times: 1, delayMs: 1_500 });
+    expect((await settled((await send(body)).json.id)).status).toBe('SUCCEEDED');
+    const statuses = () => fake.callsTo('getVendorById').filter((c) => c.path.includes(data.id)).map((c) => c.status);
+    await waitFor(async () => statuses()[0] === 499); // the fake notices the abandoned request after its delay
+    expect(statuses()).toEqual([499, 200]);
+    expect(activations(data.id)).toHaveLength(1);
   });
 
   it('fails at once, without retries, when the ERP rejects the vendor; a replay after the fix succeeds', async () => {

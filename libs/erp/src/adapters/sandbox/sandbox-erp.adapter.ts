@@ -8,6 +8,7 @@ import {
   ErpVendor,
   ExpenseEntry,
   FileInput,
+  OperationContext,
   PostedExpense,
   VendorInput,
   VendorQuery,
@@ -45,11 +46,11 @@ export class SandboxErpAdapter implements ErpAdapter {
 
   constructor(private readonly prisma: PrismaService) {}
 
-  async verifyConnection(): Promise<void> {
+  async verifyConnection(_ctx?: OperationContext): Promise<void> {
     await this.guard(() => this.prisma.$queryRaw`SELECT 1`);
   }
 
-  async findVendor(query: VendorQuery): Promise<ErpVendor | null> {
+  async findVendor(query: VendorQuery, _ctx?: OperationContext): Promise<ErpVendor | null> {
     return this.guard(async () => {
       const select = { id: true, number: true, name: true, reference: true, taxNumber: true };
       const byReference = query.reference
@@ -63,7 +64,7 @@ export class SandboxErpAdapter implements ErpAdapter {
     });
   }
 
-  async createVendor(input: VendorInput): Promise<ErpVendor> {
+  async createVendor(input: VendorInput, _ctx?: OperationContext): Promise<ErpVendor> {
     const name = input.name.trim();
     if (!name) throw new ErpError('validation', 'The vendor has no name; the ERP needs one. Give it a name in Pleo.');
     if (name.length > NAME_MAX) {
@@ -99,7 +100,7 @@ export class SandboxErpAdapter implements ErpAdapter {
     });
   }
 
-  async postExpense(entry: ExpenseEntry): Promise<PostedExpense> {
+  async postExpense(entry: ExpenseEntry, _ctx?: OperationContext): Promise<PostedExpense> {
     if (!this.capabilities.postingModes.includes(entry.mode)) {
       throw new ErpError('configuration', `The ERP does not support the posting mode "${entry.mode}".`);
     }
@@ -134,14 +135,14 @@ export class SandboxErpAdapter implements ErpAdapter {
     });
   }
 
-  async findPostedExpense(reference: string): Promise<PostedExpense | null> {
+  async findPostedExpense(reference: string, _ctx?: OperationContext): Promise<PostedExpense | null> {
     return this.guard(async () => {
       const row = await this.prisma.sandboxEntry.findUnique({ where: { reference }, select: { id: true, number: true } });
       return row ? { id: row.id, number: row.number } : null;
     });
   }
 
-  async attachFile(expenseId: string, file: FileInput): Promise<void> {
+  async attachFile(expenseId: string, file: FileInput, _ctx?: OperationContext): Promise<void> {
     if (file.content.length > ATTACHMENT_MAX_BYTES) {
       throw new ErpError('validation', `The file ${file.fileName} is larger than the ${ATTACHMENT_MAX_BYTES} bytes the ERP accepts.`);
     }
