@@ -1,6 +1,7 @@
-import { Expose, Transform, Type } from 'class-transformer';
-import { ArrayNotEmpty, IsArray, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { Expose, Transform } from 'class-transformer';
+import { ArrayNotEmpty, IsArray, IsString, Matches, MinLength } from 'class-validator';
 import { CommonConfig } from './common.config';
+import { IntSetting } from './int-setting';
 
 const splitList = ({ value }: { value: unknown }) =>
   typeof value === 'string'
@@ -12,11 +13,7 @@ const splitList = ({ value }: { value: unknown }) =>
 
 /** Configuration of the API process (`apps/api`). */
 export class ApiConfig extends CommonConfig {
-  @Expose()
-  @Type(() => Number)
-  @IsInt({ message: 'PORT must be a whole number' })
-  @Min(0) // 0: any free port (tests)
-  @Max(65535)
+  @IntSetting(0, 65535) // 0: any free port (tests)
   PORT = 3000;
 
   /** Newest first. Every secret is tried, so a rotated-out secret keeps working until removed. */
@@ -30,18 +27,10 @@ export class ApiConfig extends CommonConfig {
   })
   PLEO_WEBHOOK_SECRETS: string[];
 
-  @Expose()
-  @Type(() => Number)
-  @IsInt({ message: 'PLEO_WEBHOOK_TOLERANCE_SECONDS must be a whole number of seconds' })
-  @Min(1)
-  @Max(3600)
+  @IntSetting(1, 3600, 'seconds')
   PLEO_WEBHOOK_TOLERANCE_SECONDS = 300;
 
-  @Expose()
-  @Type(() => Number)
-  @IsInt({ message: 'WEBHOOK_BODY_LIMIT_BYTES must be a whole number of bytes' })
-  @Min(1024)
-  @Max(64 * 1024 * 1024)
+  @IntSetting(1024, 64 * 1024 * 1024, 'bytes')
   WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
   @Expose()

@@ -1,7 +1,7 @@
-import 'reflect-metadata'; // class-transformer's @Type reads design-time metadata
+import 'reflect-metadata'; // class-transformer's decorators read design-time metadata
 import { Expose, Transform } from 'class-transformer';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsNotEmpty, IsString, Matches } from 'class-validator';
+import { IntSetting } from './int-setting';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -35,33 +35,17 @@ export class CommonConfig {
   LOG_LEVEL: LogLevel = 'info';
 
   /** Tries per sync job (first try included) before its event is FAILED. */
-  @Expose()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IntSetting(1, 100)
   SYNC_MAX_ATTEMPTS = 10;
 
   /** Exponential backoff between tries: ~base, 2×base, 4×base … (with jitter), capped at max. */
-  @Expose()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(3600)
+  @IntSetting(0, 3600)
   SYNC_BACKOFF_BASE_SECONDS = 5;
 
-  @Expose()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(86_400)
+  @IntSetting(1, 86_400)
   SYNC_BACKOFF_MAX_SECONDS = 900;
 
   /** How long a stopping process waits for in-flight work before it exits anyway. */
-  @Expose()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(600)
+  @IntSetting(1, 600)
   SHUTDOWN_TIMEOUT_SECONDS = 25;
 }

@@ -1,6 +1,7 @@
-import { Expose, Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Expose, Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { CommonConfig } from './common.config';
+import { IntSetting } from './int-setting';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -43,26 +44,14 @@ export class PleoApiConfig extends CommonConfig {
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)' })
   ENCRYPTION_KEY?: string;
 
-  @Expose()
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(120_000)
+  @IntSetting(100, 120_000)
   PLEO_HTTP_TIMEOUT_MS = 10_000;
 
   /** Retries inside one call (network errors, 429, 5xx) before the job's own retry takes over. */
-  @Expose()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(10)
+  @IntSetting(0, 10)
   PLEO_HTTP_MAX_RETRIES = 3;
 
-  @Expose()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(60_000)
+  @IntSetting(1, 60_000)
   PLEO_HTTP_RETRY_BASE_MS = 500;
 
   @Expose()

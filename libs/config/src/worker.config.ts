@@ -1,5 +1,6 @@
-import { Expose, Transform, Type } from 'class-transformer';
-import { IsArray, IsIn, IsInt, Max, Min } from 'class-validator';
+import { Expose, Transform } from 'class-transformer';
+import { IsArray, IsIn } from 'class-validator';
+import { IntSetting } from './int-setting';
 
 // Kept here (not imported from @app/queue) so configuration depends on no other library.
 const QueueNames = { VendorSync: 'vendor-sync', ExportSync: 'export-sync' } as const;
@@ -8,11 +9,7 @@ import { PleoApiConfig } from './pleo-api.config';
 /** Configuration of the worker process (`apps/worker`). */
 export class WorkerConfig extends PleoApiConfig {
   /** Vendor-sync jobs one worker process runs at the same time. */
-  @Expose()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IntSetting(1, 100)
   VENDOR_SYNC_CONCURRENCY = 5;
 
   /**
@@ -29,27 +26,15 @@ export class WorkerConfig extends PleoApiConfig {
    * How long a job stays locked to a worker without a heartbeat. A worker that dies loses its
    * jobs' locks after this long; they are then retried by another worker (not lost).
    */
-  @Expose()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(600)
+  @IntSetting(1, 600)
   JOB_LOCK_SECONDS = 30;
 
   /** How often the outbox sweeper looks for acknowledged webhooks that never reached the queue. */
-  @Expose()
-  @Type(() => Number)
-  @IsInt({ message: 'OUTBOX_SWEEP_INTERVAL_SECONDS must be a whole number of seconds' })
-  @Min(1)
-  @Max(3600)
+  @IntSetting(1, 3600, 'seconds')
   OUTBOX_SWEEP_INTERVAL_SECONDS = 30;
 
   /** How long a row may stay RECEIVED / QUEUED before the sweeper (re-)enqueues it. */
-  @Expose()
-  @Type(() => Number)
-  @IsInt({ message: 'OUTBOX_GRACE_SECONDS must be a whole number of seconds' })
-  @Min(0)
-  @Max(86400)
+  @IntSetting(0, 86400, 'seconds')
   OUTBOX_GRACE_SECONDS = 60;
 
   worksOn(queue: string): boolean {
