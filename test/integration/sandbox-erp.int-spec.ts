@@ -51,12 +51,14 @@ describe('SandboxErpAdapter', () => {
     const entry: ExpenseEntry = {
       reference: randomUUID(),
       mode: 'accounts_payable',
+      state: 'posted',
+      externalReference: 'B-1001',
       date: '2026-11-20',
       description: 'Office chairs',
       total: { value: '119.00', currency: 'EUR' },
       vendorId: vendor.id,
       contraAccount: '2400',
-      lines: [{ account: '6100', net: { value: '100.00', currency: 'EUR' }, tax: { code: 'S19', amount: { value: '19.00', currency: 'EUR' } } }],
+      lines: [{ account: '6100', net: { value: '100.00', currency: 'EUR' }, tax: { code: 'S19', mode: 'inclusive', amount: { value: '19.00', currency: 'EUR' } } }],
     };
     const posted = await erp.postExpense(entry, ctx);
     expect(posted.number).toMatch(/^JE-\d+$/);
@@ -74,6 +76,30 @@ describe('SandboxErpAdapter', () => {
     expect(await kindOf(erp.attachFile(randomUUID(), file, ctx))).toMatchObject({ kind: 'unknown_reference' });
     expect(await kindOf(erp.postExpense({ ...entry, reference: randomUUID(), vendorId: undefined }, ctx))).toMatchObject({ kind: 'validation' });
     expect(await kindOf(erp.postExpense({ ...entry, reference: randomUUID(), vendorId: randomUUID() }, ctx))).toMatchObject({ kind: 'unknown_reference' });
+  });
+
+  it('checks accounts and tax codes against its chart, and that the entry balances', async () => {
+    const base: ExpenseEntry = {
+      reference: randomUUID(),
+      mode: 'journal',
+      state: 'draft',
+      date: '2026-11-21',
+      description: 'Taxi',
+      total: { value: '50.00', currency: 'DKK' },
+      contraAccount: '1910',
+      lines: [{ account: '7000', net: { value: '40.00', currency: 'DKK' }, tax: { code: 'S25', mode: 'inclusive', amount: { value: '10.00', currency: 'DKK' } } }],
+    };
+    const unknownAccount = await kindOf(erp.postExpense({ ...base, lines: [{ ...base.lines[0], account: '6999' }] }, ctx));
+    expect(unknownAccount).toMatchObject({ kind: 'unknown_reference', message: 'Account No. 6999 does not exist in the Accounting System. Check Category.' });
+    const unknownTax = await kindOf(erp.postExpense({ ...base, lines: [{ ...base.lines[0], tax: { ...base.lines[0].tax!, code: 'S99' } }] }, ctx));
+    expect(unknownTax).toMatchObject({ kind: 'unknown_reference', message: 'Tax Code S99 does not exist in the Accounting System.' });
+    expect(await kindOf(erp.postExpense({ ...base, total: { value: '49.99', currency: 'DKK' } }, ctx))).toMatchObject({ kind: 'validation', message: expect.stringContaining('does not balance') });
+    // Reverse charge tax is booked in and out: not part of the total.
+    const rc = { ...base, reference: randomUUID(), total: { value: '40.00', currency: 'DKK' }, lines: [{ ...base.lines[0], tax: { code: 'RC25', mode: 'reverse' as const, amount: { value: '10.00', currency: 'DKK' } } }] };
+    expect((await erp.postExpense(rc, ctx)).number).toMatch(/^JE-/);
+    const stored = await prisma.sandboxEntry.findUnique({ where: { reference: rc.reference } });
+    expect(stored).toMatchObject({ state: 'draft', mode: 'journal', currency: 'DKK' });
+    expect(String(stored!.total)).toBe('40');
   });
 
   it('reports an unreachable database as the ERP being unavailable (retryable, may have applied)', async () => {

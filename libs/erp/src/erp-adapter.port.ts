@@ -56,22 +56,33 @@ export interface ErpVendor {
 }
 
 // ---------- expenses ----------
+export type TaxMode = 'inclusive' | 'exclusive' | 'reverse';
+
 export interface ExpenseLine {
+  /** the expense (debit) account */
   account: string;
   description?: string;
+  /** excluding tax */
   net: Money;
-  tax?: { code: string; amount: Money };
+  /** reverse: self-assessed (EU reverse charge) — booked in and out, not part of the total */
+  tax?: { code: string; amount: Money; mode: TaxMode };
   dimensions?: { group: string; value: string }[];
 }
 
 export interface ExpenseEntry {
-  /** Pleo accountingEntryId: the idempotency anchor, stored as the entry's external reference */
+  /** Pleo accountingEntryId: the idempotency key; one entry per reference, ever */
   reference: string;
+  /** Pleo's reconciliationId ("book id"), shown on the entry for bookkeepers */
+  externalReference?: string;
   mode: PostingMode;
+  /** posting behaviour of the connection: leave as draft for review, or post */
+  state: 'draft' | 'posted';
   date: string; // YYYY-MM-DD
   description: string;
+  /** the amount paid: sum of nets plus non-reverse tax */
   total: Money;
   vendorId?: string;
+  /** the counter (credit) account: wallet, out-of-pocket, contra or AP */
   contraAccount: string;
   lines: ExpenseLine[];
 }

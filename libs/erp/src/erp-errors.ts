@@ -25,7 +25,13 @@ export class ErpError extends Error {
     readonly kind: ErpErrorKind,
     /** Written for a bookkeeper: what is wrong and what to do about it. */
     message: string,
-    readonly options: { retryAfterMs?: number; mayHaveApplied?: boolean; cause?: unknown } = {},
+    readonly options: {
+      retryAfterMs?: number;
+      mayHaveApplied?: boolean;
+      cause?: unknown;
+      /** with unknown_reference: what kind of reference the ERP does not know */
+      subject?: 'account' | 'tax_code' | 'vendor' | 'dimension' | 'entry';
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'ErpError';
@@ -34,6 +40,10 @@ export class ErpError extends Error {
 
   get retryAfterMs(): number | undefined {
     return this.options.retryAfterMs;
+  }
+
+  get subject() {
+    return this.options.subject;
   }
 
   get mayHaveApplied(): boolean {

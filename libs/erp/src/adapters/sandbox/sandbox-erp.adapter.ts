@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { PrismaService, isDatabaseUnavailable, isUniqueViolation } from '@app/database';
 import { ErpError } from '../../erp-errors';
+import { decimalsEqual, sumDecimals } from '../../decimal';
 import {
   ErpAdapter,
   ErpCapabilities,
@@ -108,22 +109,27 @@ export class SandboxErpAdapter implements ErpAdapter {
     if (entry.mode === 'accounts_payable' && !entry.vendorId) {
       throw new ErpError('validation', 'An accounts-payable entry needs a vendor.');
     }
+    const counted = entry.lines.flatMap((l) => [l.net.value, ...(l.tax && l.tax.mode !== 'reverse' ? [l.tax.amount.value] : [])]);
+    if (!decimalsEqual(sumDecimals(counted, 6), entry.total.value)) {
+      throw new ErpError('validation', `The entry does not balance: its lines add up to ${sumDecimals(counted, 2)}, its total is ${entry.total.value}.`);
+    }
     return this.guard(async () => {
       const existing = await this.findPostedExpense(entry.reference);
       if (existing) return existing; // the ERP deduplicates by external reference
-      if (entry.vendorId && !(await this.prisma.sandboxVendor.findUnique({ where: { id: entry.vendorId }, select: { id: true } }))) {
-        throw new ErpError('unknown_reference', `The vendor ${entry.vendorId} does not exist in the ERP.`);
-      }
+      await this.checkReferences(entry);
       try {
         const row = await this.prisma.sandboxEntry.create({
           data: {
             reference: entry.reference,
+            externalReference: entry.externalReference ?? null,
             mode: entry.mode,
+            state: entry.state,
             date: new Date(`${entry.date}T00:00:00Z`),
             currency: entry.total.currency,
+            total: entry.total.value,
             description: entry.description,
             vendorId: entry.vendorId ?? null,
-            lines: { contraAccount: entry.contraAccount, total: entry.total, lines: entry.lines } as object,
+            lines: { contraAccount: entry.contraAccount, lines: entry.lines } as object,
           },
           select: { id: true, number: true },
         });
@@ -133,6 +139,25 @@ export class SandboxErpAdapter implements ErpAdapter {
         throw err;
       }
     });
+  }
+
+  /** Every account, tax code and vendor the entry names must exist, as in a real ERP. */
+  private async checkReferences(entry: ExpenseEntry): Promise<void> {
+    const accounts = [...new Set([entry.contraAccount, ...entry.lines.map((l) => l.account)])];
+    const known = new Set((await this.prisma.sandboxAccount.findMany({ where: { code: { in: accounts } }, select: { code: true } })).map((a) => a.code));
+    const missingAccount = accounts.find((a) => !known.has(a));
+    if (missingAccount) {
+      throw new ErpError('unknown_reference', `Account No. ${missingAccount} does not exist in the Accounting System. Check Category.`, { subject: 'account' });
+    }
+    const taxCodes = [...new Set(entry.lines.flatMap((l) => (l.tax ? [l.tax.code] : [])))];
+    const knownTax = new Set((await this.prisma.sandboxTaxCode.findMany({ where: { code: { in: taxCodes } }, select: { code: true } })).map((t) => t.code));
+    const missingTax = taxCodes.find((c) => !knownTax.has(c));
+    if (missingTax) {
+      throw new ErpError('unknown_reference', `Tax Code ${missingTax} does not exist in the Accounting System.`, { subject: 'tax_code' });
+    }
+    if (entry.vendorId && !(await this.prisma.sandboxVendor.findUnique({ where: { id: entry.vendorId }, select: { id: true } }))) {
+      throw new ErpError('unknown_reference', `The vendor ${entry.vendorId} does not exist in the Accounting System.`, { subject: 'vendor' });
+    }
   }
 
   async findPostedExpense(reference: string, _ctx?: OperationContext): Promise<PostedExpense | null> {
@@ -148,7 +173,7 @@ export class SandboxErpAdapter implements ErpAdapter {
     }
     await this.guard(async () => {
       const entry = await this.prisma.sandboxEntry.findUnique({ where: { id: expenseId }, select: { id: true } });
-      if (!entry) throw new ErpError('unknown_reference', `The entry ${expenseId} does not exist in the ERP.`);
+      if (!entry) throw new ErpError('unknown_reference', `The entry ${expenseId} does not exist in the ERP.`, { subject: 'entry' });
       const sha256 = createHash('sha256').update(file.content).digest('hex');
       await this.prisma.sandboxAttachment.createMany({
         data: [{ entryId: expenseId, fileName: file.fileName, mimeType: file.mimeType, size: file.content.length, sha256 }],
