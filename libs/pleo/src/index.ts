@@ -4,6 +4,8 @@ export * from './webhooks/webhook-envelope';
 export * from './api/pleo-api.error';
 export * from './api/pleo-http';
 export * from './api/pleo-vendors.client';
+export * from './api/pleo-export.types';
+export * from './api/pleo-export.client';
 export * from './auth/token-cipher';
 export * from './auth/oauth-auth';
 export * from './pleo.module';

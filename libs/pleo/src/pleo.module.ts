@@ -3,6 +3,7 @@ import { PleoApiConfig } from '@app/config';
 import { PrismaService } from '@app/database';
 import { ApiKeyAuth, PleoAuth, PleoHttp } from './api/pleo-http';
 import { PleoVendorsClient } from './api/pleo-vendors.client';
+import { PleoExportClient } from './api/pleo-export.client';
 import { OAuthAuth } from './auth/oauth-auth';
 import { TokenCipher } from './auth/token-cipher';
 
@@ -40,7 +41,8 @@ export const PLEO_AUTH = Symbol('PLEO_AUTH');
         ),
     },
     { provide: PleoVendorsClient, inject: [PleoHttp], useFactory: (http: PleoHttp) => new PleoVendorsClient(http) },
+    { provide: PleoExportClient, inject: [PleoHttp], useFactory: (http: PleoHttp) => new PleoExportClient(http) },
   ],
-  exports: [PleoVendorsClient, PleoHttp, PLEO_AUTH],
+  exports: [PleoVendorsClient, PleoExportClient, PleoHttp, PLEO_AUTH],
 })
 export class PleoModule {}

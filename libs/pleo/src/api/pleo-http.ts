@@ -19,7 +19,8 @@ export interface PleoHttpOptions {
 }
 
 export interface PleoRequest {
-  query?: Record<string, string | number | undefined>;
+  /** arrays become repeated parameters (statuses=pending&statuses=in_progress) */
+  query?: Record<string, string | number | string[] | undefined>;
   body?: unknown;
 }
 
@@ -32,7 +33,10 @@ export class PleoHttp {
 
   async request<T>(method: string, path: string, req: PleoRequest = {}): Promise<T | undefined> {
     const url = new URL(path, this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (Array.isArray(v)) for (const each of v) url.searchParams.append(k, each);
+      else if (v !== undefined) url.searchParams.set(k, String(v));
+    }
     let reauthorised = false;
     for (let attempt = 0; ; attempt++) {
       let error: PleoApiError | PleoUnreachable;

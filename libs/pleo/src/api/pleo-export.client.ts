@@ -1,0 +1,88 @@
+import { PleoApiError } from './pleo-api.error';
+import { PleoHttp } from './pleo-http';
+import { CursorPage } from './pleo-vendors.client';
+import {
+  ExportItem,
+  ExportItemUpdate,
+  ExportItemUpdateError,
+  ExportJob,
+  ExportJobEventType,
+  ExportJobFailureReasonType,
+  ExportJobItem,
+  ExportJobStatus,
+} from './pleo-export.types';
+
+export const MAX_ITEM_UPDATES_PER_CALL = 100;
+
+/** Pleo's Export API v3 (pleo-api.md §3). Lists are read page by page (async iterators). */
+export class PleoExportClient {
+  constructor(
+    private readonly http: PleoHttp,
+    private readonly pageSize = 100,
+  ) {}
+
+  async *listJobs(companyId: string, statuses: ExportJobStatus[]): AsyncGenerator<ExportJob> {
+    yield* this.pages<ExportJob>('v3/export-jobs', { company_id: companyId, statuses });
+  }
+
+  /** null when Pleo does not know the job. */
+  async getJob(jobId: string): Promise<ExportJob | null> {
+    try {
+      return (await this.http.request<{ data: ExportJob }>('GET', `v3/export-jobs/${jobId}`))?.data ?? null;
+    } catch (err) {
+      if (err instanceof PleoApiError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  async sendJobEvent(event: {
+    jobId: string;
+    event: ExportJobEventType;
+    failureReason?: string;
+    failureReasonType?: ExportJobFailureReasonType;
+  }): Promise<void> {
+    await this.http.request('POST', 'v3/export-job-events', { body: event });
+  }
+
+  /** The control layer: each item's status in the job. */
+  async *jobItems(jobId: string): AsyncGenerator<ExportJobItem> {
+    yield* this.pages<ExportJobItem>(`v3/export-jobs/${jobId}/items`, {});
+  }
+
+  /** The data layer: the accounting payload of each item. */
+  async *exportItemPages(jobId: string): AsyncGenerator<ExportItem[]> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.http.request<CursorPage<ExportItem>>('GET', 'v3/export-items', {
+        query: { job_id: jobId, limit: this.pageSize, after },
+      });
+      if (page?.data.length) yield page.data;
+      if (!page?.pagination.hasNextPage || !page.pagination.endCursor) return;
+      after = page.pagination.endCursor;
+    }
+  }
+
+  /** At most 100 per call (Pleo answers 413 above); Pleo may accept some and refuse others. */
+  async updateItems(jobId: string, updates: ExportItemUpdate[]): Promise<{ errors: ExportItemUpdateError[] }> {
+    if (updates.length > MAX_ITEM_UPDATES_PER_CALL) throw new Error(`at most ${MAX_ITEM_UPDATES_PER_CALL} item updates per call`);
+    const res = await this.http.request<{ errors?: ExportItemUpdateError[] }>('PUT', `v3/export-jobs/${jobId}/items`, { body: updates });
+    return { errors: res?.errors ?? [] };
+  }
+
+  /** A receipt: a time-limited URL, fetched without our credentials. */
+  async downloadFile(url: string, timeoutMs: number): Promise<Buffer> {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`receipt download answered ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  private async *pages<T>(path: string, query: Record<string, string | string[]>): AsyncGenerator<T> {
+    let after: string | undefined;
+    for (;;) {
+      const res = await this.http.request<CursorPage<T>>('GET', path, { query: { ...query, limit: this.pageSize, after } });
+      for (const item of res?.data ?? []) yield item;
+      if (!res?.pagination.hasNextPage || !res.pagination.endCursor) return;
+      after = res.pagination.endCursor;
+    }
+  }
+}
