@@ -7,6 +7,7 @@ import { QueueModule } from '@app/queue';
 import { AdminEventsController } from './admin/admin-events.controller';
 import { ReplayController } from './admin/replay.controller';
 import { SandboxController } from './admin/sandbox.controller';
+import { ExportJobsController } from './admin/export-jobs.controller';
 import { HealthController } from './health/health.controller';
 import { ReadinessService } from './health/readiness.service';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -18,7 +19,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [ConfigModule.forRoot(ApiConfig, config), LoggingModule, DatabaseModule, QueueModule],
-      controllers: [WebhooksController, AdminEventsController, ReplayController, SandboxController, HealthController],
+      controllers: [WebhooksController, AdminEventsController, ReplayController, SandboxController, ExportJobsController, HealthController],
       providers: [
         {
           provide: WebhookVerifier,

@@ -4,26 +4,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FakeOAuth, FakePleoState, FakeVendor, Fault } from './fake-pleo-state';
 import { MatchedOperation, OpenApiSpec } from './spec-validator';
+import { HttpAnswer, paginate, pleoError } from './http-answer';
+import { FakeExportApi } from './fake-export-api';
 
 export interface FakePleoOptions {
   apiKey?: string;
   oauth?: { clientId: string; clientSecret: string; refreshToken: string; accessTokenTtlSeconds?: number };
   specsDir?: string;
 }
-
-const CURSOR_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-const encodeCursor = (n: number) => `C${n.toString(32).split('').map((d) => CURSOR_ALPHABET[parseInt(d, 32)]).join('')}`;
-const decodeCursor = (c: string) => parseInt(c.slice(1).split('').map((ch) => CURSOR_ALPHABET.indexOf(ch).toString(32)).join(''), 32);
-
-class HttpAnswer {
-  constructor(
-    readonly status: number,
-    readonly body?: unknown,
-    readonly headers: Record<string, string> = {},
-  ) {}
-}
-const pleoError = (status: number, type: string, message: string, headers?: Record<string, string>) =>
-  new HttpAnswer(status, { type, message }, headers);
 
 /**
  * A local stand-in for Pleo's API, for tests and the docker compose demo. It implements the vendor
@@ -35,6 +23,8 @@ export class FakePleo {
   readonly state = new FakePleoState();
   readonly oauth?: FakeOAuth;
   private readonly vendorsSpec: OpenApiSpec;
+  private readonly exportSpec: OpenApiSpec;
+  readonly exports = new FakeExportApi(() => this.url);
   private server?: Server;
   url = '';
 
@@ -47,6 +37,7 @@ export class FakePleo {
       ) ??
       path.resolve(__dirname, '..', 'specs');
     this.vendorsSpec = OpenApiSpec.load(path.join(specs, 'vendors-openapi.yml'));
+    this.exportSpec = OpenApiSpec.load(path.join(specs, 'export-openapi.yml'));
     if (options.oauth) {
       const o = options.oauth;
       this.oauth = new FakeOAuth(o.clientId, o.clientSecret, o.refreshToken, o.accessTokenTtlSeconds);
@@ -82,16 +73,19 @@ export class FakePleo {
     const raw = await readBody(req);
     let answer: HttpAnswer;
     try {
-      if (url.pathname.startsWith('/_fake/')) answer = this.control(req.method ?? 'GET', url, raw);
+      const file = /^\/files\/([^/]+)$/.exec(url.pathname);
+      if (file && req.method === 'GET') answer = this.exports.file(file[1]) ?? new HttpAnswer(404);
+      else if (url.pathname.startsWith('/_fake/')) answer = this.control(req.method ?? 'GET', url, raw);
       else if (url.pathname === '/oauth/token') answer = this.token(req, raw);
       else answer = await this.api(req, url, raw, () => closed);
     } catch (err) {
       answer = pleoError(500, 'INTERNAL', (err as Error).message);
     }
     if (closed) return;
-    const payload = answer.body === undefined ? '' : JSON.stringify(answer.body);
+    const binary = Buffer.isBuffer(answer.body);
+    const payload = answer.body === undefined ? '' : binary ? (answer.body as Buffer) : JSON.stringify(answer.body);
     res.writeHead(answer.status, {
-      ...(payload && { 'content-type': 'application/json;charset=UTF-8' }),
+      ...(payload.length && !binary && { 'content-type': 'application/json;charset=UTF-8' }),
       ...answer.headers,
     });
     res.end(payload);
@@ -99,14 +93,15 @@ export class FakePleo {
 
   private async api(req: IncomingMessage, url: URL, raw: string, clientGone: () => boolean): Promise<HttpAnswer> {
     const method = req.method ?? 'GET';
-    const op = this.vendorsSpec.match(method, url.pathname);
+    const spec = url.pathname.startsWith('/v1/vendors') ? this.vendorsSpec : this.exportSpec;
+    const op = spec.match(method, url.pathname);
     const call = { at: new Date().toISOString(), method, path: url.pathname + url.search, operationId: op?.operationId ?? null, status: 0, body: undefined as unknown, specProblems: [] as string[] };
     this.state.calls.push(call);
     const finish = (answer: HttpAnswer) => {
       call.status = answer.status;
       // injected failures (5xx, 429, 401) and dropped requests (499) are not the fake's answers to check
       if (op && answer.status < 499 && answer.status !== 429 && answer.status !== 401) {
-        call.specProblems.push(...this.vendorsSpec.validateResponse(op, answer.status, answer.body).map((p) => `fake answer: ${p}`));
+        call.specProblems.push(...spec.validateResponse(op, answer.status, answer.body).map((p) => `fake answer: ${p}`));
       }
       return answer;
     };
@@ -120,14 +115,14 @@ export class FakePleo {
       call.specProblems.push('request body is not JSON');
       return finish(pleoError(400, 'BAD_REQUEST', 'request body is not JSON'));
     }
-    const problems = this.vendorsSpec.validateRequest(op, url.searchParams, req.headers['content-type'], body);
+    const problems = spec.validateRequest(op, url.searchParams, req.headers['content-type'], body);
     if (problems.length) {
       call.specProblems.push(...problems);
       return finish(pleoError(400, 'VALIDATION_ERROR', problems.join('; ')));
     }
     if (!this.authorised(req.headers.authorization)) return finish(pleoError(401, 'UNAUTHORIZED', 'missing or invalid credentials'));
 
-    const fault = this.state.takeFault(op.operationId, url.pathname);
+    const fault = this.state.takeFault(op.operationId, url.pathname + url.search);
     if (fault) {
       const faulted = await this.applyFault(fault, clientGone);
       if (faulted) return finish(faulted);
@@ -165,7 +160,7 @@ export class FakePleo {
       case 'searchVendors':
         return new HttpAnswer(200, this.search(url, (body ?? {}) as Record<string, unknown>));
       default:
-        return pleoError(501, 'NOT_IMPLEMENTED', `the fake does not implement ${op.operationId}`);
+        return this.exports.handle(op, url, body) ?? pleoError(501, 'NOT_IMPLEMENTED', `the fake does not implement ${op.operationId}`);
     }
   }
 
@@ -185,21 +180,7 @@ export class FakePleo {
         has('states', v.state) &&
         (!criteria.name || v.name.toLowerCase().includes(String(criteria.name).toLowerCase())),
     );
-    const limit = Number(url.searchParams.get('limit') ?? 50);
-    const after = url.searchParams.get('after');
-    const start = after ? decodeCursor(after) : 0;
-    const data = all.slice(start, start + limit);
-    const end = start + data.length;
-    return {
-      data,
-      pagination: {
-        hasNextPage: end < all.length,
-        hasPreviousPage: start > 0,
-        startCursor: encodeCursor(start),
-        endCursor: encodeCursor(end),
-        total: all.length,
-      },
-    };
+    return paginate(all, url);
   }
 
   private authorised(header: string | undefined): boolean {
@@ -245,8 +226,25 @@ export class FakePleo {
       this.state.faults.push(...((Array.isArray(body) ? body : [body]) as Fault[]));
       return new HttpAnswer(204);
     }
+    if (route === 'POST /_fake/export-jobs') return new HttpAnswer(201, { data: this.exports.view(this.exports.seedJob(body)) });
+    const job = /^GET \/_fake\/export-jobs\/(.+)$/.exec(route);
+    if (job) {
+      const found = this.exports.jobs.get(job[1]);
+      if (!found) return new HttpAnswer(404, { message: 'no such job' });
+      return new HttpAnswer(200, {
+        data: this.exports.view(found),
+        events: found.events,
+        updates: found.updates,
+        items: Object.fromEntries(found.items),
+      });
+    }
+    if (route === 'POST /_fake/clock') {
+      this.exports.clockOffsetMs += Number(body.advanceSeconds ?? 0) * 1000;
+      return new HttpAnswer(204);
+    }
     if (route === 'POST /_fake/reset') {
       this.state.reset();
+      this.exports.reset();
       return new HttpAnswer(204);
     }
     return new HttpAnswer(404, { message: `unknown control route ${route}` });

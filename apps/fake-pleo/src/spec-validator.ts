@@ -40,7 +40,7 @@ export class OpenApiSpec {
     addFormats(this.ajv);
     this.ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
     this.ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
-    this.ajv.addSchema(doc as object, 'spec');
+    this.ajv.addSchema(withoutPlaceholderPatterns(doc) as object, 'spec');
     this.routes = Object.entries(doc.paths).map(([template, ops]) => {
       const names: string[] = [];
       // A path parameter never spans '/' or ':' (Pleo uses `/v1/vendors/{id}:activate`).
@@ -121,12 +121,27 @@ export class OpenApiSpec {
     const key = JSON.stringify(schema);
     let validate = this.compiled.get(key);
     if (!validate) {
-      validate = this.ajv.compile(rewriteRefs(schema));
+      validate = this.ajv.compile(withoutPlaceholderPatterns(rewriteRefs(schema)) as Record<string, unknown>);
       this.compiled.set(key, validate);
     }
     if (validate(value)) return [];
     return (validate.errors ?? []).map((e) => `${what}${e.instancePath} ${e.message}`);
   }
+}
+
+/**
+ * Pleo's export spec writes the timestamp format as a `pattern` ("YYYY-MM-DDTHH:mi:ssZ"): a
+ * description, not a regular expression (no real timestamp matches it). Such patterns are dropped;
+ * `format: date-time` still checks the value.
+ */
+function withoutPlaceholderPatterns(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutPlaceholderPatterns);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => !(k === 'pattern' && typeof v === 'string' && /^YYYY/.test(v)))
+      .map(([k, v]) => [k, withoutPlaceholderPatterns(v)]),
+  );
 }
 
 function coerce(raw: string, schema: Record<string, unknown>): unknown {

@@ -6,7 +6,10 @@ import { WorkerModule } from './worker.module';
 
 /** The worker is a Nest application context: no HTTP server, only queues and timers. */
 export async function createWorkerApp(config: WorkerConfig): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+    bufferLogs: true,
+    abortOnError: false, // a wiring error is thrown (and reported by main.ts), not a bare exit
+  });
   app.useLogger(app.get(Logger));
   return app;
 }

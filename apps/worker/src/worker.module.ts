@@ -9,6 +9,8 @@ import { EventJobRunner } from './queue-workers/event-job-runner';
 import { QUEUE_PROCESSORS } from './queue-workers/queue-processor';
 import { QueueWorkersService } from './queue-workers/queue-workers.service';
 import { VendorSyncProcessor } from './vendor-sync/vendor-sync.processor';
+import { ExportSyncProcessor } from './export-sync/export-sync.processor';
+import { ExportPoller } from './export-sync/export-poller.service';
 
 @Module({})
 export class WorkerModule {
@@ -20,13 +22,31 @@ export class WorkerModule {
         LoggingModule,
         DatabaseModule,
         QueueModule,
-        SyncModule.forRoot(config.ERP_ADAPTER),
+        SyncModule.forRoot(config.ERP_ADAPTER, {
+          settings: {
+            walletAccount: config.EXPORT_WALLET_ACCOUNT,
+            outOfPocketAccount: config.EXPORT_OUT_OF_POCKET_ACCOUNT,
+            contraAccount: config.EXPORT_CONTRA_ACCOUNT,
+            apAccount: config.EXPORT_AP_ACCOUNT,
+            postingState: config.EXPORT_POSTING_STATE,
+          },
+          lockTtlMs: config.EXPORT_LOCK_TTL_SECONDS * 1000,
+          reportIntervalMs: config.EXPORT_REPORT_INTERVAL_SECONDS * 1000,
+          receiptDownloadTimeoutMs: config.RECEIPT_DOWNLOAD_TIMEOUT_MS,
+          queuePrefix: config.QUEUE_PREFIX,
+        }),
       ],
       providers: [
         OutboxSweeper,
         EventJobRunner,
         VendorSyncProcessor,
-        { provide: QUEUE_PROCESSORS, inject: [VendorSyncProcessor], useFactory: (...processors) => processors },
+        ExportSyncProcessor,
+        ExportPoller,
+        {
+          provide: QUEUE_PROCESSORS,
+          inject: [VendorSyncProcessor, ExportSyncProcessor],
+          useFactory: (...processors) => processors,
+        },
         QueueWorkersService,
       ],
     };

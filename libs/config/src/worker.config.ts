@@ -1,5 +1,5 @@
 import { Expose, Transform } from 'class-transformer';
-import { IsArray, IsIn } from 'class-validator';
+import { IsArray, IsIn, IsOptional, IsString, IsUUID } from 'class-validator';
 import { IntSetting } from './int-setting';
 
 // Kept here (not imported from @app/queue) so configuration depends on no other library.
@@ -36,6 +36,57 @@ export class WorkerConfig extends PleoApiConfig {
   /** How long a row may stay RECEIVED / QUEUED before the sweeper (re-)enqueues it. */
   @IntSetting(0, 86400, 'seconds')
   OUTBOX_GRACE_SECONDS = 60;
+
+  // --- export sync: the default connection's accounts and behaviour ---
+
+  /** Counter account for card spend and other wallet movements Pleo sends no contraAccount for. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  EXPORT_WALLET_ACCOUNT?: string;
+
+  /** Counter account for employee-paid expenses (out-of-pocket, mileage, per diem). */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  EXPORT_OUT_OF_POCKET_ACCOUNT?: string;
+
+  /** Counter account when nothing more specific applies. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  EXPORT_CONTRA_ACCOUNT?: string;
+
+  /** Accounts payable (fallback), for invoices booked against a vendor. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  EXPORT_AP_ACCOUNT?: string;
+
+  /** posted: book entries; draft: leave them for review in the ERP. */
+  @Expose()
+  @IsIn(['posted', 'draft'], { message: 'EXPORT_POSTING_STATE must be posted or draft' })
+  EXPORT_POSTING_STATE: 'posted' | 'draft' = 'posted';
+
+  /** Companies to poll for export jobs (comma-separated ids); empty: the companies seen in webhooks. */
+  @Expose()
+  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value))
+  @IsArray()
+  @IsUUID('all', { each: true, message: 'PLEO_COMPANY_IDS must be comma-separated company ids (UUIDs)' })
+  PLEO_COMPANY_IDS: string[] = [];
+
+  @IntSetting(5, 86_400, 'seconds')
+  EXPORT_POLL_INTERVAL_SECONDS = 300;
+
+  @IntSetting(5, 600, 'seconds')
+  EXPORT_LOCK_TTL_SECONDS = 60;
+
+  /** Report results to Pleo at least this often during a job (each report keeps it from expiring). */
+  @IntSetting(1, 1800, 'seconds')
+  EXPORT_REPORT_INTERVAL_SECONDS = 60;
+
+  @IntSetting(1_000, 600_000, 'milliseconds')
+  RECEIPT_DOWNLOAD_TIMEOUT_MS = 30_000;
 
   worksOn(queue: string): boolean {
     if (this.WORKER_QUEUES.includes('none')) return false;

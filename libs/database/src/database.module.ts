@@ -2,10 +2,12 @@ import { Global, Module } from '@nestjs/common';
 import { PrismaService } from './prisma.service';
 import { WebhookEventRepository } from './webhook-event.repository';
 import { VendorLinkRepository } from './vendor-link.repository';
+import { ExportLedgerRepository } from './export-ledger.repository';
+import { ExportRunRepository } from './export-run.repository';
 
 @Global()
 @Module({
-  providers: [PrismaService, WebhookEventRepository, VendorLinkRepository],
-  exports: [PrismaService, WebhookEventRepository, VendorLinkRepository],
+  providers: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ExportRunRepository],
+  exports: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ExportRunRepository],
 })
 export class DatabaseModule {}

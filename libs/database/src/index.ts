@@ -6,3 +6,6 @@ export { WebhookEventStatus } from './generated/prisma/client';
 export type { WebhookEvent } from './generated/prisma/client';
 export * from './advisory-lock';
 export * from './vendor-link.repository';
+export * from './export-ledger.repository';
+export * from './export-run.repository';
+export { ExportRunStatus } from './generated/prisma/client';

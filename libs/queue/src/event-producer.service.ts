@@ -68,6 +68,24 @@ export class EventProducer {
     return true;
   }
 
+  /**
+   * An export run for a company (poller, recovery). Deduplicated: while one is waiting, adding
+   * another is a no-op, so every worker may poll without piling up runs.
+   */
+  async enqueueCompanyRun(companyId: string): Promise<void> {
+    const queue = this.queues[QueueName.ExportSync] as unknown as Queue<{ companyId: string }>;
+    await withTimeout(
+      queue.add('export-run', { companyId }, {
+        ...JOB_RETENTION,
+        attempts: this.config.SYNC_MAX_ATTEMPTS,
+        backoff: { type: SYNC_BACKOFF_TYPE },
+        deduplication: { id: `company-run-${companyId}` },
+      }),
+      ENQUEUE_TIMEOUT_MS,
+      `adding an export run for ${companyId}`,
+    );
+  }
+
   queue(name: QueueName): Queue<WebhookEventJobData> {
     return this.queues[name];
   }

@@ -7,9 +7,16 @@ export interface WebhookEventJobData {
   webhookEventId: string;
 }
 
+/** An export run for a company that no webhook asked for (the poller, start-up recovery). */
+export interface CompanyRunJobData {
+  companyId: string;
+}
+
+export type ExportSyncJobData = WebhookEventJobData | CompanyRunJobData;
+
 export interface JobDataByQueue {
   [QueueName.VendorSync]: WebhookEventJobData;
-  [QueueName.ExportSync]: WebhookEventJobData;
+  [QueueName.ExportSync]: ExportSyncJobData;
 }
 
 /**

@@ -3,7 +3,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { ClaimedEvent, WebhookEventRepository } from '@app/database';
 import { CommonConfig } from '@app/config';
 import { WebhookEventJobData } from '@app/queue';
-import { classifySyncError } from '@app/sync';
+import { CompanyBusy, classifySyncError } from '@app/sync';
 
 /** Carries a Retry-After (or other wait) from a failure to the queue's backoff strategy. */
 export class RetryableJobError extends Error {
@@ -30,7 +30,7 @@ export class EventJobRunner {
     private readonly config: CommonConfig,
   ) {}
 
-  async run<T>(job: Job<WebhookEventJobData>, handle: (event: ClaimedEvent) => Promise<T>): Promise<T | { skipped: string }> {
+  async run<T>(job: Job<WebhookEventJobData> | Job<{ webhookEventId: string }>, handle: (event: ClaimedEvent) => Promise<T>): Promise<T | { skipped: string }> {
     const event = await this.events.claim(job.data.webhookEventId);
     if (!event) return { skipped: 'the event is finished or unknown' };
     try {
@@ -38,6 +38,11 @@ export class EventJobRunner {
       await this.events.markSucceeded(event.id);
       return result;
     } catch (err) {
+      if (err instanceof CompanyBusy) {
+        // Not a failure: another run holds the company. The processor delays the job.
+        await this.events.markRetrying(event.id, 'Waiting: another export for this company is running.');
+        throw err;
+      }
       const failure = classifySyncError(err);
       const attempt = job.attemptsMade + 1;
       // The worker's setting rules; the job's own limit (set when it was added) caps it.

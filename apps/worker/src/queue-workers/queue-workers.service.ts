@@ -43,7 +43,7 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnModuleDest
     const lockMs = this.config.JOB_LOCK_SECONDS * 1000;
     for (const processor of this.processors) {
       if (!this.config.worksOn(processor.queue)) continue;
-      const worker = new Worker(processor.queue, (job) => processor.process(job), {
+      const worker = new Worker(processor.queue, (job, token) => processor.process(job, token), {
         connection: this.connection,
         prefix: this.config.QUEUE_PREFIX,
         concurrency: processor.concurrency,

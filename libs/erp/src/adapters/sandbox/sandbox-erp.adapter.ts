@@ -48,7 +48,13 @@ export class SandboxErpAdapter implements ErpAdapter {
   constructor(private readonly prisma: PrismaService) {}
 
   async verifyConnection(_ctx?: OperationContext): Promise<void> {
-    await this.guard(() => this.prisma.$queryRaw`SELECT 1`);
+    await this.guard(() => this.assertOnline());
+  }
+
+  /** The "offline" switch (sandbox_settings) makes the sandbox answer like an unreachable ERP. */
+  private async assertOnline(): Promise<void> {
+    const offline = await this.prisma.sandboxSetting.findUnique({ where: { key: 'offline' }, select: { value: true } });
+    if (offline?.value === 'true') throw new ErpError('unavailable', 'The sandbox ERP is switched offline (POST /admin/sandbox/availability).');
   }
 
   async findVendor(query: VendorQuery, _ctx?: OperationContext): Promise<ErpVendor | null> {
@@ -114,6 +120,7 @@ export class SandboxErpAdapter implements ErpAdapter {
       throw new ErpError('validation', `The entry does not balance: its lines add up to ${sumDecimals(counted, 2)}, its total is ${entry.total.value}.`);
     }
     return this.guard(async () => {
+      await this.assertOnline();
       const existing = await this.findPostedExpense(entry.reference);
       if (existing) return existing; // the ERP deduplicates by external reference
       await this.checkReferences(entry);

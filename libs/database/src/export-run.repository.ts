@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { ExportRunStatus } from './generated/prisma/client';
+import { PrismaService } from './prisma.service';
+
+export type FinalEvent = 'completed' | 'completed_with_errors' | 'failed';
+
+const STATUS_OF: Record<FinalEvent, ExportRunStatus> = {
+  completed: 'COMPLETED',
+  completed_with_errors: 'COMPLETED_WITH_ERRORS',
+  failed: 'FAILED',
+};
+
+/** Export jobs as this service ran them: counts, outcome, and the final event sent exactly once. */
+@Injectable()
+export class ExportRunRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  start(jobId: string, companyId: string, itemsTotal: number) {
+    return this.prisma.exportJobRun.upsert({
+      where: { jobId },
+      create: { jobId, companyId, itemsTotal },
+      update: { itemsTotal },
+    });
+  }
+
+  async count(jobId: string, succeeded: number, failed: number): Promise<void> {
+    await this.prisma.exportJobRun.update({
+      where: { jobId },
+      data: { itemsSucceeded: { increment: succeeded }, itemsFailed: { increment: failed } },
+    });
+  }
+
+  /** Records the decision before it is sent, so a retry sends the same event, once. */
+  async decideFinal(jobId: string, event: FinalEvent, failure?: { type: string; reason: string }) {
+    return this.prisma.exportJobRun.update({
+      where: { jobId },
+      data: { finalEvent: event, failureReasonType: failure?.type ?? null, failureReason: failure?.reason ?? null },
+    });
+  }
+
+  async markFinalSent(jobId: string): Promise<void> {
+    const run = await this.prisma.exportJobRun.findUniqueOrThrow({ where: { jobId } });
+    await this.prisma.exportJobRun.update({
+      where: { jobId },
+      data: { finalEventSentAt: new Date(), finishedAt: new Date(), status: STATUS_OF[(run.finalEvent ?? 'failed') as FinalEvent] },
+    });
+  }
+
+  get(jobId: string) {
+    return this.prisma.exportJobRun.findUnique({ where: { jobId } });
+  }
+
+  list(filter: { companyId?: string; status?: ExportRunStatus }, limit: number) {
+    return this.prisma.exportJobRun.findMany({ where: filter, orderBy: { startedAt: 'desc' }, take: limit });
+  }
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
+import { ExportPoller } from '../../apps/worker/src/export-sync/export-poller.service';
+import { exportItem, exportJobWebhook } from '../support/export-items';
+import { startFakePleo } from '../support/fake-pleo';
+import { RunningApi, dropQueuePrefix, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
+import { signedHeaders } from '../support/sign';
+import { uniquePrefix } from '../support/test-env';
+
+const ACCOUNTS = { EXPORT_WALLET_ACCOUNT: '1910', EXPORT_OUT_OF_POCKET_ACCOUNT: '2890', EXPORT_CONTRA_ACCOUNT: '2990', EXPORT_AP_ACCOUNT: '2400' };
+
+describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redis, worker in-process)', () => {
+  const prefix = uniquePrefix();
+  let fake: FakePleo;
+  let api: RunningApi;
+  let worker: Awaited<ReturnType<typeof startWorker>>;
+  let db: Pool;
+
+  beforeAll(async () => {
+    fake = await startFakePleo();
+    api = await startApi({ QUEUE_PREFIX: prefix });
+    worker = await startWorker({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, EXPORT_LOCK_TTL_SECONDS: '5', EXPORT_POLL_INTERVAL_SECONDS: '3600', ...ACCOUNTS });
+    db = testDb();
+    await db.query("DELETE FROM sandbox_settings WHERE key = 'offline'");
+  });
+
+  afterAll(async () => {
+    await Promise.all([worker.close(), api.close(), fake.close(), db.end()]);
+    await dropQueuePrefix(prefix);
+  });
+
+  afterEach(() => expect(fake.specProblems()).toEqual([]));
+
+  const seed = (companyId: string, items: Record<string, unknown>[], extra: Record<string, unknown> = {}) => fake.exports.seedJob({ companyId, items, ...extra });
+  const trigger = async (job: { id: string; companyId: string }) => {
+    const body = exportJobWebhook(job);
+    const res = await post(`${api.url}/webhooks/pleo`, body, signedHeaders(body));
+    expect(res.status).toBe(202);
+    return res.json.id as string;
+  };
+  const finished = (jobId: string, timeout = 30_000) =>
+    waitFor(async () => {
+      const job = fake.exports.jobs.get(jobId)!;
+      return ['completed', 'completed_with_errors', 'failed'].includes(job.status) ? job : undefined;
+    }, timeout);
+  const entries = async (ids: string[]) => (await db.query('SELECT * FROM sandbox_entries WHERE reference = ANY($1) ORDER BY number', [ids])).rows;
+  const idsOf = (items: Record<string, unknown>[]) => items.map((i) => String(i.accountingEntryId));
+
+  it('a 3-item job: 3 entries, one PUT, completed, exactly one final event', async () => {
+    const companyId = randomUUID();
+    const items = [exportItem({ companyId }), exportItem({ companyId, type: 'out_of_pocket', contraAccount: null }), exportItem({ companyId, currency: 'JPY', gross: 3300, tax: { rate: 0.1, amount: 300, code: 'R7' } })];
+    const job = seed(companyId, items);
+    const eventId = await trigger(job);
+    const done = await finished(job.id);
+
+    expect(done.status).toBe('completed');
+    expect(done.events.map((e) => e.event)).toEqual(['started', 'completed']);
+    expect(done.updates).toEqual([3]);
+    const rows = await entries(idsOf(items));
+    expect(rows).toHaveLength(3);
+    for (const [id, item] of done.items) {
+      const row = rows.find((r) => r.reference === id);
+      expect(item).toMatchObject({ status: 'successful', externalId: row.number });
+    }
+    const jpy = rows.find((r) => r.reference === items[2].accountingEntryId);
+    expect(jpy).toMatchObject({ currency: 'JPY', mode: 'journal', state: 'posted', external_reference: (items[2].additionalInformation as any).reconciliationId });
+    expect(Number(jpy.total)).toBe(3300);
+    expect(jpy.lines.lines[0]).toMatchObject({ account: '7100', net: { value: '3000' }, tax: { code: 'R7', amount: { value: '300' } }, dimensions: [{ group: 'DEPT', value: 'SALES' }] });
+    expect(rows.find((r) => r.reference === items[1].accountingEntryId).lines.contraAccount).toBe('2890');
+
+    const run = (await db.query('SELECT * FROM export_job_runs WHERE job_id = $1', [job.id])).rows[0];
+    expect(run).toMatchObject({ status: 'COMPLETED', items_total: 3, items_succeeded: 3, items_failed: 0, final_event: 'completed' });
+    await waitFor(async () => (await db.query('SELECT status FROM webhook_events WHERE id = $1', [eventId])).rows[0].status === 'SUCCEEDED');
+  });
+
+  it('one bad item: completed_with_errors, the item failed with Pleo’s reason type and an actionable message', async () => {
+    const companyId = randomUUID();
+    const good = exportItem({ companyId });
+    const unknownAccount = exportItem({ companyId, account: '6999' });
+    const noAccount = exportItem({ companyId, account: null });
+    const job = seed(companyId, [good, unknownAccount, noAccount]);
+    await trigger(job);
+    const done = await finished(job.id);
+    expect(done.status).toBe('completed_with_errors');
+    expect(done.items.get(String(good.accountingEntryId))!.status).toBe('successful');
+    expect(done.items.get(String(unknownAccount.accountingEntryId))).toMatchObject({
+      status: 'failed',
+      failureReasonType: 'account_unknown',
+      failureReason: 'Account No. 6999 does not exist in the Accounting System. Check Category.',
+    });
+    expect(done.items.get(String(noAccount.accountingEntryId))).toMatchObject({ status: 'failed', failureReasonType: 'missing_configuration' });
+    expect(await entries(idsOf([good, unknownAccount, noAccount]))).toHaveLength(1);
+  });
+
+  it('ERP unreachable at pre-validation: the job fails with a job-level reason, no item is touched', async () => {
+    const companyId = randomUUID();
+    const items = [exportItem({ companyId }), exportItem({ companyId })];
+    const job = seed(companyId, items);
+    await db.query("INSERT INTO sandbox_settings (key, value) VALUES ('offline', 'true') ON CONFLICT (key) DO UPDATE SET value = 'true'");
+    try {
+      await trigger(job);
+      const done = await finished(job.id);
+      expect(done.status).toBe('failed');
+      expect(done.events.at(-1)).toMatchObject({ event: 'failed', failureReasonType: 'accounting_system_unreachable', failureReason: expect.stringMatching(/^Failed to reach the Accounting System\./) });
+      expect(done.updates).toEqual([]);
+      expect(fake.callsTo('getExportItemsV3').filter((c) => c.path.includes(job.id))).toHaveLength(0);
+      expect(await entries(idsOf(items))).toHaveLength(0);
+    } finally {
+      await db.query("DELETE FROM sandbox_settings WHERE key = 'offline'");
+    }
+  });
+
+  it('a 250-item job is reported in 3 PUT batches of at most 100', async () => {
+    const companyId = randomUUID();
+    const items = Array.from({ length: 250 }, () => exportItem({ companyId, tax: null, gross: 1000 }));
+    const job = seed(companyId, items);
+    await trigger(job);
+    const done = await finished(job.id);
+    expect(done.status).toBe('completed');
+    expect(done.updates).toEqual([100, 100, 50]);
+    expect(await entries(idsOf(items))).toHaveLength(250);
+  });
+
+  it('two jobs of one company run in order, oldest first; another company runs alongside', async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const older = seed(a, [exportItem({ companyId: a })], { createdAt: minutesAgo(10) });
+    const newer = seed(a, [exportItem({ companyId: a })], { createdAt: minutesAgo(5) });
+    const other = seed(b, [exportItem({ companyId: b })]);
+    // Company A's first job reads its items slowly.
+    fake.state.faults.push({ operation: 'getExportItemsV3', pathIncludes: older.id, times: 1, delayMs: 1_500 });
+    await trigger(newer); // the webhook of the newer job arrives first
+    await trigger(other);
+    const [doneOlder, doneNewer, doneOther] = await Promise.all([finished(older.id), finished(newer.id), finished(other.id)]);
+    expect([doneOlder.status, doneNewer.status, doneOther.status]).toEqual(['completed', 'completed', 'completed']);
+    const run = async (jobId: string) => (await db.query('SELECT started_at, finished_at FROM export_job_runs WHERE job_id = $1', [jobId])).rows[0];
+    const [rOlder, rNewer, rOther] = [await run(older.id), await run(newer.id), await run(other.id)];
+    expect(rOlder.finished_at.getTime()).toBeLessThanOrEqual(rNewer.started_at.getTime()); // in order
+    expect(rOther.finished_at.getTime()).toBeLessThan(rOlder.finished_at.getTime()); // B did not wait for A
+  });
+
+  it('an entry already posted in an earlier job is reported with its ERP number, not posted again', async () => {
+    const companyId = randomUUID();
+    const item = exportItem({ companyId });
+    const first = seed(companyId, [item]);
+    await trigger(first);
+    await finished(first.id);
+    const [entry] = await entries([String(item.accountingEntryId)]);
+
+    const again = seed(companyId, [item]); // the user exports the same expense again
+    await trigger(again);
+    const done = await finished(again.id);
+    expect(done.status).toBe('completed');
+    expect(done.items.get(String(item.accountingEntryId))).toMatchObject({ status: 'successful', externalId: entry.number });
+    expect(await entries([String(item.accountingEntryId)])).toHaveLength(1);
+  });
+
+  it('receipts are downloaded and attached once; an oversize one fails the item with the receipt reason', async () => {
+    const companyId = randomUUID();
+    const pdf = Buffer.from('%PDF-1.4 lunch receipt').toString('base64');
+    const png = Buffer.from('\x89PNG receipt image').toString('base64');
+    const withFiles = exportItem({ companyId, files: [{ content: pdf, type: 'application/pdf' }, { content: png, type: 'image/png' }] });
+    const tooBig = exportItem({ companyId, files: [{ content: pdf, type: 'application/pdf', size: 31 * 1024 * 1024 }] });
+    const job = seed(companyId, [withFiles, tooBig]);
+    await trigger(job);
+    const done = await finished(job.id);
+    expect(done.status).toBe('completed_with_errors');
+    const [entryWithFiles] = await entries([String(withFiles.accountingEntryId)]);
+    const attachments = (await db.query('SELECT * FROM sandbox_attachments WHERE entry_id = $1 ORDER BY file_name', [entryWithFiles.id])).rows;
+    expect(attachments.map((a) => [a.file_name, a.mime_type])).toEqual([
+      [`B-${String(withFiles.accountingEntryId).slice(0, 8)}-1.pdf`, 'application/pdf'],
+      [`B-${String(withFiles.accountingEntryId).slice(0, 8)}-2.png`, 'image/png'],
+    ]);
+    expect([...fake.exports.downloads.values()].every((n) => n === 1)).toBe(true);
+    expect(done.items.get(String(tooBig.accountingEntryId))).toMatchObject({
+      status: 'failed',
+      failureReasonType: 'receipt_file_size_limit_exceeded',
+      failureReason: expect.stringMatching(/^The entry was booked as JE-\d+, but receipt 1 of 1 \(33 MB\) is larger than the 10 MB/),
+    });
+    expect(await entries([String(tooBig.accountingEntryId)])).toHaveLength(1); // booked once, without the file
+  });
+
+  it('invoices under accounts payable: the linked ERP vendor; an unknown vendor fails with vendor_unknown', async () => {
+    const companyId = randomUUID();
+    const vendorId = randomUUID();
+    const erpVendor = (await db.query(
+      `INSERT INTO sandbox_vendors (name, name_key, reference, currency) VALUES ($1, lower($1), $2, 'EUR') RETURNING id, number`,
+      [`Office Supplies ${vendorId.slice(0, 6)} A/S`, vendorId],
+    )).rows[0];
+    const known = exportItem({ companyId, type: 'invoice', bookkeeping: 'accounts_payable', vendor: { id: vendorId, name: 'Office Supplies A/S', defaultCurrency: 'EUR' }, contraAccount: null });
+    const unknown = exportItem({ companyId, type: 'invoice', bookkeeping: 'accounts_payable', vendor: { id: randomUUID(), name: `Nobody ${randomUUID()}`, defaultCurrency: 'EUR' }, contraAccount: null });
+    const job = seed(companyId, [known, unknown], { vendorBasedBookkeeping: true });
+    await trigger(job);
+    const done = await finished(job.id);
+    const [ap] = await entries([String(known.accountingEntryId)]);
+    expect(ap).toMatchObject({ mode: 'accounts_payable', vendor_id: erpVendor.id });
+    expect(ap.lines.contraAccount).toBe('2400');
+    expect(done.items.get(String(unknown.accountingEntryId))).toMatchObject({ status: 'failed', failureReasonType: 'vendor_unknown', failureReason: expect.stringContaining('Selected vendor cannot be processed') });
+  });
+
+  it('a job left for more than an hour has expired: Pleo says so, and nothing is posted for it', async () => {
+    const companyId = randomUUID();
+    const items = [exportItem({ companyId })];
+    const job = seed(companyId, items, { createdAt: new Date(Date.now() - 61 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    expect(fake.exports.view(job)).toMatchObject({ status: 'failed', failureReasonType: 'job_expired' });
+    await trigger(job);
+    await waitFor(async () => (await db.query('SELECT count(*)::int AS n FROM webhook_events WHERE company_id = $1 AND status = $2', [companyId, 'SUCCEEDED'])).rows[0].n === 1);
+    expect(job.events).toEqual([]);
+    expect(await entries(idsOf(items))).toHaveLength(0);
+  });
+
+  it('a job whose webhook never came is found by the poller and exported', async () => {
+    const companyId = randomUUID();
+    const items = [exportItem({ companyId })];
+    const job = seed(companyId, items);
+    const polling = await startWorker({ QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, PLEO_COMPANY_IDS: companyId, WORKER_QUEUES: 'none', ...ACCOUNTS });
+    try {
+      expect(await polling.app.get(ExportPoller).pollOnce()).toEqual([companyId]);
+    } finally {
+      await polling.close();
+    }
+    expect((await finished(job.id)).status).toBe('completed'); // run by the suite's worker
+    expect(await entries(idsOf(items))).toHaveLength(1);
+  });
+});
