@@ -33,6 +33,7 @@ export class WorkerModule {
           lockTtlMs: config.EXPORT_LOCK_TTL_SECONDS * 1000,
           reportIntervalMs: config.EXPORT_REPORT_INTERVAL_SECONDS * 1000,
           receiptDownloadTimeoutMs: config.RECEIPT_DOWNLOAD_TIMEOUT_MS,
+          itemConcurrency: config.EXPORT_ITEM_CONCURRENCY,
           queuePrefix: config.QUEUE_PREFIX,
         }),
       ],

@@ -88,6 +88,10 @@ export class WorkerConfig extends PleoApiConfig {
   @IntSetting(1_000, 600_000, 'milliseconds')
   RECEIPT_DOWNLOAD_TIMEOUT_MS = 30_000;
 
+  /** Items of one export job posted to the ERP at the same time (jobs themselves run one at a time). */
+  @IntSetting(1, 32)
+  EXPORT_ITEM_CONCURRENCY = 4;
+
   worksOn(queue: string): boolean {
     if (this.WORKER_QUEUES.includes('none')) return false;
     return this.WORKER_QUEUES.includes('all') || this.WORKER_QUEUES.includes(queue);

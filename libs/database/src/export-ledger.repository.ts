@@ -15,6 +15,12 @@ export class ExportLedgerRepository {
     return this.prisma.exportItemLedger.findUnique({ where: { companyId_accountingEntryId: key } });
   }
 
+  /** The rows of a page of items, in one query. */
+  async getMany(companyId: string, accountingEntryIds: string[]) {
+    const rows = await this.prisma.exportItemLedger.findMany({ where: { companyId, accountingEntryId: { in: accountingEntryIds } } });
+    return new Map(rows.map((r) => [r.accountingEntryId, r]));
+  }
+
   /** Before the ERP call: from here until POSTED the outcome counts as unknown. */
   async markPosting(key: LedgerKey, jobId: string): Promise<void> {
     await this.prisma.exportItemLedger.upsert({

@@ -1,2 +1,3 @@
 export * from './shutdown';
 export * from './backoff';
+export * from './concurrency';

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ExportLedgerRepository, VendorLinkRepository } from '@app/database';
+
+type LedgerRow = NonNullable<Awaited<ReturnType<ExportLedgerRepository['get']>>>;
 import { ErpAdapter, ErpError, OperationContext, PostedExpense } from '@app/erp';
 import { ExportItem, ExportItemUpdate, PleoExportClient } from '@app/pleo';
 import { backoffDelayMs, sleep } from '@app/runtime';
@@ -36,14 +38,16 @@ export class ExportItemSync {
     private readonly downloadTimeoutMs: number,
   ) {}
 
-  async process(item: ExportItem, jobId: string, ctx: OperationContext): Promise<ExportItemUpdate> {
+  /** `row`: the item's ledger row if already read (null: none), undefined to read it here. */
+  async process(item: ExportItem, jobId: string, ctx: OperationContext, row?: LedgerRow | null): Promise<ExportItemUpdate> {
     const key = { companyId: item.companyId, accountingEntryId: item.accountingEntryId };
     const failed = async (f: ItemFailure): Promise<ExportItemUpdate> => {
       await this.ledger.markFailed(key, jobId, f.type, f.reason);
       return { accountingEntryId: item.accountingEntryId, status: 'failed', failureReasonType: f.type, failureReason: f.reason };
     };
 
-    let row = await this.ledger.get(key);
+    if (row === undefined) row = await this.ledger.get(key);
+    let attachmentsDone = row?.attachmentsDone ?? 0;
     let posted: PostedExpense | null = row?.status === 'POSTED' && row.erpId ? { id: row.erpId, number: row.erpNumber ?? row.erpId, url: row.erpUrl ?? undefined } : null;
     if (!posted && row?.status === 'POSTING') {
       // The last attempt may have posted it before we could record that: ask the ERP.
@@ -67,10 +71,10 @@ export class ExportItemSync {
         throw err; // outcome unknown or ERP away: the ledger says POSTING, the retry reconciles
       }
       await this.ledger.markPosted(key, jobId, posted);
-      row = await this.ledger.get(key);
+      attachmentsDone = 0;
     }
 
-    const receiptFailure = await this.attachReceipts(item, posted, row?.attachmentsDone ?? 0, ctx);
+    const receiptFailure = await this.attachReceipts(item, posted, attachmentsDone, ctx);
     if (receiptFailure) return failed(receiptFailure);
     return {
       accountingEntryId: item.accountingEntryId,

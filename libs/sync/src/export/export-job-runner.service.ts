@@ -4,6 +4,7 @@ import { ExportLedgerRepository, ExportRunRepository, FinalEvent, VendorLinkRepo
 import { ERP_ADAPTER, ErpAdapter, ErpError } from '@app/erp';
 import { ExportJob, ExportJobFailureReasonType, PleoApiError, PleoExportClient } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
+import { forEachConcurrently } from '@app/runtime';
 import { CompanyLock } from './company-lock';
 import { jobFailureFromErp } from './erp-failures';
 import { EXPORT_OPTIONS, ExportOptions } from './export-options';
@@ -89,14 +90,15 @@ export class ExportJobRunner {
     let failed = 0;
     for await (const page of this.pleo.exportItemPages(job.id)) {
       const before = { succeeded, failed };
-      for (const item of page) {
-        if (!todo.delete(item.accountingEntryId)) continue;
+      const wanted = page.filter((item) => todo.delete(item.accountingEntryId));
+      const rows = await this.ledger.getMany(job.companyId, wanted.map((i) => i.accountingEntryId));
+      await forEachConcurrently(wanted, this.options.itemConcurrency, async (item) => {
         signal.throwIfAborted();
-        const update = await this.items.process(item, job.id, ctx);
+        const update = await this.items.process(item, job.id, ctx, rows.get(item.accountingEntryId) ?? null);
         if (update.status === 'successful') succeeded++;
         else failed++;
         await reporter.add(update);
-      }
+      });
       await this.runs.count(job.id, succeeded - before.succeeded, failed - before.failed);
     }
     // Listed in the job but never returned with data: nothing to book, say so.

@@ -9,5 +9,7 @@ export interface ExportOptions {
   /** report to Pleo at least this often during a job, even with fewer than 100 results */
   reportIntervalMs: number;
   receiptDownloadTimeoutMs: number;
+  /** items of one job posted at the same time (stay under the ERP's own concurrency limits) */
+  itemConcurrency: number;
   queuePrefix: string;
 }

@@ -22,12 +22,26 @@ export class ItemReporter {
     private readonly maxIntervalMs: number,
   ) {}
 
-  async add(update: ExportItemUpdate): Promise<void> {
-    this.buffer.push(update);
-    if (this.buffer.length >= MAX_ITEM_UPDATES_PER_CALL || Date.now() - this.lastReport >= this.maxIntervalMs) await this.flush();
+  /** Items are processed concurrently: adds and flushes are serialised so no result is sent twice. */
+  private queue: Promise<void> = Promise.resolve();
+
+  add(update: ExportItemUpdate): Promise<void> {
+    return this.serial(async () => {
+      this.buffer.push(update);
+      if (this.buffer.length >= MAX_ITEM_UPDATES_PER_CALL || Date.now() - this.lastReport >= this.maxIntervalMs) await this.send();
+    });
   }
 
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    return this.serial(() => this.send());
+  }
+
+  private serial(step: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(step);
+    return this.queue;
+  }
+
+  private async send(): Promise<void> {
     while (this.buffer.length) {
       const batch = this.buffer.slice(0, MAX_ITEM_UPDATES_PER_CALL);
       const { errors } = await this.pleo.updateItems(this.jobId, batch);

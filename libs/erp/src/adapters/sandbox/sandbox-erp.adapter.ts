@@ -47,14 +47,36 @@ export class SandboxErpAdapter implements ErpAdapter {
 
   constructor(private readonly prisma: PrismaService) {}
 
+  /**
+   * Master data (chart of accounts, tax codes) and the offline switch, cached briefly as an adapter
+   * for a real ERP would cache them: one look-up per entry would dominate an export's cost.
+   */
+  private chart?: { accounts: Set<string>; taxCodes: Set<string>; offline: boolean; loadedAt: number };
+  private static readonly CHART_TTL_MS = 1_000;
+
   async verifyConnection(_ctx?: OperationContext): Promise<void> {
-    await this.guard(() => this.assertOnline());
+    await this.guard(async () => this.assertOnline(await this.loadChart(true)));
   }
 
   /** The "offline" switch (sandbox_settings) makes the sandbox answer like an unreachable ERP. */
-  private async assertOnline(): Promise<void> {
-    const offline = await this.prisma.sandboxSetting.findUnique({ where: { key: 'offline' }, select: { value: true } });
-    if (offline?.value === 'true') throw new ErpError('unavailable', 'The sandbox ERP is switched offline (POST /admin/sandbox/availability).');
+  private assertOnline(chart: { offline: boolean }): void {
+    if (chart.offline) throw new ErpError('unavailable', 'The sandbox ERP is switched offline (POST /admin/sandbox/availability).');
+  }
+
+  private async loadChart(fresh = false) {
+    if (!fresh && this.chart && Date.now() - this.chart.loadedAt < SandboxErpAdapter.CHART_TTL_MS) return this.chart;
+    const [accounts, taxCodes, offline] = await Promise.all([
+      this.prisma.sandboxAccount.findMany({ select: { code: true } }),
+      this.prisma.sandboxTaxCode.findMany({ select: { code: true } }),
+      this.prisma.sandboxSetting.findUnique({ where: { key: 'offline' }, select: { value: true } }),
+    ]);
+    this.chart = {
+      accounts: new Set(accounts.map((a) => a.code)),
+      taxCodes: new Set(taxCodes.map((t) => t.code)),
+      offline: offline?.value === 'true',
+      loadedAt: Date.now(),
+    };
+    return this.chart;
   }
 
   async findVendor(query: VendorQuery, _ctx?: OperationContext): Promise<ErpVendor | null> {
@@ -120,10 +142,9 @@ export class SandboxErpAdapter implements ErpAdapter {
       throw new ErpError('validation', `The entry does not balance: its lines add up to ${sumDecimals(counted, 2)}, its total is ${entry.total.value}.`);
     }
     return this.guard(async () => {
-      await this.assertOnline();
-      const existing = await this.findPostedExpense(entry.reference);
-      if (existing) return existing; // the ERP deduplicates by external reference
-      await this.checkReferences(entry);
+      const chart = await this.loadChart();
+      this.assertOnline(chart);
+      await this.checkReferences(entry, chart);
       try {
         const row = await this.prisma.sandboxEntry.create({
           data: {
@@ -142,6 +163,7 @@ export class SandboxErpAdapter implements ErpAdapter {
         });
         return { id: row.id, number: row.number };
       } catch (err) {
+        // The ERP deduplicates by external reference: the entry posted before is the answer.
         if (isUniqueViolation(err)) return (await this.findPostedExpense(entry.reference))!;
         throw err;
       }
@@ -149,16 +171,12 @@ export class SandboxErpAdapter implements ErpAdapter {
   }
 
   /** Every account, tax code and vendor the entry names must exist, as in a real ERP. */
-  private async checkReferences(entry: ExpenseEntry): Promise<void> {
-    const accounts = [...new Set([entry.contraAccount, ...entry.lines.map((l) => l.account)])];
-    const known = new Set((await this.prisma.sandboxAccount.findMany({ where: { code: { in: accounts } }, select: { code: true } })).map((a) => a.code));
-    const missingAccount = accounts.find((a) => !known.has(a));
+  private async checkReferences(entry: ExpenseEntry, chart: { accounts: Set<string>; taxCodes: Set<string> }): Promise<void> {
+    const missingAccount = [entry.contraAccount, ...entry.lines.map((l) => l.account)].find((a) => !chart.accounts.has(a));
     if (missingAccount) {
       throw new ErpError('unknown_reference', `Account No. ${missingAccount} does not exist in the Accounting System. Check Category.`, { subject: 'account' });
     }
-    const taxCodes = [...new Set(entry.lines.flatMap((l) => (l.tax ? [l.tax.code] : [])))];
-    const knownTax = new Set((await this.prisma.sandboxTaxCode.findMany({ where: { code: { in: taxCodes } }, select: { code: true } })).map((t) => t.code));
-    const missingTax = taxCodes.find((c) => !knownTax.has(c));
+    const missingTax = entry.lines.find((l) => l.tax && !chart.taxCodes.has(l.tax.code))?.tax?.code;
     if (missingTax) {
       throw new ErpError('unknown_reference', `Tax Code ${missingTax} does not exist in the Accounting System.`, { subject: 'tax_code' });
     }
