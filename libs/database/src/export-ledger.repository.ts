@@ -22,19 +22,31 @@ export class ExportLedgerRepository {
   }
 
   /** Before the ERP call: from here until POSTED the outcome counts as unknown. */
-  async markPosting(key: LedgerKey, jobId: string): Promise<void> {
-    await this.prisma.exportItemLedger.upsert({
-      where: { companyId_accountingEntryId: key },
-      create: { ...key, jobId, status: 'POSTING' },
-      update: { jobId, status: 'POSTING', failureReason: null, failureReasonType: null },
+  // The writes around the ERP calls, one statement per page of items, straight to the pool (hot
+  // path). Between the two, an entry's outcome counts as unknown and is reconciled before a retry.
+  async markPosting(companyId: string, jobId: string, accountingEntryIds: string[]): Promise<void> {
+    if (!accountingEntryIds.length) return;
+    await this.prisma.pool.query({
+      name: 'ledger_mark_posting',
+      text: `INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status)
+             SELECT $1, id, $2, 'POSTING' FROM unnest($3::uuid[]) AS id
+             ON CONFLICT (company_id, accounting_entry_id) DO UPDATE
+             SET job_id = EXCLUDED.job_id, status = 'POSTING', failure_reason = NULL, failure_reason_type = NULL, updated_at = now()`,
+      values: [companyId, jobId, accountingEntryIds],
     });
   }
 
-  async markPosted(key: LedgerKey, jobId: string, erp: { id: string; number: string; url?: string }): Promise<void> {
-    await this.prisma.exportItemLedger.upsert({
-      where: { companyId_accountingEntryId: key },
-      create: { ...key, jobId, status: 'POSTED', erpId: erp.id, erpNumber: erp.number, erpUrl: erp.url ?? null },
-      update: { status: 'POSTED', erpId: erp.id, erpNumber: erp.number, erpUrl: erp.url ?? null, failureReason: null, failureReasonType: null },
+  async markPosted(companyId: string, jobId: string, posted: { accountingEntryId: string; id: string; number: string; url?: string }[]): Promise<void> {
+    if (!posted.length) return;
+    await this.prisma.pool.query({
+      name: 'ledger_mark_posted',
+      text: `INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, erp_id, erp_number, erp_url)
+             SELECT $1, p.entry, $2, 'POSTED', p.erp_id, p.erp_number, p.erp_url
+             FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[]) AS p(entry, erp_id, erp_number, erp_url)
+             ON CONFLICT (company_id, accounting_entry_id) DO UPDATE
+             SET status = 'POSTED', erp_id = EXCLUDED.erp_id, erp_number = EXCLUDED.erp_number, erp_url = EXCLUDED.erp_url,
+                 failure_reason = NULL, failure_reason_type = NULL, updated_at = now()`,
+      values: [companyId, jobId, posted.map((p) => p.accountingEntryId), posted.map((p) => p.id), posted.map((p) => p.number), posted.map((p) => p.url ?? null)],
     });
   }
 

@@ -1,14 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { ExportLedgerRepository, VendorLinkRepository } from '@app/database';
-
-type LedgerRow = NonNullable<Awaited<ReturnType<ExportLedgerRepository['get']>>>;
-import { ErpAdapter, ErpError, OperationContext, PostedExpense } from '@app/erp';
+import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
 import { ExportItem, ExportItemUpdate, PleoExportClient } from '@app/pleo';
-import { backoffDelayMs, sleep } from '@app/runtime';
+import { backoffDelayMs, forEachConcurrently, sleep } from '@app/runtime';
 import { itemFailureFromErp } from './erp-failures';
 import { mapExportItem } from './export-mapping';
 import { ExportSettings } from './export-settings';
 import { ItemFailure, VENDOR_UNKNOWN_REASON } from './item-failure';
+
+type LedgerRow = NonNullable<Awaited<ReturnType<ExportLedgerRepository['get']>>>;
 
 const extensionOf: Record<string, string> = {
   'application/pdf': 'pdf',
@@ -17,12 +17,23 @@ const extensionOf: Record<string, string> = {
   'text/plain': 'txt',
 };
 
+/** What happens to one item of a page. */
+interface Plan {
+  item: ExportItem;
+  /** to post now */
+  entry?: ExpenseEntry;
+  /** in the ERP (earlier job, reconciled, or just posted) */
+  posted?: PostedExpense;
+  attachmentsDone: number;
+  failure?: ItemFailure;
+}
+
 /**
- * One export item into the ERP, exactly once (design §2.4 step 4):
- * the ledger row is written before the ERP call (POSTING) and after it (POSTED); an item whose
- * outcome is unknown is reconciled with findPostedExpense before any second attempt; an entry
+ * Export items into the ERP exactly once (design §2.4 step 4), a page at a time:
+ * the ledger says POSTING before the ERP calls and POSTED after them; an item whose outcome is
+ * unknown (POSTING) is reconciled with findPostedExpense before any second attempt; an entry
  * posted in an earlier job is reported with its existing ERP number. Receipts are attached after
- * posting, counted in the ledger so a retry never attaches one twice.
+ * posting and counted in the ledger, so a retry never attaches one twice.
  * Retryable ERP errors are thrown (the run stops, the queue job retries later); everything else
  * becomes the item's failure, worded for a bookkeeper.
  */
@@ -36,53 +47,74 @@ export class ExportItemSync {
     private readonly pleo: PleoExportClient,
     private readonly settings: ExportSettings,
     private readonly downloadTimeoutMs: number,
+    private readonly concurrency: number,
   ) {}
 
-  /** `row`: the item's ledger row if already read (null: none), undefined to read it here. */
-  async process(item: ExportItem, jobId: string, ctx: OperationContext, row?: LedgerRow | null): Promise<ExportItemUpdate> {
-    const key = { companyId: item.companyId, accountingEntryId: item.accountingEntryId };
-    const failed = async (f: ItemFailure): Promise<ExportItemUpdate> => {
-      await this.ledger.markFailed(key, jobId, f.type, f.reason);
-      return { accountingEntryId: item.accountingEntryId, status: 'failed', failureReasonType: f.type, failureReason: f.reason };
-    };
+  async processPage(items: ExportItem[], jobId: string, ctx: OperationContext): Promise<ExportItemUpdate[]> {
+    if (!items.length) return [];
+    const companyId = items[0].companyId;
+    const rows = await this.ledger.getMany(companyId, items.map((i) => i.accountingEntryId));
+    const plans: Plan[] = [];
+    const reconciled: Plan[] = [];
+    await forEachConcurrently(items, this.concurrency, async (item) => {
+      const plan = await this.plan(item, rows.get(item.accountingEntryId), ctx);
+      plans.push(plan);
+      if (plan.posted && rows.get(item.accountingEntryId)?.status === 'POSTING') reconciled.push(plan);
+    });
 
-    if (row === undefined) row = await this.ledger.get(key);
-    let attachmentsDone = row?.attachmentsDone ?? 0;
-    let posted: PostedExpense | null = row?.status === 'POSTED' && row.erpId ? { id: row.erpId, number: row.erpNumber ?? row.erpId, url: row.erpUrl ?? undefined } : null;
-    if (!posted && row?.status === 'POSTING') {
-      // The last attempt may have posted it before we could record that: ask the ERP.
-      posted = await this.erp.findPostedExpense(item.accountingEntryId, ctx);
-      if (posted) await this.ledger.markPosted(key, jobId, posted);
-    }
-
-    if (!posted) {
-      const mapped = mapExportItem(item, this.settings);
-      if (!mapped.ok) return failed(mapped.failure);
-      let vendorId: string | undefined;
-      if (mapped.vendor) {
-        vendorId = await this.resolveVendor(mapped.vendor, ctx);
-        if (!vendorId) return failed({ type: 'vendor_unknown', reason: VENDOR_UNKNOWN_REASON });
-      }
-      await this.ledger.markPosting(key, jobId);
+    const toPost = plans.filter((p) => p.entry);
+    await this.ledger.markPosting(companyId, jobId, toPost.map((p) => p.item.accountingEntryId));
+    await forEachConcurrently(toPost, this.concurrency, async (plan) => {
       try {
-        posted = await this.erp.postExpense({ ...mapped.entry, vendorId }, ctx);
+        plan.posted = await this.erp.postExpense(plan.entry!, ctx);
       } catch (err) {
-        if (err instanceof ErpError && !err.retryable) return failed(itemFailureFromErp(err));
-        throw err; // outcome unknown or ERP away: the ledger says POSTING, the retry reconciles
+        if (err instanceof ErpError && !err.retryable) plan.failure = itemFailureFromErp(err);
+        else throw err; // outcome unknown or ERP away: the ledger says POSTING, the retry reconciles
       }
-      await this.ledger.markPosted(key, jobId, posted);
-      attachmentsDone = 0;
-    }
+    });
+    const fresh = [...toPost.filter((p) => p.posted), ...reconciled];
+    await this.ledger.markPosted(companyId, jobId, fresh.map((p) => ({ accountingEntryId: p.item.accountingEntryId, ...p.posted! })));
 
-    const receiptFailure = await this.attachReceipts(item, posted, attachmentsDone, ctx);
-    if (receiptFailure) return failed(receiptFailure);
-    return {
-      accountingEntryId: item.accountingEntryId,
-      status: 'successful',
-      exportedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      externalId: posted.number,
-      ...(posted.url && { externalUrl: posted.url }),
-    };
+    await forEachConcurrently(plans.filter((p) => p.posted && !p.failure), this.concurrency, async (plan) => {
+      plan.failure = (await this.attachReceipts(plan.item, plan.posted!, plan.attachmentsDone, ctx)) ?? undefined;
+    });
+
+    const updates: ExportItemUpdate[] = [];
+    for (const { item, posted, failure } of plans) {
+      if (failure) {
+        await this.ledger.markFailed({ companyId, accountingEntryId: item.accountingEntryId }, jobId, failure.type, failure.reason);
+        updates.push({ accountingEntryId: item.accountingEntryId, status: 'failed', failureReasonType: failure.type, failureReason: failure.reason });
+      } else {
+        updates.push({
+          accountingEntryId: item.accountingEntryId,
+          status: 'successful',
+          exportedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          externalId: posted!.number,
+          ...(posted!.url && { externalUrl: posted!.url }),
+        });
+      }
+    }
+    return updates;
+  }
+
+  private async plan(item: ExportItem, row: LedgerRow | undefined, ctx: OperationContext): Promise<Plan> {
+    const attachmentsDone = row?.attachmentsDone ?? 0;
+    if (row?.status === 'POSTED' && row.erpId) {
+      return { item, attachmentsDone, posted: { id: row.erpId, number: row.erpNumber ?? row.erpId, url: row.erpUrl ?? undefined } };
+    }
+    if (row?.status === 'POSTING') {
+      // The last attempt may have posted it before we could record that: ask the ERP.
+      const posted = await this.erp.findPostedExpense(item.accountingEntryId, ctx);
+      if (posted) return { item, attachmentsDone, posted };
+    }
+    const mapped = mapExportItem(item, this.settings);
+    if (!mapped.ok) return { item, attachmentsDone: 0, failure: mapped.failure };
+    let vendorId: string | undefined;
+    if (mapped.vendor) {
+      vendorId = await this.resolveVendor(mapped.vendor, ctx);
+      if (!vendorId) return { item, attachmentsDone: 0, failure: { type: 'vendor_unknown', reason: VENDOR_UNKNOWN_REASON } };
+    }
+    return { item, attachmentsDone: 0, entry: { ...mapped.entry, vendorId } };
   }
 
   /** ERP vendor id for an AP item: our vendor link first, then the ERP's own records. */

@@ -4,7 +4,6 @@ import { ExportLedgerRepository, ExportRunRepository, FinalEvent, VendorLinkRepo
 import { ERP_ADAPTER, ErpAdapter, ErpError } from '@app/erp';
 import { ExportJob, ExportJobFailureReasonType, PleoApiError, PleoExportClient } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
-import { forEachConcurrently } from '@app/runtime';
 import { CompanyLock } from './company-lock';
 import { jobFailureFromErp } from './erp-failures';
 import { EXPORT_OPTIONS, ExportOptions } from './export-options';
@@ -37,7 +36,7 @@ export class ExportJobRunner {
     @Inject(PRODUCER_CONNECTION) private readonly redis: IORedis,
     @Inject(EXPORT_OPTIONS) private readonly options: ExportOptions,
   ) {
-    this.items = new ExportItemSync(erp, ledger, links, pleo, options.settings, options.receiptDownloadTimeoutMs);
+    this.items = new ExportItemSync(erp, ledger, links, pleo, options.settings, options.receiptDownloadTimeoutMs, options.itemConcurrency);
   }
 
   /** Throws CompanyBusy when another run holds the company. */
@@ -89,17 +88,13 @@ export class ExportJobRunner {
     let succeeded = 0;
     let failed = 0;
     for await (const page of this.pleo.exportItemPages(job.id)) {
-      const before = { succeeded, failed };
-      const wanted = page.filter((item) => todo.delete(item.accountingEntryId));
-      const rows = await this.ledger.getMany(job.companyId, wanted.map((i) => i.accountingEntryId));
-      await forEachConcurrently(wanted, this.options.itemConcurrency, async (item) => {
-        signal.throwIfAborted();
-        const update = await this.items.process(item, job.id, ctx, rows.get(item.accountingEntryId) ?? null);
-        if (update.status === 'successful') succeeded++;
-        else failed++;
-        await reporter.add(update);
-      });
-      await this.runs.count(job.id, succeeded - before.succeeded, failed - before.failed);
+      signal.throwIfAborted();
+      const updates = await this.items.processPage(page.filter((item) => todo.delete(item.accountingEntryId)), job.id, ctx);
+      const ok = updates.filter((u) => u.status === 'successful').length;
+      succeeded += ok;
+      failed += updates.length - ok;
+      for (const update of updates) await reporter.add(update);
+      await this.runs.count(job.id, ok, updates.length - ok);
     }
     // Listed in the job but never returned with data: nothing to book, say so.
     for (const accountingEntryId of todo) {
