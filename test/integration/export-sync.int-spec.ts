@@ -157,6 +157,24 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     expect(await entries([String(item.accountingEntryId)])).toHaveLength(1);
   });
 
+  it('an item whose ERP outcome was unknown (crash after the post) is reconciled, not posted again', async () => {
+    const companyId = randomUUID();
+    const item = exportItem({ companyId });
+    const id = String(item.accountingEntryId);
+    // As if an earlier run posted it and died before the ledger said POSTED.
+    const posted = (await db.query(
+      `INSERT INTO sandbox_entries (reference, mode, date, currency, description, total, lines) VALUES ($1, 'journal', '2026-11-20', 'EUR', 'x', 125, '{}') RETURNING number`,
+      [id],
+    )).rows[0];
+    await db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status) VALUES ($1, $2, $3, 'POSTING')`, [companyId, id, randomUUID()]);
+    const job = seed(companyId, [item]);
+    await trigger(job);
+    const done = await finished(job.id);
+    expect(done.items.get(id)).toMatchObject({ status: 'successful', externalId: posted.number });
+    expect(await entries([id])).toHaveLength(1);
+    expect((await db.query('SELECT status, erp_number FROM export_item_ledger WHERE accounting_entry_id = $1', [id])).rows[0]).toEqual({ status: 'POSTED', erp_number: posted.number });
+  });
+
   it('receipts are downloaded and attached once; an oversize one fails the item with the receipt reason', async () => {
     const companyId = randomUUID();
     const pdf = Buffer.from('%PDF-1.4 lunch receipt').toString('base64');
