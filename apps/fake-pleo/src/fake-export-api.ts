@@ -68,6 +68,7 @@ export class FakeExportApi {
       if (item.files) {
         item.files = item.files.map((f) => {
           if (f.url) return f;
+          if (!this.baseUrl()) throw new Error('seed export jobs with files after listen(): their URLs point at the fake');
           const fileId = randomUUID();
           const content = Buffer.from(f.content ?? '', 'base64');
           this.files.set(fileId, { type: f.type, content });

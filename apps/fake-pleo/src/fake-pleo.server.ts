@@ -11,6 +11,8 @@ export interface FakePleoOptions {
   apiKey?: string;
   oauth?: { clientId: string; clientSecret: string; refreshToken: string; accessTokenTtlSeconds?: number };
   specsDir?: string;
+  /** how others reach this server (receipt URLs); default: the address it listens on */
+  publicUrl?: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export class FakePleo {
   readonly oauth?: FakeOAuth;
   private readonly vendorsSpec: OpenApiSpec;
   private readonly exportSpec: OpenApiSpec;
-  readonly exports = new FakeExportApi(() => this.url);
+  readonly exports = new FakeExportApi(() => this.options.publicUrl ?? this.url);
   private server?: Server;
   url = '';
 

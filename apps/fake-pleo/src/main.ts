@@ -1,14 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { FakePleo } from './fake-pleo.server';
+import { demoExportItems } from './demo-export-items';
 
 /**
- * The fake Pleo as a process (docker compose demo, end-to-end tests). Seeds the vendors of the
- * webhook samples listed in FAKE_PLEO_SEED_FILES so that sending such a sample works end to end.
+ * The fake Pleo as a process (docker compose demo, end-to-end tests). Seeds what the webhook
+ * samples in FAKE_PLEO_SEED_FILES refer to (their vendor; for an export sample, a pending export
+ * job with that id and three demo expenses), so that sending such a sample works end to end.
  */
 async function main() {
   const env = process.env;
   const fake = new FakePleo({
     apiKey: env.FAKE_PLEO_API_KEY || 'fake-pleo-api-key',
+    publicUrl: env.FAKE_PLEO_PUBLIC_URL || undefined,
     oauth: env.FAKE_PLEO_OAUTH_CLIENT_ID
       ? {
           clientId: env.FAKE_PLEO_OAUTH_CLIENT_ID,
@@ -17,13 +20,18 @@ async function main() {
         }
       : undefined,
   });
-  for (const file of (env.FAKE_PLEO_SEED_FILES ?? 'test/fixtures/vendor-created.json').split(',').filter(Boolean)) {
+  const url = await fake.listen(Number(env.FAKE_PLEO_PORT || 4010), env.FAKE_PLEO_HOST || '0.0.0.0');
+  // After listen: receipt URLs point at this server.
+  const defaults = 'test/fixtures/vendor-created.json,test/fixtures/export-job-created.json';
+  for (const file of (env.FAKE_PLEO_SEED_FILES ?? defaults).split(',').filter(Boolean)) {
     if (!existsSync(file)) continue;
     const body = JSON.parse(readFileSync(file, 'utf8'));
-    if (body?.data?.id && body?.data?.companyId && body?.eventType === 'v1.vendor.created') fake.state.addVendor(body.data);
+    if (!body?.data?.id || !body?.data?.companyId) continue;
+    if (body.eventType === 'v1.vendor.created') fake.state.addVendor(body.data);
+    // An export sample: a pending job with that id and three demo expenses.
+    if (/export/.test(body.eventType)) fake.exports.seedJob({ id: body.data.id, companyId: body.data.companyId, items: demoExportItems(body.data.companyId) });
   }
-  const url = await fake.listen(Number(env.FAKE_PLEO_PORT || 4010), env.FAKE_PLEO_HOST || '0.0.0.0');
-  console.log(JSON.stringify({ msg: 'fake Pleo listening', url, vendors: fake.state.vendors.size }));
+  console.log(JSON.stringify({ msg: 'fake Pleo listening', url, vendors: fake.state.vendors.size, exportJobs: fake.exports.jobs.size }));
   const stop = () => fake.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
