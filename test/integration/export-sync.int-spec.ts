@@ -69,7 +69,11 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     expect(jpy.lines.lines[0]).toMatchObject({ account: '7100', net: { value: '3000' }, tax: { code: 'R7', amount: { value: '300' } }, dimensions: [{ group: 'DEPT', value: 'SALES' }] });
     expect(rows.find((r) => r.reference === items[1].accountingEntryId).lines.contraAccount).toBe('2890');
 
-    const run = (await db.query('SELECT * FROM export_job_runs WHERE job_id = $1', [job.id])).rows[0];
+    // recorded right after Pleo took the final event
+    const run = await waitFor(async () => {
+      const row = (await db.query('SELECT * FROM export_job_runs WHERE job_id = $1', [job.id])).rows[0];
+      return row?.final_event_sent_at ? row : undefined;
+    });
     expect(run).toMatchObject({ status: 'COMPLETED', items_total: 3, items_succeeded: 3, items_failed: 0, final_event: 'completed' });
     await waitFor(async () => (await db.query('SELECT status FROM webhook_events WHERE id = $1', [eventId])).rows[0].status === 'SUCCEEDED');
   });
@@ -135,7 +139,8 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     await trigger(other);
     const [doneOlder, doneNewer, doneOther] = await Promise.all([finished(older.id), finished(newer.id), finished(other.id)]);
     expect([doneOlder.status, doneNewer.status, doneOther.status]).toEqual(['completed', 'completed', 'completed']);
-    const run = async (jobId: string) => (await db.query('SELECT started_at, finished_at FROM export_job_runs WHERE job_id = $1', [jobId])).rows[0];
+    const run = (jobId: string) =>
+      waitFor(async () => (await db.query('SELECT started_at, finished_at FROM export_job_runs WHERE job_id = $1 AND finished_at IS NOT NULL', [jobId])).rows[0]);
     const [rOlder, rNewer, rOther] = [await run(older.id), await run(newer.id), await run(other.id)];
     expect(rOlder.finished_at.getTime()).toBeLessThanOrEqual(rNewer.started_at.getTime()); // in order
     expect(rOther.finished_at.getTime()).toBeLessThan(rOlder.finished_at.getTime()); // B did not wait for A
