@@ -1,3 +1,4 @@
 export * from './shutdown';
 export * from './backoff';
 export * from './concurrency';
+export * from './periodic-task';

@@ -3,6 +3,7 @@ import { WorkerConfig } from '@app/config';
 import { PrismaService } from '@app/database';
 import { PleoExportClient } from '@app/pleo';
 import { EventProducer } from '@app/queue';
+import { PeriodicTask } from '@app/runtime';
 
 /**
  * The fallback Pleo recommends (design §2.5): at start (recovery) and every
@@ -12,33 +13,26 @@ import { EventProducer } from '@app/queue';
 @Injectable()
 export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ExportPoller.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly config: WorkerConfig,
     private readonly prisma: PrismaService,
     private readonly pleo: PleoExportClient,
     private readonly producer: EventProducer,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(this.logger, 'export poll', config.EXPORT_POLL_INTERVAL_SECONDS * 1000, async () => {
+      const queued = await this.pollOnce();
+      return queued.length ? `export jobs waiting for ${queued.length} company(ies): runs queued` : undefined;
+    });
+  }
 
   onApplicationBootstrap(): void {
-    if (!this.config.worksOn('export-sync')) return;
-    this.timer = setInterval(() => this.tick(), this.config.EXPORT_POLL_INTERVAL_SECONDS * 1000);
-    this.tick();
+    if (this.config.worksOn('export-sync')) this.task.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.pollOnce()
-      .then((queued) => queued.length && this.logger.log(`export jobs waiting for ${queued.length} company(ies): runs queued`))
-      .catch((err) => this.logger.warn(`export poll failed, will retry: ${(err as Error).message}`))
-      .finally(() => (this.running = undefined));
+    await this.task.stop();
   }
 
   /** Companies from PLEO_COMPANY_IDS, else those seen in webhooks. */

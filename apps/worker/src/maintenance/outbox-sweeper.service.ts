@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { WorkerConfig } from '@app/config';
 import { WebhookEventRepository } from '@app/database';
 import { EventProducer } from '@app/queue';
+import { PeriodicTask } from '@app/runtime';
 
 const BATCH = 500;
 const MAX_PER_SWEEP = 20 * BATCH;
@@ -14,32 +15,25 @@ const MAX_PER_SWEEP = 20 * BATCH;
  */
 @Injectable()
 export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(OutboxSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly config: WorkerConfig,
     private readonly events: WebhookEventRepository,
     private readonly producer: EventProducer,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(new Logger(OutboxSweeper.name), 'outbox sweep', config.OUTBOX_SWEEP_INTERVAL_SECONDS * 1000, async () => {
+      const n = await this.sweepOnce();
+      return n ? `re-enqueued ${n} stored event(s)` : undefined;
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.tick(), this.config.OUTBOX_SWEEP_INTERVAL_SECONDS * 1000);
-    this.tick();
+    this.task.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return; // a slow sweep is not overlapped by the next one
-    this.running = this.sweepOnce()
-      .then((n) => n && this.logger.log(`re-enqueued ${n} stored event(s)`))
-      .catch((err) => this.logger.warn(`outbox sweep failed, will retry: ${(err as Error).message}`))
-      .finally(() => (this.running = undefined));
+    await this.task.stop();
   }
 
   /** One pass; returns how many events were (re-)enqueued. Throws when Redis or PostgreSQL fails. */
