@@ -6,12 +6,13 @@ import { exportItem, exportJobWebhook } from '../support/export-items';
 import { startFakePleo } from '../support/fake-pleo';
 import { RunningApi, dropQueuePrefix, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
 import { signedHeaders } from '../support/sign';
-import { uniquePrefix } from '../support/test-env';
+import { TEST_ADMIN_TOKEN, uniquePrefix } from '../support/test-env';
 
 const ACCOUNTS = { EXPORT_WALLET_ACCOUNT: '1910', EXPORT_OUT_OF_POCKET_ACCOUNT: '2890', EXPORT_CONTRA_ACCOUNT: '2990', EXPORT_AP_ACCOUNT: '2400' };
 
 describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redis, worker in-process)', () => {
   const prefix = uniquePrefix();
+  const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
   let fake: FakePleo;
   let api: RunningApi;
   let worker: Awaited<ReturnType<typeof startWorker>>;
@@ -76,6 +77,11 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     });
     expect(run).toMatchObject({ status: 'COMPLETED', items_total: 3, items_succeeded: 3, items_failed: 0, final_event: 'completed' });
     await waitFor(async () => (await db.query('SELECT status FROM webhook_events WHERE id = $1', [eventId])).rows[0].status === 'SUCCEEDED');
+
+    const listed: any = await (await fetch(`${api.url}/admin/export-jobs?companyId=${companyId}`, { headers: admin })).json();
+    expect(listed.data).toEqual([expect.objectContaining({ jobId: job.id, status: 'COMPLETED', itemsSucceeded: 3, finalEvent: 'completed' })]);
+    const sandbox: any = await (await fetch(`${api.url}/admin/sandbox/entries?limit=1000`, { headers: admin })).json();
+    expect(sandbox.data.filter((e: any) => idsOf(items).includes(e.reference)).map((e: any) => e.total).sort()).toEqual(['125', '125', '3300']);
   });
 
   it('one bad item: completed_with_errors, the item failed with Pleo’s reason type and an actionable message', async () => {
@@ -101,7 +107,9 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const companyId = randomUUID();
     const items = [exportItem({ companyId }), exportItem({ companyId })];
     const job = seed(companyId, items);
-    await db.query("INSERT INTO sandbox_settings (key, value) VALUES ('offline', 'true') ON CONFLICT (key) DO UPDATE SET value = 'true'");
+    const availability = (available: boolean) =>
+      fetch(`${api.url}/admin/sandbox/availability`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ available }) });
+    expect((await availability(false)).status).toBe(200);
     try {
       await trigger(job);
       const done = await finished(job.id);
@@ -111,7 +119,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
       expect(fake.callsTo('getExportItemsV3').filter((c) => c.path.includes(job.id))).toHaveLength(0);
       expect(await entries(idsOf(items))).toHaveLength(0);
     } finally {
-      await db.query("DELETE FROM sandbox_settings WHERE key = 'offline'");
+      await availability(true);
     }
   });
 

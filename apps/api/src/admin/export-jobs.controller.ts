@@ -1,8 +1,8 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ExportRunRepository, ExportRunStatus } from '@app/database';
 import { AdminTokenGuard } from './admin-token.guard';
+import { QueryLimit } from './query-limit';
 
 export class ListExportJobsQuery {
   @IsOptional()
@@ -14,11 +14,7 @@ export class ListExportJobsQuery {
   @IsEnum(ExportRunStatus, { message: `status must be one of ${Object.values(ExportRunStatus).join(', ')}` })
   status?: ExportRunStatus;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @QueryLimit(500)
   limit = 50;
 }
 

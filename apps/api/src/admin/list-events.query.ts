@@ -1,6 +1,6 @@
-import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsEnum, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { EventCursor, WebhookEventStatus } from '@app/database';
+import { QueryLimit } from './query-limit';
 
 export class ListEventsQuery {
   @IsOptional()
@@ -17,11 +17,7 @@ export class ListEventsQuery {
   @MaxLength(200)
   companyId?: string;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @QueryLimit(500)
   limit = 50;
 
   /** The `nextCursor` of the previous page. */

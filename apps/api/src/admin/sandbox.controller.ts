@@ -1,15 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean } from 'class-validator';
 import { PrismaService } from '@app/database';
 import { AdminTokenGuard } from './admin-token.guard';
+import { QueryLimit } from './query-limit';
 
 export class SandboxListQuery {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @QueryLimit(1000)
   limit = 100;
 }
 
