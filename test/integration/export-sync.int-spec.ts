@@ -4,7 +4,8 @@ import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { ExportPoller } from '../../apps/worker/src/export-sync/export-poller.service';
 import { exportItem, exportJobWebhook } from '../support/export-items';
 import { startFakePleo } from '../support/fake-pleo';
-import { RunningApi, dropQueuePrefix, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
+import { QueueName, jobIdForEvent } from '@app/queue';
+import { RunningApi, dropQueuePrefix, inspectQueue, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
 import { signedHeaders } from '../support/sign';
 import { TEST_ADMIN_TOKEN, uniquePrefix } from '../support/test-env';
 
@@ -152,6 +153,29 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const [rOlder, rNewer, rOther] = [await run(older.id), await run(newer.id), await run(other.id)];
     expect(rOlder.finished_at.getTime()).toBeLessThanOrEqual(rNewer.started_at.getTime()); // in order
     expect(rOther.finished_at.getTime()).toBeLessThan(rOlder.finished_at.getTime()); // B did not wait for A
+  });
+
+  it('a second run for a busy company is delayed, not failed, and then finds nothing left to do', async () => {
+    const companyId = randomUUID();
+    const job = seed(companyId, [exportItem({ companyId }), exportItem({ companyId })]);
+    fake.state.faults.push({ operation: 'getExportItemsV3', pathIncludes: job.id, times: 1, delayMs: 1_500 });
+    const [first, second] = await Promise.all([trigger(job), trigger(job)]); // two deliveries' worth of triggers
+    const done = await finished(job.id);
+    expect(done.events.map((e) => e.event)).toEqual(['started', 'completed']);
+    const rows = await waitFor(async () => {
+      const r = (await db.query('SELECT id, status, attempts FROM webhook_events WHERE id = ANY($1)', [[first, second]])).rows;
+      return r.every((e) => e.status === 'SUCCEEDED') ? r : undefined;
+    });
+    // One of them found the company taken: claimed again later (attempts 2), no BullMQ attempt spent.
+    expect(rows.map((r) => r.attempts).sort()).toEqual([1, 2]);
+    const waited = rows.find((r) => r.attempts === 2)!;
+    const queue = inspectQueue(QueueName.ExportSync, prefix);
+    try {
+      // BullMQ counts the attempt that completed; the round that found the company busy is not one.
+      expect((await queue.getJob(jobIdForEvent(waited.id)))?.attemptsMade).toBe(1);
+    } finally {
+      await queue.close();
+    }
   });
 
   it('an entry already posted in an earlier job is reported with its ERP number, not posted again', async () => {
