@@ -74,6 +74,30 @@ if (services.worker && services['fake-pleo']) {
   if (worker.PLEO_API_KEY !== fake.FAKE_PLEO_API_KEY) fail('worker and fake-pleo disagree on the API key');
 }
 
+// .env.example, copied to .env, is a working configuration for both processes (README's path
+// "running without Docker").
+const example = Object.fromEntries(
+  readFileSync(path.join(root, '.env.example'), 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Z0-9_]+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+);
+for (const [name, cls] of [['api', config.ApiConfig], ['worker', config.WorkerConfig]]) {
+  try {
+    config.loadConfig(cls, example);
+  } catch (err) {
+    fail(`.env.example is not a valid ${name} configuration:\n${err.message}`);
+  }
+}
+// Every variable either process reads is in .env.example and in the README's configuration table.
+const { defaultMetadataStorage } = require('class-transformer/cjs/storage');
+const variables = new Set([config.ApiConfig, config.WorkerConfig].flatMap((cls) => defaultMetadataStorage.getExposedProperties(cls, 0)));
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+for (const name of variables) {
+  if (!(name in example)) fail(`.env.example does not mention ${name}`);
+  if (!readme.includes(`\`${name}\``)) fail(`README.md does not document ${name}`);
+}
+
 // The Dockerfile copies what exists and starts what the build makes.
 const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)) {
@@ -92,4 +116,4 @@ if (problems.length) {
   console.error(`docker-compose.yml / Dockerfile check failed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   process.exit(1);
 }
-console.log(`docker-compose.yml and Dockerfile OK (${Object.keys(services).length} services)`);
+console.log(`docker-compose.yml, Dockerfile and .env.example OK (${Object.keys(services).length} services)`);
