@@ -4,7 +4,10 @@ import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { ExportPoller } from '../../apps/worker/src/export-sync/export-poller.service';
 import { exportItem, exportJobWebhook } from '../support/export-items';
 import { startFakePleo } from '../support/fake-pleo';
+import { ExportLedgerRepository } from '@app/database';
+import { PleoExportClient } from '@app/pleo';
 import { QueueName, jobIdForEvent } from '@app/queue';
+import { ItemReporter } from '../../libs/sync/src/export/item-reporter';
 import { RunningApi, dropQueuePrefix, inspectQueue, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
 import { signedHeaders } from '../support/sign';
 import { TEST_ADMIN_TOKEN, uniquePrefix } from '../support/test-env';
@@ -18,6 +21,8 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
   let api: RunningApi;
   let worker: Awaited<ReturnType<typeof startWorker>>;
   let db: Pool;
+  let pleoClient: PleoExportClient;
+  let ledger: ExportLedgerRepository;
 
   beforeAll(async () => {
     fake = await startFakePleo();
@@ -25,6 +30,8 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     worker = await startWorker({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, EXPORT_LOCK_TTL_SECONDS: '5', EXPORT_POLL_INTERVAL_SECONDS: '3600', ...ACCOUNTS });
     db = testDb();
     await db.query("DELETE FROM sandbox_settings WHERE key = 'offline'");
+    pleoClient = worker.app.get(PleoExportClient);
+    ledger = worker.app.get(ExportLedgerRepository);
   });
 
   afterAll(async () => {
@@ -235,6 +242,45 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
       failureReason: expect.stringMatching(/^The entry was booked as JE-\d+, but receipt 1 of 1 \(33 MB\) is larger than the 10 MB/),
     });
     expect(await entries([String(tooBig.accountingEntryId)])).toHaveLength(1); // booked once, without the file
+  });
+
+  it('a retry continues with the receipts not yet attached: none is attached twice', async () => {
+    const companyId = randomUUID();
+    const pdf = (text: string) => Buffer.from(`%PDF-1.4 ${text}`).toString('base64');
+    const item = exportItem({ companyId, files: [{ content: pdf('first'), type: 'application/pdf' }, { content: pdf('second'), type: 'application/pdf' }] });
+    const id = String(item.accountingEntryId);
+    // An earlier run posted the entry and attached the first receipt, then died.
+    const entry = (await db.query(
+      `INSERT INTO sandbox_entries (reference, mode, date, currency, description, total, lines) VALUES ($1, 'journal', '2026-11-20', 'EUR', 'x', 125, '{}') RETURNING id, number`,
+      [id],
+    )).rows[0];
+    await db.query(
+      `INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, erp_id, erp_number, attachments_done) VALUES ($1, $2, $3, 'POSTED', $4, $5, 1)`,
+      [companyId, id, randomUUID(), entry.id, entry.number],
+    );
+    const job = seed(companyId, [item]);
+    const [firstUrl, secondUrl] = (job.exportItems[0].files as { url: string }[]).map((f) => f.url.split('/').pop()!);
+    await trigger(job);
+    const done = await finished(job.id);
+    expect(done.items.get(id)).toMatchObject({ status: 'successful', externalId: entry.number });
+    expect(fake.exports.downloads.get(firstUrl)).toBeUndefined();
+    expect(fake.exports.downloads.get(secondUrl)).toBe(1);
+    const attached = (await db.query('SELECT file_name FROM sandbox_attachments WHERE entry_id = $1', [entry.id])).rows;
+    expect(attached.map((a) => a.file_name)).toEqual([`B-${id.slice(0, 8)}-2.pdf`]);
+    expect((await db.query('SELECT attachments_done FROM export_item_ledger WHERE accounting_entry_id = $1', [id])).rows[0].attachments_done).toBe(2);
+  });
+
+  it('reports at least every EXPORT_REPORT_INTERVAL_SECONDS, even with fewer than 100 results', async () => {
+    const companyId = randomUUID();
+    const job = seed(companyId, [exportItem({ companyId }), exportItem({ companyId })]);
+    await pleoClient.sendJobEvent({ jobId: job.id, event: 'started' });
+    const reporter = new ItemReporter(pleoClient, ledger, job.id, companyId, 50);
+    const ids = [...job.items.keys()];
+    await reporter.add({ accountingEntryId: ids[0], status: 'failed', failureReasonType: 'validation_failure', failureReason: 'test' });
+    expect(job.updates).toEqual([]);
+    await new Promise((r) => setTimeout(r, 80));
+    await reporter.add({ accountingEntryId: ids[1], status: 'failed', failureReasonType: 'validation_failure', failureReason: 'test' });
+    expect(job.updates).toEqual([2]); // the interval passed: both sent, though far below 100
   });
 
   it('invoices under accounts payable: the linked ERP vendor; an unknown vendor fails with vendor_unknown', async () => {
