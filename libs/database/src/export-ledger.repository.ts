@@ -11,10 +11,6 @@ export interface LedgerKey {
 export class ExportLedgerRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  get(key: LedgerKey) {
-    return this.prisma.exportItemLedger.findUnique({ where: { companyId_accountingEntryId: key } });
-  }
-
   /** The rows of a page of items, in one query. */
   async getMany(companyId: string, accountingEntryIds: string[]) {
     const rows = await this.prisma.exportItemLedger.findMany({ where: { companyId, accountingEntryId: { in: accountingEntryIds } } });
@@ -56,11 +52,16 @@ export class ExportLedgerRepository {
 
   /** The item failed. A POSTED entry stays POSTED (only its receipts failed): never posted twice. */
   async markFailed(key: LedgerKey, jobId: string, type: string, reason: string): Promise<void> {
-    const existing = await this.get(key);
-    await this.prisma.exportItemLedger.upsert({
-      where: { companyId_accountingEntryId: key },
-      create: { ...key, jobId, status: 'FAILED', failureReasonType: type, failureReason: reason },
-      update: { jobId, status: existing?.status === 'POSTED' ? 'POSTED' : 'FAILED', failureReasonType: type, failureReason: reason },
+    // One statement: the row's own status decides, so a concurrent POSTED is never overwritten.
+    await this.prisma.pool.query({
+      name: 'ledger_mark_failed',
+      text: `INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, failure_reason_type, failure_reason)
+             VALUES ($1, $2, $3, 'FAILED', $4, $5)
+             ON CONFLICT (company_id, accounting_entry_id) DO UPDATE
+             SET job_id = EXCLUDED.job_id,
+                 status = CASE WHEN export_item_ledger.status = 'POSTED' THEN 'POSTED'::"LedgerStatus" ELSE 'FAILED'::"LedgerStatus" END,
+                 failure_reason_type = EXCLUDED.failure_reason_type, failure_reason = EXCLUDED.failure_reason, updated_at = now()`,
+      values: [key.companyId, key.accountingEntryId, jobId, type, reason],
     });
   }
 

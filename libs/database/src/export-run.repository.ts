@@ -46,10 +46,6 @@ export class ExportRunRepository {
     });
   }
 
-  get(jobId: string) {
-    return this.prisma.exportJobRun.findUnique({ where: { jobId } });
-  }
-
   list(filter: { companyId?: string; status?: ExportRunStatus }, limit: number) {
     return this.prisma.exportJobRun.findMany({ where: filter, orderBy: { startedAt: 'desc' }, take: limit });
   }

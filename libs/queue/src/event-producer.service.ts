@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { eventKindOf } from '@app/pleo';
 import { CommonConfig } from '@app/config';
+import { withTimeout } from '@app/runtime';
 import { JOB_RETENTION, ENQUEUE_TIMEOUT_MS, SYNC_BACKOFF_TYPE } from './retention';
 import { QueueName, queueForEvent } from './queue-names';
 import { WebhookEventJobData, jobIdForEvent } from './job-payloads';
@@ -10,16 +11,6 @@ import { WebhookEventJobData, jobIdForEvent } from './job-payloads';
 export interface EnqueueableEvent {
   id: string;
   eventType: string;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** The one place that puts stored webhook events on their queue. */
@@ -40,13 +31,34 @@ export class EventProducer {
     }
   }
 
+  /** Retention and retries, the same for every job. */
+  private retryOptions() {
+    return { ...JOB_RETENTION, attempts: this.config.SYNC_MAX_ATTEMPTS, backoff: { type: SYNC_BACKOFF_TYPE } };
+  }
+
   private jobOptions(eventId: string) {
-    return {
-      jobId: jobIdForEvent(eventId),
-      ...JOB_RETENTION,
-      attempts: this.config.SYNC_MAX_ATTEMPTS,
-      backoff: { type: SYNC_BACKOFF_TYPE },
-    };
+    return { jobId: jobIdForEvent(eventId), ...this.retryOptions() };
+  }
+
+  /** The queue for an event type; undefined for types no queue handles. */
+  private queueFor(eventType: string): Queue<WebhookEventJobData> | undefined {
+    const kind = eventKindOf(eventType);
+    return kind ? this.queues[queueForEvent(kind)] : undefined;
+  }
+
+  /**
+   * Adds the event's job (idempotent per event id). Throws when Redis does not take it in time;
+   * false for an event type no queue handles.
+   */
+  async enqueue(event: EnqueueableEvent): Promise<boolean> {
+    const queue = this.queueFor(event.eventType);
+    if (!queue) return false;
+    await withTimeout(
+      queue.add(event.eventType, { webhookEventId: event.id }, this.jobOptions(event.id)),
+      ENQUEUE_TIMEOUT_MS,
+      `adding the job of event ${event.id} to ${queue.name}`,
+    );
+    return true;
   }
 
   /**
@@ -54,9 +66,8 @@ export class EventProducer {
    * a no-op) and adds a fresh one. Refuses while the job is running. False for unqueueable types.
    */
   async requeue(event: EnqueueableEvent): Promise<boolean> {
-    const kind = eventKindOf(event.eventType);
-    if (!kind) return false;
-    const queue = this.queues[queueForEvent(kind)];
+    const queue = this.queueFor(event.eventType);
+    if (!queue) return false;
     const existing = await queue.getJob(jobIdForEvent(event.id));
     if (existing) {
       const state = await existing.getState();
@@ -75,50 +86,9 @@ export class EventProducer {
   async enqueueCompanyRun(companyId: string): Promise<void> {
     const queue = this.queues[QueueName.ExportSync] as unknown as Queue<{ companyId: string }>;
     await withTimeout(
-      queue.add('export-run', { companyId }, {
-        ...JOB_RETENTION,
-        attempts: this.config.SYNC_MAX_ATTEMPTS,
-        backoff: { type: SYNC_BACKOFF_TYPE },
-        deduplication: { id: `company-run-${companyId}` },
-      }),
+      queue.add('export-run', { companyId }, { ...this.retryOptions(), deduplication: { id: `company-run-${companyId}` } }),
       ENQUEUE_TIMEOUT_MS,
       `adding an export run for ${companyId}`,
     );
-  }
-
-  queue(name: QueueName): Queue<WebhookEventJobData> {
-    return this.queues[name];
-  }
-
-  /**
-   * Adds one job per event (idempotent per event id). Throws when Redis does not take them; events
-   * of a type no queue handles are skipped and not returned.
-   */
-  async enqueue(events: EnqueueableEvent[]): Promise<string[]> {
-    const byQueue = new Map<QueueName, EnqueueableEvent[]>();
-    for (const event of events) {
-      const kind = eventKindOf(event.eventType);
-      if (!kind) continue;
-      const name = queueForEvent(kind);
-      byQueue.set(name, [...(byQueue.get(name) ?? []), event]);
-    }
-    const added: string[] = [];
-    for (const [name, batch] of byQueue) {
-      const jobs = batch.map((e) => ({
-        name: e.eventType,
-        data: { webhookEventId: e.id },
-        opts: this.jobOptions(e.id),
-      }));
-      const queue = this.queues[name];
-      const adding: Promise<unknown> =
-        jobs.length === 1 ? queue.add(jobs[0].name, jobs[0].data, jobs[0].opts) : queue.addBulk(jobs);
-      await withTimeout(
-        adding,
-        ENQUEUE_TIMEOUT_MS,
-        `adding ${jobs.length} job(s) to ${name}`,
-      );
-      added.push(...batch.map((e) => e.id));
-    }
-    return added;
   }
 }

@@ -2,3 +2,4 @@ export * from './shutdown';
 export * from './backoff';
 export * from './concurrency';
 export * from './periodic-task';
+export * from './with-timeout';

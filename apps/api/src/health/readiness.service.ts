@@ -2,25 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { PrismaService } from '@app/database';
 import { PRODUCER_CONNECTION } from '@app/queue';
+import { withTimeout } from '@app/runtime';
 
 export type CheckResult = { status: 'up' } | { status: 'down'; error: string };
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 async function check(probe: () => Promise<unknown>): Promise<CheckResult> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-      }),
-    ]);
+    await withTimeout(probe(), CHECK_TIMEOUT_MS, 'the check');
     return { status: 'up' };
   } catch (err) {
     return { status: 'down', error: (err as Error).message.split('\n')[0] };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -66,7 +66,7 @@ export class WebhookIngestService {
 
   private async enqueue(stored: { id: string; eventType: string }): Promise<WebhookEventStatus> {
     try {
-      await this.producer.enqueue([stored]);
+      await this.producer.enqueue(stored);
       return 'QUEUED';
     } catch (err) {
       this.logger.warn(`event ${stored.id} stored but not queued (the sweeper will queue it): ${(err as Error).message}`);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
-import { ExportSyncJobData, QueueName } from '@app/queue';
+import { ExportSyncJobData, QueueName, WebhookEventJobData } from '@app/queue';
 import { CompanyBusy, ExportJobRunner } from '@app/sync';
 import { EventJobRunner } from '../queue-workers/event-job-runner';
 import { QueueProcessor } from '../queue-workers/queue-processor';
@@ -22,7 +22,7 @@ export class ExportSyncProcessor implements QueueProcessor {
   async process(job: Job<ExportSyncJobData>, token?: string) {
     try {
       if ('webhookEventId' in job.data) {
-        return await this.runner.run(job as Job<{ webhookEventId: string }>, (event) => {
+        return await this.runner.run(job as Job<WebhookEventJobData>, (event) => {
           if (!event.companyId) throw new Error('the export webhook carries no company id');
           return this.exports.runCompany(event.companyId, event.webhookId);
         });

@@ -30,7 +30,7 @@ export class EventJobRunner {
     private readonly config: CommonConfig,
   ) {}
 
-  async run<T>(job: Job<WebhookEventJobData> | Job<{ webhookEventId: string }>, handle: (event: ClaimedEvent) => Promise<T>): Promise<T | { skipped: string }> {
+  async run<T>(job: Job<WebhookEventJobData>, handle: (event: ClaimedEvent) => Promise<T>): Promise<T | { skipped: string }> {
     const event = await this.events.claim(job.data.webhookEventId);
     if (!event) return { skipped: 'the event is finished or unknown' };
     try {

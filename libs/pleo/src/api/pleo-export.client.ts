@@ -49,17 +49,9 @@ export class PleoExportClient {
     yield* this.pages<ExportJobItem>(`v3/export-jobs/${jobId}/items`, {});
   }
 
-  /** The data layer: the accounting payload of each item. */
-  async *exportItemPages(jobId: string): AsyncGenerator<ExportItem[]> {
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.http.request<CursorPage<ExportItem>>('GET', 'v3/export-items', {
-        query: { job_id: jobId, limit: this.pageSize, after },
-      });
-      if (page?.data.length) yield page.data;
-      if (!page?.pagination.hasNextPage || !page.pagination.endCursor) return;
-      after = page.pagination.endCursor;
-    }
+  /** The data layer: the accounting payload of each item, a page at a time. */
+  exportItemPages(jobId: string): AsyncGenerator<ExportItem[]> {
+    return this.pageArrays<ExportItem>('v3/export-items', { job_id: jobId });
   }
 
   /** At most 100 per call (Pleo answers 413 above); Pleo may accept some and refuse others. */
@@ -77,10 +69,15 @@ export class PleoExportClient {
   }
 
   private async *pages<T>(path: string, query: Record<string, string | string[]>): AsyncGenerator<T> {
+    for await (const page of this.pageArrays<T>(path, query)) yield* page;
+  }
+
+  /** Follows Pleo's cursor (`after` = the last page's endCursor) while `hasNextPage`. */
+  private async *pageArrays<T>(path: string, query: Record<string, string | string[]>): AsyncGenerator<T[]> {
     let after: string | undefined;
     for (;;) {
       const res = await this.http.request<CursorPage<T>>('GET', path, { query: { ...query, limit: this.pageSize, after } });
-      for (const item of res?.data ?? []) yield item;
+      if (res?.data.length) yield res.data;
       if (!res?.pagination.hasNextPage || !res.pagination.endCursor) return;
       after = res.pagination.endCursor;
     }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ExportLedgerRepository, VendorLinkRepository } from '@app/database';
+import { ExportItemLedger, ExportLedgerRepository, VendorLinkRepository } from '@app/database';
 import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
 import { ExportItem, ExportItemUpdate, PleoExportClient } from '@app/pleo';
 import { backoffDelayMs, forEachConcurrently, sleep } from '@app/runtime';
@@ -7,8 +7,6 @@ import { itemFailureFromErp } from './erp-failures';
 import { mapExportItem } from './export-mapping';
 import { ExportSettings } from './export-settings';
 import { ItemFailure, VENDOR_UNKNOWN_REASON } from './item-failure';
-
-type LedgerRow = NonNullable<Awaited<ReturnType<ExportLedgerRepository['get']>>>;
 
 const extensionOf: Record<string, string> = {
   'application/pdf': 'pdf',
@@ -97,7 +95,7 @@ export class ExportItemSync {
     return updates;
   }
 
-  private async plan(item: ExportItem, row: LedgerRow | undefined, ctx: OperationContext): Promise<Plan> {
+  private async plan(item: ExportItem, row: ExportItemLedger | undefined, ctx: OperationContext): Promise<Plan> {
     const attachmentsDone = row?.attachmentsDone ?? 0;
     if (row?.status === 'POSTED' && row.erpId) {
       return { item, attachmentsDone, posted: { id: row.erpId, number: row.erpNumber ?? row.erpId, url: row.erpUrl ?? undefined } };

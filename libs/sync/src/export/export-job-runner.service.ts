@@ -10,6 +10,10 @@ import { EXPORT_OPTIONS, ExportOptions } from './export-options';
 import { ExportItemSync } from './export-item-sync';
 import { ItemReporter } from './item-reporter';
 
+type Counts = { succeeded: number; failed: number; reports: number };
+type JobFailure = { type: ExportJobFailureReasonType | string; reason: string };
+const NOTHING: Counts = { succeeded: 0, failed: 0, reports: 0 };
+
 export interface CompanyRunSummary {
   companyId: string;
   jobs: { jobId: string; outcome: FinalEvent | 'skipped'; succeeded: number; failed: number; reports: number }[];
@@ -60,19 +64,20 @@ export class ExportJobRunner {
   private async runJob(job: ExportJob, signal: AbortSignal, correlationId: string) {
     const ctx = { correlationId: `${correlationId}/${job.id}`, signal };
     const run = await this.runs.start(job.id, job.companyId, job.numberOfItems);
-    if (run.finalEventSentAt) return { outcome: 'skipped' as const, succeeded: 0, failed: 0, reports: 0 };
-    if (run.finalEvent) return this.sendFinal(job, run.finalEvent as FinalEvent, { succeeded: 0, failed: 0, reports: 0 });
+    if (run.finalEventSentAt) return { outcome: 'skipped' as const, ...NOTHING };
+    if (run.finalEvent) {
+      // Decided before a crash, maybe not sent: send the same event again (422 if Pleo has it).
+      const failure = run.failureReasonType ? { type: run.failureReasonType, reason: run.failureReason ?? '' } : undefined;
+      return this.sendFinal(job, run.finalEvent as FinalEvent, NOTHING, failure);
+    }
 
     if (job.status === 'pending') {
       const started = await this.start(job);
-      if (!started) return { outcome: 'skipped' as const, succeeded: 0, failed: 0, reports: 0 };
+      if (!started) return { outcome: 'skipped' as const, ...NOTHING };
     }
 
     const problem = await this.preValidate(job, ctx);
-    if (problem) {
-      await this.runs.decideFinal(job.id, 'failed', problem);
-      return this.sendFinal(job, 'failed', { succeeded: 0, failed: 0, reports: 0 }, problem);
-    }
+    if (problem) return this.finish(job, 'failed', NOTHING, problem);
 
     // Control layer first, all pages (Pleo's rule), keeping only ids: the data layer is streamed.
     const todo = new Set<string>();
@@ -111,8 +116,7 @@ export class ExportJobRunner {
       event === 'failed'
         ? { type: 'validation_failure' as ExportJobFailureReasonType, reason: `None of the ${totalFailed} item(s) could be exported; each item says why.` }
         : undefined;
-    await this.runs.decideFinal(job.id, event, failure);
-    return this.sendFinal(job, event, { succeeded, failed, reports: reporter.calls }, failure);
+    return this.finish(job, event, { succeeded, failed, reports: reporter.calls }, failure);
   }
 
   /** pending → in_progress. False when the job is already finished (someone else ran it). */
@@ -141,20 +145,19 @@ export class ExportJobRunner {
     return null;
   }
 
-  /** Exactly once: decided and recorded before sending; a 422 means Pleo already has a final state. */
-  private async sendFinal(
-    job: ExportJob,
-    event: FinalEvent,
-    counts: { succeeded: number; failed: number; reports: number },
-    failure?: { type: ExportJobFailureReasonType | string; reason: string },
-  ) {
-    const run = failure ? null : await this.runs.get(job.id);
-    const reason = failure ?? (run?.failureReasonType ? { type: run.failureReasonType, reason: run.failureReason ?? '' } : undefined);
+  /** Exactly once: the final event is recorded as decided before it is sent. */
+  private async finish(job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure) {
+    await this.runs.decideFinal(job.id, event, failure);
+    return this.sendFinal(job, event, counts, failure);
+  }
+
+  /** A 422 means Pleo already has a final state (sent before a crash). */
+  private async sendFinal(job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure) {
     try {
       await this.pleo.sendJobEvent({
         jobId: job.id,
         event,
-        ...(event === 'failed' && reason && { failureReason: reason.reason, failureReasonType: reason.type as ExportJobFailureReasonType }),
+        ...(event === 'failed' && failure && { failureReason: failure.reason, failureReasonType: failure.type as ExportJobFailureReasonType }),
       });
     } catch (err) {
       if (!(err instanceof PleoApiError && err.status === 422)) throw err;
