@@ -174,6 +174,14 @@ describe('vendor sync: webhook → ERP vendor → Pleo activation (real PostgreS
     expect(row.last_error).toMatch(/Pleo refused our credentials \(HTTP 401 UNAUTHORIZED\)\. Check PLEO_API_KEY/);
   });
 
+  it('fails at once when Pleo has no such vendor (404), saying so', async () => {
+    const data = vendorData(); // never registered with the fake Pleo
+    const body = JSON.stringify({ data, eventType: 'v1.vendor.created', eventId: crypto.randomUUID() });
+    const row = await settled((await send(body)).json.id);
+    expect(row).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(row.last_error).toMatch(new RegExp(`^Pleo has no vendor ${data.id}: it was deleted`));
+  });
+
   it('finishes as a no-op when the vendor is no longer DRAFT', async () => {
     const { data, body } = draftVendor({ state: 'ACTIVE', code: 'X-1', externalId: 'ext-1' });
     expect((await settled((await send(body)).json.id)).status).toBe('SUCCEEDED');

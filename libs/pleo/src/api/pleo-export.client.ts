@@ -1,4 +1,3 @@
-import { PleoApiError } from './pleo-api.error';
 import { PleoHttp } from './pleo-http';
 import { CursorPage } from './pleo-vendors.client';
 import {
@@ -27,12 +26,7 @@ export class PleoExportClient {
 
   /** null when Pleo does not know the job. */
   async getJob(jobId: string): Promise<ExportJob | null> {
-    try {
-      return (await this.http.request<{ data: ExportJob }>('GET', `v3/export-jobs/${jobId}`))?.data ?? null;
-    } catch (err) {
-      if (err instanceof PleoApiError && err.status === 404) return null;
-      throw err;
-    }
+    return (await this.http.getOrNull<{ data: ExportJob }>(`v3/export-jobs/${jobId}`))?.data ?? null;
   }
 
   async sendJobEvent(event: {

@@ -73,6 +73,16 @@ export class PleoHttp {
     }
   }
 
+  /** A GET of one resource: null when Pleo answers 404. */
+  async getOrNull<T>(path: string): Promise<T | null> {
+    try {
+      return (await this.request<T>('GET', path)) ?? null;
+    } catch (err) {
+      if (err instanceof PleoApiError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
   private apiError(res: Response, text: string, method: string, path: string): PleoApiError {
     let type: string | undefined;
     let message = res.statusText || 'error';

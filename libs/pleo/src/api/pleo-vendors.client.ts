@@ -1,4 +1,3 @@
-import { PleoApiError } from './pleo-api.error';
 import { PleoHttp } from './pleo-http';
 
 export type PleoVendorState = 'DRAFT' | 'ACTIVE' | 'ARCHIVED';
@@ -38,13 +37,7 @@ export class PleoVendorsClient {
 
   /** null when Pleo has no such vendor. */
   async getVendor(id: string): Promise<PleoVendor | null> {
-    try {
-      const res = await this.http.request<{ data: PleoVendor }>('GET', `v1/vendors/${encodeURIComponent(id)}`);
-      return res?.data ?? null;
-    } catch (err) {
-      if (err instanceof PleoApiError && err.status === 404) return null;
-      throw err;
-    }
+    return (await this.http.getOrNull<{ data: PleoVendor }>(`v1/vendors/${encodeURIComponent(id)}`))?.data ?? null;
   }
 
   /** DRAFT → ACTIVE, acknowledging the vendor exists in the ERP (204). */
