@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerConfig } from '@app/config';
 import { WebhookEventRepository } from '@app/database';
+import { outboxRequeued } from '@app/metrics';
 import { EventProducer } from '@app/queue';
 import { PeriodicTask } from '@app/runtime';
 
@@ -59,6 +60,7 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       // Touches every swept row (also those of types no queue handles), so the scan moves on.
       await this.events.markQueued(swept);
       total += enqueued;
+      outboxRequeued.inc(enqueued);
       if (rows.length < BATCH) break;
     }
     return total;

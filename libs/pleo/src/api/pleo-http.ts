@@ -1,3 +1,4 @@
+import { observePleoCall } from '@app/metrics';
 import { backoffDelayMs, parseRetryAfterMs, sleep } from '@app/runtime';
 import { PleoApiError, PleoUnreachable } from './pleo-api.error';
 
@@ -41,7 +42,7 @@ export class PleoHttp {
     for (let attempt = 0; ; attempt++) {
       let error: PleoApiError | PleoUnreachable;
       try {
-        const res = await fetch(url, {
+        const res = await observePleoCall(method, async () => fetch(url, {
           method,
           headers: {
             authorization: await this.auth.header(),
@@ -51,7 +52,7 @@ export class PleoHttp {
           },
           body: req.body === undefined ? undefined : JSON.stringify(req.body),
           signal: AbortSignal.timeout(this.options.timeoutMs),
-        });
+        }));
         const text = await res.text();
         if (res.ok) return text ? (JSON.parse(text) as T) : undefined;
         error = this.apiError(res, text, method, path);

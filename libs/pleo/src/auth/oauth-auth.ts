@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { PrismaService } from '@app/database';
+import { tokenRefreshes } from '@app/metrics';
 import { backoffDelayMs, sleep } from '@app/runtime';
 import { PleoAuthError, PleoUnreachable } from '../api/pleo-api.error';
 import { PleoAuth } from '../api/pleo-http';
@@ -93,6 +94,7 @@ export class OAuthAuth implements PleoAuth {
         }
 
         const answer = await this.refresh(this.cipher.decrypt(row.refreshTokenEnc));
+        tokenRefreshes.inc({ outcome: answer.kind });
         if (answer.kind === 'rejected') {
           await tx.pleoOAuthCredential.update({
             where: { clientId },
@@ -153,7 +155,10 @@ export class OAuthAuth implements PleoAuth {
         }
         throw new Error(`token endpoint answered ${res.status}`);
       } catch (err) {
-        if (attempt >= 4) throw new PleoUnreachable('POST', tokenUrl, err);
+        if (attempt >= 4) {
+          tokenRefreshes.inc({ outcome: 'error' });
+          throw new PleoUnreachable('POST', tokenUrl, err);
+        }
         this.logger.warn(`token refresh failed (attempt ${attempt}), retrying: ${(err as Error).message}`);
         await sleep(backoffDelayMs(attempt, 500, 10_000));
       }
