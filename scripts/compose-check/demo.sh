@@ -67,6 +67,22 @@ fst=$(jq -r '.data.status' "$LOGDIR/fake-export-job.json" 2>/dev/null)
 probs=$(jq '.specProblems | length' <(get "$FAKE/_fake/calls") 2>/dev/null || echo '?')
 [ "$probs" = 0 ] && pass "fake Pleo: no request broke Pleo's OpenAPI spec" || fail "fake Pleo specProblems: $probs"
 
+# 6. observability: metrics behind the admin token, the queue dashboard behind it too, the API document
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$API/metrics")
+[ "$code" = 401 ] && pass "GET /metrics without the admin token: 401" || fail "GET /metrics without the admin token: $code"
+get "${AUTH[@]}" "$API/metrics" > "$LOGDIR/metrics.txt"
+n_acc=$(awk '/^pleo_erp_sync_webhooks_total\{outcome="accepted"\}/ {print $2}' "$LOGDIR/metrics.txt")
+[ "${n_acc:-0}" -ge 2 ] 2>/dev/null && pass "/metrics: pleo_erp_sync_webhooks_total{outcome=\"accepted\"} $n_acc, $(grep -c '^pleo_erp_sync_queue_jobs{' "$LOGDIR/metrics.txt") queue series" \
+  || fail "/metrics: accepted webhooks ${n_acc:-absent} ($(head -c 300 "$LOGDIR/metrics.txt"))"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$API/admin/queues")
+code_ok=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -u "admin:$ADMIN_TOKEN" "$API/admin/queues")
+[ "$code" = 401 ] && [ "$code_ok" = 200 ] && pass "/admin/queues: 401 without credentials, 200 with the admin token" \
+  || fail "/admin/queues: $code without credentials, $code_ok with the admin token"
+get "$API/docs/openapi.json" > "$LOGDIR/openapi.json"
+if jq -e '.openapi and .paths["/webhooks/pleo"].post and .paths["/admin/events"].get' "$LOGDIR/openapi.json" >/dev/null 2>&1; then
+  pass "/docs/openapi.json: OpenAPI $(jq -r .openapi "$LOGDIR/openapi.json"), $(jq '.paths | length' "$LOGDIR/openapi.json") paths"
+else fail "/docs/openapi.json: $(head -c 300 "$LOGDIR/openapi.json")"; fi
+
 # Errors in the app logs are worth a look even when everything passed
 compose logs --no-color api worker fake-pleo migrate > "$LOGDIR/app-logs.txt" 2>&1
 n_err=$(grep -c '"level":[56]0' "$LOGDIR/app-logs.txt" || true)
