@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, WorkerConfig } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { LoggingModule } from '@app/logging';
+import { MetricsModule } from '@app/metrics';
 import { QueueModule } from '@app/queue';
 import { SyncModule } from '@app/sync';
 import { OutboxSweeper } from './maintenance/outbox-sweeper.service';
@@ -22,6 +23,7 @@ export class WorkerModule {
         LoggingModule,
         DatabaseModule,
         QueueModule,
+        MetricsModule,
         SyncModule.forRoot(config.ERP_ADAPTER, {
           settings: {
             walletAccount: config.EXPORT_WALLET_ACCOUNT,

@@ -114,11 +114,15 @@ export const tokenRefreshes = new Counter({
 });
 
 export type QueueCounts = { queue: string; counts: Record<string, number> };
-let queueCountsSource: (() => Promise<QueueCounts[]>) | undefined;
+const queueCountsSources = new Set<() => Promise<QueueCounts[]>>();
 
-/** The process's queue collector (queue-metrics.ts) registers where the counts come from. */
-export function setQueueCountsSource(source: (() => Promise<QueueCounts[]>) | undefined): void {
-  queueCountsSource = source;
+/**
+ * A queue collector (queue-metrics.ts) registers where the counts come from; returns its removal.
+ * Several may be registered (api and worker in one test process): the same queue reads the same.
+ */
+export function addQueueCountsSource(source: () => Promise<QueueCounts[]>): () => void {
+  queueCountsSources.add(source);
+  return () => queueCountsSources.delete(source);
 }
 
 export const queueScrapeErrors = new Counter({
@@ -133,10 +137,11 @@ export const queueJobs = new Gauge({
   labelNames: ['queue', 'state'] as const,
   registers,
   async collect() {
-    if (!queueCountsSource) return;
+    if (!queueCountsSources.size) return;
     this.reset();
     try {
-      for (const { queue, counts } of await queueCountsSource()) {
+      const all = await Promise.all([...queueCountsSources].map((source) => source()));
+      for (const { queue, counts } of all.flat()) {
         for (const [state, n] of Object.entries(counts)) this.set({ queue, state }, n);
       }
     } catch {

@@ -3,7 +3,7 @@ import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { ALL_QUEUES } from '@app/queue';
-import { QueueCounts, setQueueCountsSource } from './metrics';
+import { QueueCounts, addQueueCountsSource } from './metrics';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const;
 /** Scrapes from several Prometheus servers (or a dashboard refresh) share one read of Redis. */
@@ -13,23 +13,26 @@ const CACHE_MS = 5_000;
 @Injectable()
 export class QueueMetricsCollector implements OnModuleInit, OnModuleDestroy {
   private cached?: { at: number; value: Promise<QueueCounts[]> };
+  private remove?: () => void;
 
   constructor(private readonly moduleRef: ModuleRef) {}
 
   onModuleInit(): void {
     const queues = ALL_QUEUES.map((name) => this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
-    setQueueCountsSource(() => {
+    this.remove = addQueueCountsSource(() => {
       if (!this.cached || Date.now() - this.cached.at > CACHE_MS) {
         const value = Promise.all(queues.map(async (q) => ({ queue: q.name, counts: await q.getJobCounts(...STATES) })));
         this.cached = { at: Date.now(), value };
         // A failed read is not cached: the next scrape tries again.
-        value.catch(() => (this.cached = undefined));
+        value.catch(() => {
+          if (this.cached?.value === value) this.cached = undefined;
+        });
       }
       return this.cached.value;
     });
   }
 
   onModuleDestroy(): void {
-    setQueueCountsSource(undefined);
+    this.remove?.();
   }
 }
