@@ -80,7 +80,7 @@ export const erpRateLimited = new Counter({
 
 export const exportItems = new Counter({
   name: `${P}export_items_total`,
-  help: 'Export items reported to Pleo, by outcome (successful, failed) and failure reason type',
+  help: 'Export item results by outcome (successful, failed) and failure reason type, counted when decided (an item of a retried job may count again)',
   labelNames: ['outcome', 'reason'] as const,
   registers,
 });

@@ -1,21 +1,25 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiConfig } from '@app/config';
-import { AdminTokenGuard } from '../admin/admin-token.guard';
+import { adminCredentialsCheck } from './admin-credentials';
 
 /**
  * /metrics tells queue sizes and error rates, nothing secret, but it is not for everyone: the admin
- * token (Prometheus sends it with `authorization: { credentials: … }`) unless METRICS_PUBLIC=true,
- * for a port only the scraper can reach.
+ * token (Prometheus: `authorization: { credentials: <token> }`, or basic_auth with the token as
+ * password) unless METRICS_PUBLIC=true, for a port only the scraper can reach.
  */
 @Injectable()
 export class MetricsAccessGuard implements CanActivate {
-  private readonly admin: AdminTokenGuard;
+  private readonly authorised: (authorization: string | undefined) => boolean;
 
   constructor(private readonly config: ApiConfig) {
-    this.admin = new AdminTokenGuard(config);
+    this.authorised = adminCredentialsCheck(config.ADMIN_API_TOKEN);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    return this.config.METRICS_PUBLIC || this.admin.canActivate(context);
+    const http = context.switchToHttp();
+    if (this.config.METRICS_PUBLIC || this.authorised(http.getRequest<FastifyRequest>().headers.authorization)) return true;
+    http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="metrics"');
+    throw new UnauthorizedException({ statusCode: 401, error: 'unauthorized', message: 'send Authorization: Bearer <ADMIN_API_TOKEN>' });
   }
 }

@@ -42,10 +42,11 @@ export class PleoHttp {
     for (let attempt = 0; ; attempt++) {
       let error: PleoApiError | PleoUnreachable;
       try {
-        const res = await observePleoCall(method, async () => fetch(url, {
+        const authorization = await this.auth.header();
+        const res = await observePleoCall(method, () => fetch(url, {
           method,
           headers: {
-            authorization: await this.auth.header(),
+            authorization,
             accept: 'application/json',
             'user-agent': this.options.userAgent ?? 'pleo-erp-sync',
             ...(req.body !== undefined && { 'content-type': 'application/json' }),
