@@ -74,6 +74,9 @@ cleanup() {
     if compose down -v --remove-orphans --timeout 35 > "$LOGDIR/down.txt" 2>&1; then pass "compose down -v"
     else fail "compose down -v (see $LOGDIR/down.txt)"; tail -20 "$LOGDIR/down.txt"; fi
   fi
+  # Every changed build leaves ~2 GB of untagged layers behind: keep three days of them (the build
+  # cache of recent runs), drop the rest so a CI machine's disk does not fill up run by run.
+  [ "$ENGINE" = podman ] && podman image prune -f --filter until=72h > /dev/null 2>&1
   [ -n "$PUMP_PID" ] && kill "$PUMP_PID" 2>/dev/null
   [ -n "$PODMAN_PID" ] && kill "$PODMAN_PID" 2>/dev/null && wait "$PODMAN_PID" 2>/dev/null
   [ -n "${SOCK:-}" ] && rm -f "$SOCK"
