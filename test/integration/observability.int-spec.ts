@@ -5,7 +5,8 @@ import { registeredRoutes } from '../support/fastify-routes';
 import { RunningApi, dropQueuePrefix, post, startApi, startWorker, waitFor } from '../support/harness';
 import { metricValue } from '../support/prometheus';
 import { signedHeaders, vendorData } from '../support/sign';
-import { TEST_ADMIN_TOKEN, uniquePrefix } from '../support/test-env';
+import { TcpProxy } from '../support/tcp-proxy';
+import { TEST_ADMIN_TOKEN, TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
 const P = 'pleo_erp_sync_';
 const bearer = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
@@ -87,6 +88,33 @@ describe('observability: /metrics, the queue dashboard, the OpenAPI document (re
       expect(after).not.toContain(data.id);
       expect(fake.specProblems()).toEqual([]);
     });
+  });
+
+  it('/metrics still answers while Redis is away (no queue series then, a scrape error counted), and recovers', async () => {
+    const proxy = TcpProxy.forUrl(TEST_REDIS_URL);
+    await proxy.start();
+    const cut = await startApi({ QUEUE_PREFIX: prefix, REDIS_URL: proxy.rewrite(TEST_REDIS_URL) });
+    const scrapeCut = async () => {
+      const res = await fetch(`${cut.url}/metrics`, { headers: bearer });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    try {
+      expect(await scrapeCut()).toMatch(new RegExp(`^${P}queue_jobs\\{queue="vendor-sync",state="waiting"\\}`, 'm'));
+      const errorsBefore = metricValue(await scrapeCut(), `${P}queue_scrape_errors_total`);
+      await proxy.stop();
+      // the counts are cached for 5 s: the first scrape after that reads Redis and fails
+      const during = await waitFor(async () => {
+        const text = await scrapeCut();
+        return metricValue(text, `${P}queue_scrape_errors_total`) > errorsBefore ? text : undefined;
+      }, 20_000);
+      expect(during).not.toMatch(new RegExp(`^${P}queue_jobs\\{`, 'm'));
+      await proxy.start();
+      await waitFor(async () => new RegExp(`^${P}queue_jobs\\{queue="vendor-sync"`, 'm').test(await scrapeCut()) || undefined, 30_000);
+    } finally {
+      await cut.close();
+      await proxy.stop();
+    }
   });
 
   describe('/admin/queues (Bull Board)', () => {
