@@ -63,11 +63,15 @@ for (const [name, svc] of Object.entries(services)) {
     if (!/^127\.0\.0\.1:\d+:\d+$/.test(interpolate(port))) fail(`${name}: port mapping ${port} is not 127.0.0.1:HOST:CONTAINER`);
   }
 }
-const seconds = (d) => (/^(\d+)s$/.exec(String(d ?? '')) ?? [])[1];
+// Compose durations: 30s, 1m, 1m30s (what this file uses; anything else reads as 0 and fails loudly).
+const seconds = (d) => {
+  const m = /^(?:(\d+)m)?(?:(\d+)s)?$/.exec(String(d ?? ''));
+  return m && (m[1] || m[2]) ? Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) : 0;
+};
 for (const name of ['api', 'worker']) {
   const svc = services[name];
   const shutdown = Number(interpolate(svc?.environment?.SHUTDOWN_TIMEOUT_SECONDS ?? '25'));
-  if (svc && !(Number(seconds(svc.stop_grace_period)) >= shutdown + 5)) fail(`${name}: stop_grace_period must be at least SHUTDOWN_TIMEOUT_SECONDS + 5s (${shutdown + 5}s)`);
+  if (svc && !(seconds(svc.stop_grace_period) >= shutdown + 5)) fail(`${name}: stop_grace_period must be at least SHUTDOWN_TIMEOUT_SECONDS + 5s (${shutdown + 5}s)`);
 }
 const pgCheck = [services.postgres?.healthcheck?.test ?? []].flat().join(' ');
 if (!/pg_isready .*-h \S+/.test(pgCheck)) fail('postgres: the healthcheck must use pg_isready -h (over TCP, not the init server\'s socket)');
