@@ -139,6 +139,19 @@ describe('observability: /metrics, the queue dashboard, the OpenAPI document (re
       const retry = await fetch(`${api.url}/admin/queues/api/queues/vendor-sync/retry/failed`, { method: 'PUT', headers: bearer });
       expect(retry.status).toBe(405); // Bull Board: QUEUE_READ_ONLY
     });
+
+    it('with QUEUE_DASHBOARD_READ_ONLY=false it changes queues, but not for a request a foreign page made', async () => {
+      const writable = await startApi({ QUEUE_PREFIX: prefix, QUEUE_DASHBOARD_READ_ONLY: 'false' });
+      try {
+        const url = `${writable.url}/admin/queues/api/queues/vendor-sync/retry/failed`;
+        const own = await fetch(url, { method: 'PUT', headers: { ...basic('admin', TEST_ADMIN_TOKEN), origin: writable.url } });
+        expect(own.status).toBe(200);
+        const foreign = await fetch(url, { method: 'PUT', headers: { ...basic('admin', TEST_ADMIN_TOKEN), origin: 'https://evil.example' } });
+        expect(foreign.status).toBe(403);
+      } finally {
+        await writable.close();
+      }
+    });
   });
 
   describe('OpenAPI', () => {

@@ -10,6 +10,16 @@ import { adminCredentialsCheck } from './admin-credentials';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
+/** No Origin (not a browser, or a same-origin GET) or the request's own host. */
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Bull Board, BullMQ's dashboard, at /admin/queues behind the admin token: HTTP Basic auth with the
  * token as password (the browser asks for it), or the bearer header. Read-only unless
@@ -31,11 +41,17 @@ export async function installQueueDashboard(app: NestFastifyApplication, config:
   await fastify.register(
     async (scope) => {
       scope.addHook('onRequest', async (request, reply) => {
-        if (authorised(request.headers.authorization)) return;
-        await reply
-          .code(401)
-          .header('www-authenticate', 'Basic realm="pleo-erp-sync queues", charset="UTF-8"')
-          .send({ statusCode: 401, error: 'unauthorized', message: 'log in with any user name and the admin token as password' });
+        if (!authorised(request.headers.authorization)) {
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Basic realm="pleo-erp-sync queues", charset="UTF-8"')
+            .send({ statusCode: 401, error: 'unauthorized', message: 'log in with any user name and the admin token as password' });
+        }
+        // A browser sends the cached Basic credentials with any request to this origin, also one a
+        // foreign page makes it send: changes must come from the dashboard's own pages.
+        if (request.method !== 'GET' && request.method !== 'HEAD' && !sameOrigin(request.headers.origin, request.headers.host)) {
+          return reply.code(403).send({ statusCode: 403, error: 'forbidden', message: 'changes are accepted from the dashboard itself only' });
+        }
       });
       await scope.register(serverAdapter.registerPlugin());
     },
