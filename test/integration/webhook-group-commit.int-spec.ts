@@ -23,8 +23,20 @@ async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   return results;
 }
 
+/** Every webhook-id this file sends: its rows are deleted afterwards (other files' sweepers scan the table). */
+const sent: string[] = [];
+const forget = async () => {
+  const db = testDb();
+  await db.query('DELETE FROM webhook_events WHERE webhook_id = ANY($1)', [sent]);
+  await db.end();
+};
+
 /** A webhook as the service receives it after Fastify's parser: raw bytes, headers, parsed body. */
-const delivery = (body: string, webhookId?: string) => ({ body, headers: signedHeaders(body, { webhookId }) });
+const delivery = (body: string, webhookId?: string) => {
+  const headers = signedHeaders(body, { webhookId });
+  sent.push(headers['webhook-id']);
+  return { body, headers };
+};
 const ingest = (service: WebhookIngestService, d: ReturnType<typeof delivery>) =>
   service.ingest(Buffer.from(d.body), d.headers, JSON.parse(d.body));
 
@@ -42,7 +54,7 @@ describe('group commit on POST /webhooks/pleo (real PostgreSQL and Redis)', () =
 
   afterAll(async () => {
     await Promise.all([api.close(), db.end(), vendorQueue.close()]);
-    await dropQueuePrefix(prefix);
+    await Promise.all([dropQueuePrefix(prefix), forget()]);
   });
 
   const storedIds = async (webhookIds: string[]) =>
@@ -70,10 +82,12 @@ describe('group commit on POST /webhooks/pleo (real PostgreSQL and Redis)', () =
     all.forEach((d, i) => {
       const answer = answers[i];
       expect(answer.json.id).toBe(stored.get(d.headers['webhook-id']));
-      if (answer.status === 200) expect(answer.json).toMatchObject({ duplicate: true, status: 'QUEUED' });
-      else expect(answer.json).toEqual({ id: answer.json.id, status: 'QUEUED' });
+      if (answer.status === 200) expect(answer.json).toMatchObject({ duplicate: true });
+      // RECEIVED: Redis did not take the batch within the enqueue timeout (a loaded machine); its
+      // jobs may land a moment later, and the sweeper would cover them if they did not.
+      else expect(answer.json).toEqual({ id: answer.json.id, status: expect.stringMatching(/^(QUEUED|RECEIVED)$/) });
     });
-    expect(await vendorQueue.count()).toBe(before + 2_000);
+    await waitFor(async () => (await vendorQueue.count()) === before + 2_000, 30_000);
     for (const id of [...stored.values()].slice(0, 50)) {
       expect((await vendorQueue.getJob(jobIdForEvent(id)))?.data).toEqual({ webhookEventId: id });
     }
@@ -136,12 +150,12 @@ describe('group commit when PostgreSQL is cut mid-batch (real PostgreSQL behind 
   afterAll(async () => {
     await Promise.all([api.close(), db.end()]);
     await pgProxy.stop();
-    await dropQueuePrefix(prefix);
+    await Promise.all([dropQueuePrefix(prefix), forget()]);
   });
 
   it('answers every request of the batch 503 and stores none of it', async () => {
-    const warm = vendorCreatedBody();
-    expect((await post(`${api.url}/webhooks/pleo`, warm, signedHeaders(warm))).status).toBe(202);
+    const warm = delivery(vendorCreatedBody());
+    expect((await post(`${api.url}/webhooks/pleo`, warm.body, warm.headers)).status).toBe(202);
 
     // Another transaction holds webhook-id W, so the batch's INSERT stops on W after inserting
     // the rows before it: the connection is then cut with the batch half-written.
@@ -165,8 +179,7 @@ describe('group commit when PostgreSQL is cut mid-batch (real PostgreSQL behind 
       );
     await waitFor(async () => (await waiting()).rows.length === 1);
     // A request arriving meanwhile waits behind the batch and meets the cut too.
-    const late = vendorCreatedBody();
-    const lateHeaders = signedHeaders(late);
+    const { body: late, headers: lateHeaders } = delivery(vendorCreatedBody());
     const lateAnswer = post(`${api.url}/webhooks/pleo`, late, lateHeaders);
 
     await pgProxy.stop();

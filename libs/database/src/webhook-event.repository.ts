@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { PoolClient } from 'pg';
 import { Prisma, WebhookEventStatus } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
+import { insertWebhookEvents, markWebhookEventsReceived } from './webhook-event-batch-insert';
 
 export interface NewWebhookEvent {
   webhookId: string;
@@ -77,85 +77,14 @@ export class WebhookEventRepository {
     return { ...existing.rows[0], created: false };
   }
 
-  /**
-   * Group commit (issue #14): inserts many events in one statement and one transaction, so one
-   * WAL flush covers them all and either every new row of the batch is stored or none is. The
-   * explicit BEGIN/COMMIT matters when the connection is cut mid-statement: PostgreSQL does not
-   * notice a vanished client while the statement runs (or waits for a lock), and an autocommit
-   * INSERT would then commit rows whose senders were told 503; here it waits for a COMMIT that
-   * never comes and rolls back. Returns
-   * one stored row per input, in input order; an input whose webhook-id already existed (or
-   * repeats an earlier input) comes back as that row with `created: false`. One bad row fails the
-   * whole statement: the caller retries the rows one by one with `insertOnce`.
-   */
-  async insertMany(events: readonly NewWebhookEvent[]): Promise<StoredEventRef[]> {
-    const column = <K extends keyof NewWebhookEvent>(key: K) => events.map((e) => e[key]);
-    const { rows } = await this.inTransaction((client) => client.query<{ id: string; status: WebhookEventStatus; webhookId: string }>({
-      name: 'webhook_events_insert_many',
-      text: `INSERT INTO webhook_events (webhook_id, event_id, event_type, company_id, subject_id, payload, status)
-             SELECT w, e, t, c, s, p::jsonb, st::"WebhookEventStatus"
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-                  WITH ORDINALITY AS input(w, e, t, c, s, p, st, n)
-             ORDER BY n
-             ON CONFLICT (webhook_id) DO NOTHING
-             RETURNING id, status, webhook_id AS "webhookId"`,
-      values: [
-        column('webhookId'),
-        column('eventId'),
-        column('eventType'),
-        column('companyId'),
-        column('subjectId'),
-        events.map((e) => JSON.stringify(e.payload)),
-        column('status'),
-      ],
-    }));
-    const created = new Map(rows.map((r) => [r.webhookId, r]));
-    const missing = events.filter((e) => !created.has(e.webhookId)).map((e) => e.webhookId);
-    // Redeliveries (rare): the rows that won, read after the insert so concurrent winners are seen.
-    const existing = new Map<string, { id: string; status: WebhookEventStatus; eventType: string }>();
-    if (missing.length) {
-      const found = await this.prisma.pool.query<{ id: string; status: WebhookEventStatus; eventType: string; webhookId: string }>({
-        name: 'webhook_events_by_webhook_ids',
-        text: 'SELECT id, status, event_type AS "eventType", webhook_id AS "webhookId" FROM webhook_events WHERE webhook_id = ANY($1::text[])',
-        values: [missing],
-      });
-      for (const r of found.rows) existing.set(r.webhookId, r);
-    }
-    // Within the batch the first input with a webhook-id is the one inserted; later ones repeat it.
-    const firstType = new Map<string, string>();
-    for (const e of events) if (!firstType.has(e.webhookId)) firstType.set(e.webhookId, e.eventType);
-    const claimed = new Set<string>();
-    return events.map((e) => {
-      const row = created.get(e.webhookId);
-      if (row && !claimed.has(e.webhookId)) {
-        claimed.add(e.webhookId);
-        return { id: row.id, status: row.status, eventType: e.eventType, created: true };
-      }
-      const stored = row ? { ...row, eventType: firstType.get(e.webhookId)! } : existing.get(e.webhookId);
-      if (!stored) throw new Error(`webhook ${e.webhookId} was neither inserted nor found`);
-      return { id: stored.id, status: stored.status, eventType: stored.eventType, created: false };
-    });
+  /** Group commit (issue #14): see `insertWebhookEvents`. */
+  insertMany(events: readonly NewWebhookEvent[]): Promise<StoredEventRef[]> {
+    return insertWebhookEvents(this.prisma.pool, events);
   }
 
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.prisma.pool.connect();
-    let broken: Error | undefined;
-    // A checked-out pg client has no 'error' listener: a cut connection would crash the process.
-    const onError = (err: Error) => (broken = err);
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      // A connection that cannot even roll back is dropped from the pool, not handed out again.
-      await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
-      throw err;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+  /** `markReceived` for the rows of one ingest batch, in one statement. */
+  markReceivedMany(ids: readonly string[]): Promise<void> {
+    return markWebhookEventsReceived(this.prisma.pool, ids);
   }
 
   /** QUEUED → RECEIVED, after an enqueue failed: the row waits for the outbox sweeper. */

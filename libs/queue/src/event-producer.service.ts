@@ -63,7 +63,8 @@ export class EventProducer {
       [...byQueue].map(([queue, batch]) =>
         withTimeout(
           queue.addBulk(batch.map((e) => ({ name: e.eventType, data: { webhookEventId: e.id }, opts: this.jobOptions(e.id) }))),
-          ENQUEUE_TIMEOUT_MS,
+          // A large batch is one large MULTI: it gets a little longer, a lone job fails as fast as ever.
+          ENQUEUE_TIMEOUT_MS + batch.length,
           `adding ${batch.length} job(s) to ${queue.name}`,
         ),
       ),

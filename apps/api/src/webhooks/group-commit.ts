@@ -3,6 +3,8 @@ export interface GroupCommitLimits {
   maxItems: number;
   /** Most bytes (as reported by `submit`) one flush takes; a single larger item still goes alone. */
   maxBytes: number;
+  /** Flushes running at once; items arriving while all are busy wait and go together in the next. */
+  maxInFlight: number;
 }
 
 export interface PendingItem<T, R> {
@@ -13,9 +15,9 @@ export interface PendingItem<T, R> {
 }
 
 /**
- * Group commit: items submitted while a flush is running wait for it to return and then go
- * together in the next flush. Nothing waits on a timer: an item arriving while no flush runs is
- * flushed at once (after the current tick, so items arriving together in one tick share it),
+ * Group commit: items submitted while every flush slot is busy wait for one to return and then go
+ * together in the next flush. Nothing waits on a timer: an item arriving while a slot is free is
+ * flushed at once (after the current turn of the event loop, so requests read together share it),
  * which is why a lone request pays nothing extra while a storm is absorbed in batches.
  *
  * The flush settles each item itself (it may settle some after it returns, e.g. after a second
@@ -23,7 +25,8 @@ export interface PendingItem<T, R> {
  */
 export class GroupCommit<T, R> {
   private readonly waiting: PendingItem<T, R>[] = [];
-  private flushing = false;
+  private inFlight = 0;
+  private scheduled = false;
 
   constructor(
     private readonly flush: (batch: PendingItem<T, R>[]) => Promise<void>,
@@ -33,26 +36,27 @@ export class GroupCommit<T, R> {
   submit(item: T, bytes: number): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, bytes, resolve, reject });
-      if (!this.flushing) void this.drain();
+      if (!this.scheduled && this.inFlight < this.limits.maxInFlight) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.launch();
+        });
+      }
     });
   }
 
-  private async drain(): Promise<void> {
-    this.flushing = true;
-    try {
-      // Requests read in the same turn of the event loop (one poll phase) join the first flush.
-      await new Promise((resolve) => setImmediate(resolve));
-      while (this.waiting.length) {
-        const batch = this.take();
-        try {
-          await this.flush(batch);
-        } catch (err) {
-          // Settling twice is a no-op, so items the flush already answered keep their answer.
-          for (const pending of batch) pending.reject(err);
-        }
-      }
-    } finally {
-      this.flushing = false;
+  private launch(): void {
+    while (this.waiting.length && this.inFlight < this.limits.maxInFlight) {
+      const batch = this.take();
+      this.inFlight++;
+      this.flush(batch)
+        // Settling twice is a no-op, so items the flush already answered keep their answer.
+        .catch((err) => batch.forEach((pending) => pending.reject(err)))
+        .finally(() => {
+          this.inFlight--;
+          this.launch();
+        });
     }
   }
 

@@ -23,10 +23,12 @@ export interface IngestResult {
 type Pending = PendingItem<NewWebhookEvent, IngestResult>;
 
 /**
- * A batch takes what arrived while the previous one was committing, up to these caps: enough to
- * absorb a redelivery storm in a few statements, small enough that one statement stays short.
+ * A batch takes what arrived while the flushes before it were committing, up to these caps:
+ * enough to absorb a redelivery storm in a few statements, small enough that one statement stays
+ * short. A few flushes run at once (PostgreSQL shares one WAL flush between concurrent commits
+ * too), well within the pool's 20 connections.
  */
-export const INGEST_BATCH_LIMITS = { maxItems: 500, maxBytes: 4 * 1024 * 1024 };
+export const INGEST_BATCH_LIMITS = { maxItems: 500, maxBytes: 4 * 1024 * 1024, maxInFlight: 4 };
 
 /** A value PostgreSQL refuses (SQLSTATE class 22, data exception; 54000, e.g. an index entry too large). */
 function isRefusedValue(err: unknown): err is Error & { code: string } {
@@ -117,11 +119,9 @@ export class WebhookIngestService {
       this.logger.warn(`${rows.length} event(s) stored but not queued (the sweeper will queue them): ${(err as Error).message}`);
       status = 'RECEIVED';
       // Best effort: the sweeper re-enqueues QUEUED rows past their grace period as well.
-      await Promise.all(
-        rows.map(({ row }) =>
-          this.events.markReceived(row.id).catch((e) => this.logger.warn(`event ${row.id}: could not mark it RECEIVED: ${(e as Error).message}`)),
-        ),
-      );
+      await this.events
+        .markReceivedMany(rows.map(({ row }) => row.id))
+        .catch((e) => this.logger.warn(`${rows.length} event(s): could not mark them RECEIVED: ${(e as Error).message}`));
     }
     for (const { pending, row } of rows) pending.resolve({ outcome: 'accepted', httpStatus: 202, body: { id: row.id, status } });
   }
