@@ -28,7 +28,7 @@ type Pending = PendingItem<NewWebhookEvent, IngestResult>;
  * short. A few flushes run at once (PostgreSQL shares one WAL flush between concurrent commits
  * too), well within the pool's 20 connections.
  */
-export const INGEST_BATCH_LIMITS = { maxItems: 500, maxBytes: 4 * 1024 * 1024, maxInFlight: 4 };
+export const INGEST_BATCH_LIMITS = { maxItems: 500, maxBytes: 4 * 1024 * 1024, maxInFlight: 8 };
 
 /** A value PostgreSQL refuses (SQLSTATE class 22, data exception; 54000, e.g. an index entry too large). */
 function isRefusedValue(err: unknown): err is Error & { code: string } {
