@@ -99,11 +99,17 @@ export class WebhookIngestService {
 
   private async storeOneByOne(batch: Pending[]): Promise<(StoredEventRef | Error)[]> {
     const results: (StoredEventRef | Error)[] = [];
+    let unavailable: StorageUnavailable | undefined;
     for (const { item } of batch) {
+      // Once the database is gone the rest are answered 503 at once, not after a connect timeout each.
+      if (unavailable) {
+        results.push(unavailable);
+        continue;
+      }
       try {
         results.push(await this.events.insertOnce(item));
       } catch (err) {
-        if (isDatabaseUnavailable(err)) results.push(new StorageUnavailable(err));
+        if (isDatabaseUnavailable(err)) results.push((unavailable = new StorageUnavailable(err)));
         else if (isRefusedValue(err)) results.push(new InvalidEnvelope([`the event cannot be stored: ${err.message}`]));
         else results.push(err as Error);
       }
