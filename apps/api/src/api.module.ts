@@ -13,8 +13,8 @@ import { HealthController } from './health/health.controller';
 import { MetricsController } from './observability/metrics.controller';
 import { MetricsAccessGuard } from './observability/metrics-access.guard';
 import { ReadinessService } from './health/readiness.service';
-import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service';
+import { WebhookRoute } from './webhooks/webhook-route';
 
 @Module({})
 export class ApiModule {
@@ -22,13 +22,14 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [ConfigModule.forRoot(ApiConfig, config), LoggingModule, DatabaseModule, QueueModule, MetricsModule],
-      controllers: [WebhooksController, AdminEventsController, ReplayController, SandboxController, ExportJobsController, HealthController, MetricsController],
+      controllers: [AdminEventsController, ReplayController, SandboxController, ExportJobsController, HealthController, MetricsController],
       providers: [
         {
           provide: WebhookVerifier,
           useFactory: () => new WebhookVerifier(config.PLEO_WEBHOOK_SECRETS, config.PLEO_WEBHOOK_TOLERANCE_SECONDS),
         },
         WebhookIngestService,
+        WebhookRoute,
         ReadinessService,
         MetricsAccessGuard,
       ],

@@ -14,7 +14,7 @@ const WEBHOOK_HEADERS = [
 /**
  * The OpenAPI document of the running app: routes and DTOs as Nest registered them (DTO schemas by
  * the @nestjs/swagger compiler plugin, see nest-cli.json), plus what the code cannot say by itself:
- * the bearer token on /admin and /metrics, and the signed webhook's headers and answers.
+ * the bearer token on /admin and /metrics, and the webhook route (not a controller).
  */
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -36,24 +36,37 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       }
     }
   }
-  const webhook = doc.paths[WEBHOOK_ROUTE]?.post;
-  if (webhook) {
-    webhook.summary = 'A Pleo webhook delivery (Standard Webhooks)';
-    webhook.parameters = WEBHOOK_HEADERS.map(([name, description]) => ({ name, in: 'header', required: true, description, schema: { type: 'string' } }));
-    webhook.requestBody = {
-      required: true,
-      description: 'The event as Pleo sends it: `{ type, data, … }`; the raw bytes are what the signature covers',
-      content: { 'application/json': { schema: { type: 'object', required: ['type'], properties: { type: { type: 'string' }, data: { type: 'object' } } } } },
-    };
-    webhook.responses = {
-      '200': { description: 'Already received (duplicate delivery) or an event type this service ignores' },
-      '202': { description: 'Stored and queued' },
-      '400': { description: 'Signed but not a valid event' },
-      '401': { description: 'Missing, wrong or stale signature' },
-      '413': { description: 'Body larger than WEBHOOK_BODY_LIMIT_BYTES' },
-      '503': { description: 'Database unavailable: nothing stored, Pleo retries' },
-    };
-  }
+  // The webhook route is registered on Fastify directly (webhooks/webhook-route.ts), not through a
+  // controller: described here, from what webhook-answers.ts answers.
+  doc.paths[WEBHOOK_ROUTE] = {
+    post: {
+      operationId: 'receivePleoWebhook',
+      summary: 'A Pleo webhook delivery (Standard Webhooks)',
+      tags: ['Webhooks'],
+      parameters: WEBHOOK_HEADERS.map(([name, description]) => ({ name, in: 'header', required: true, description, schema: { type: 'string' } })),
+      requestBody: {
+        required: true,
+        description: 'The event as Pleo sends it; the raw bytes are what the signature covers',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['data', 'eventId', 'eventType'],
+              properties: { eventId: { type: 'string' }, eventType: { type: 'string', example: 'v1.vendor.created' }, data: { type: 'object' } },
+            },
+          },
+        },
+      },
+      responses: {
+        '200': { description: 'Already received (a delivery with a stored webhook-id), or an event type this service stores but does not act on' },
+        '202': { description: 'Stored and queued (status QUEUED, or RECEIVED when Redis was down: the outbox sweeper queues it)' },
+        '400': { description: 'Signed, but not a valid event (error: invalid_body)' },
+        '401': { description: 'Missing, malformed, stale or wrong signature (error names which)' },
+        '413': { description: 'Body larger than WEBHOOK_BODY_LIMIT_BYTES' },
+        '503': { description: 'The event store is unavailable: nothing recorded, retry later (Retry-After)' },
+      },
+    },
+  };
   return doc;
 }
 
