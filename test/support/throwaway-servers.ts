@@ -64,20 +64,24 @@ export class ThrowawayPostgres {
 /** A Redis of a test's own (no persistence), as a child process it can kill and start again. */
 export class ThrowawayRedis {
   private child?: ChildProcess;
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: string[],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async create(): Promise<ThrowawayRedis> {
-    const redis = new ThrowawayRedis(await freePort());
+  /** `extraArgs`: more redis-server options, e.g. ['--maxmemory-policy', 'allkeys-lru'] */
+  static async create(extraArgs: string[] = []): Promise<ThrowawayRedis> {
+    const redis = new ThrowawayRedis(await freePort(), extraArgs);
     await redis.start();
     return redis;
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

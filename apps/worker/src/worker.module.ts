@@ -11,6 +11,8 @@ import { QueueWorkersService } from './queue-workers/queue-workers.service';
 import { VendorSyncProcessor } from './vendor-sync/vendor-sync.processor';
 import { ExportSyncProcessor } from './export-sync/export-sync.processor';
 import { ExportPoller } from './export-sync/export-poller.service';
+import { WorkerHttpServer } from './health/worker-http.server';
+import { WorkerHealthService } from './health/worker-health.service';
 
 @Module({})
 export class WorkerModule {
@@ -49,6 +51,8 @@ export class WorkerModule {
           useFactory: (...processors) => processors,
         },
         QueueWorkersService,
+        WorkerHttpServer,
+        WorkerHealthService,
       ],
     };
   }
