@@ -5,6 +5,7 @@ import { LoggingModule } from '@app/logging';
 import { QueueModule } from '@app/queue';
 import { SyncModule } from '@app/sync';
 import { OutboxSweeper } from './maintenance/outbox-sweeper.service';
+import { RetentionService } from './maintenance/retention.service';
 import { EventJobRunner } from './queue-workers/event-job-runner';
 import { QUEUE_PROCESSORS } from './queue-workers/queue-processor';
 import { QueueWorkersService } from './queue-workers/queue-workers.service';
@@ -41,6 +42,7 @@ export class WorkerModule {
       ],
       providers: [
         OutboxSweeper,
+        RetentionService,
         EventJobRunner,
         VendorSyncProcessor,
         ExportSyncProcessor,

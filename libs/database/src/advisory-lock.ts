@@ -75,3 +75,13 @@ export async function withAdvisoryLock<T>(
     client.release(lost || broken ? true : undefined);
   }
 }
+
+/** Runs `work` under the lock if nobody holds it right now; undefined (work not run) otherwise. */
+export async function tryWithAdvisoryLock<T>(pool: Pool, key: string, work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await withAdvisoryLock(pool, key, work, { waitMs: 0 });
+  } catch (err) {
+    if (err instanceof AdvisoryLockTimeout) return undefined;
+    throw err;
+  }
+}
