@@ -103,7 +103,10 @@ describe('PostgreSQL restarted under the running api and worker', () => {
       expect((await db.query('SELECT activated_at FROM vendor_links WHERE pleo_vendor_id = $1', [v.id])).rows).toHaveLength(1);
     }
     expect(calls.specProblems).toEqual([]);
-    // and the api takes webhooks again
+    // and the api takes webhooks again; both report ready
     expect((await send(vendorData())).status).toBe(202);
+    expect((await fetch(`${apiUrl}/health/ready`)).status).toBe(200);
+    const healthPort = /health endpoints on port (\d+)/.exec(worker.stdout())?.[1];
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${healthPort}/health/ready`)).status === 200, 30_000);
   }, 180_000);
 });

@@ -94,7 +94,9 @@ export class EventProducer {
       if (queue) byQueue.set(queue, [...(byQueue.get(queue) ?? []), e]);
     }
     for (const [queue, list] of byQueue) {
-      // the connection the queues use (see QueueModule)
+      // The queues' own connection (see QueueModule); it queues nothing while offline, so wait
+      // for it as the queue's own commands do.
+      await withTimeout(queue.waitUntilReady(), ENQUEUE_TIMEOUT_MS * 5, `connecting to ${queue.name}`);
       const pipeline = this.redis.pipeline();
       for (const e of list) {
         const jobId = jobIdForEvent(e.id);
