@@ -135,7 +135,7 @@ describe('event state, sweeper, retention, advisory locks (real PostgreSQL and R
         // another worker's sweep (waits for the start-up sweep of this one, if it still runs)
         await other.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`outbox-sweeper:${prefix}`]);
         id = await insertEvent(db, 'RECEIVED', { ageSeconds: 120 });
-        expect(await worker.app.get(OutboxSweeper).sweepOnce()).toBe(0);
+        expect(await worker.app.get(OutboxSweeper).sweepOnce(0)).toBe(0);
         expect(await queue.getJob(jobIdForEvent(id))).toBeUndefined();
       } finally {
         await other.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [`outbox-sweeper:${prefix}`]);

@@ -76,10 +76,10 @@ export async function withAdvisoryLock<T>(
   }
 }
 
-/** Runs `work` under the lock if nobody holds it right now; undefined (work not run) otherwise. */
-export async function tryWithAdvisoryLock<T>(pool: Pool, key: string, work: () => Promise<T>): Promise<T | undefined> {
+/** Runs `work` under the lock if it is free (within `waitMs`); undefined (work not run) otherwise. */
+export async function tryWithAdvisoryLock<T>(pool: Pool, key: string, work: () => Promise<T>, waitMs = 0): Promise<T | undefined> {
   try {
-    return await withAdvisoryLock(pool, key, work, { waitMs: 0 });
+    return await withAdvisoryLock(pool, key, work, { waitMs });
   } catch (err) {
     if (err instanceof AdvisoryLockTimeout) return undefined;
     throw err;

@@ -25,7 +25,7 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly prisma: PrismaService,
   ) {
     this.task = new PeriodicTask(new Logger(OutboxSweeper.name), 'outbox sweep', config.OUTBOX_SWEEP_INTERVAL_SECONDS * 1000, async () => {
-      const n = await this.sweepOnce();
+      const n = await this.sweepOnce(0); // another worker sweeping now: skip this turn
       return n ? `re-enqueued ${n} stored event(s)` : undefined;
     });
   }
@@ -38,10 +38,14 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     await this.task.stop();
   }
 
-  /** One pass; returns how many events were (re-)enqueued (0 when another worker is sweeping). */
-  async sweepOnce(): Promise<number> {
+  /**
+   * One pass; returns how many events were (re-)enqueued. Waits up to `waitMs` for another
+   * worker's sweep to end; 0 when it did not.
+   */
+  async sweepOnce(waitMs = 30_000): Promise<number> {
     // Per queue prefix: deployments (or test runs) with queues of their own each get a sweeper.
-    return (await tryWithAdvisoryLock(this.prisma.pool, `outbox-sweeper:${this.config.QUEUE_PREFIX}`, () => this.sweep())) ?? 0;
+    const key = `outbox-sweeper:${this.config.QUEUE_PREFIX}`;
+    return (await tryWithAdvisoryLock(this.prisma.pool, key, () => this.sweep(), waitMs)) ?? 0;
   }
 
   /** Bounded rounds, and a round that moves nothing ends the pass: it always terminates. */
