@@ -50,7 +50,8 @@ describe('when Redis goes away (real Redis behind a cuttable proxy)', () => {
     // The worker's sweeper talks to the real Redis directly; grace 0 so the test need not wait.
     const worker = await startWorker({ QUEUE_PREFIX: prefix, WORKER_QUEUES: 'none' });
     try {
-      expect(await worker.app.get(OutboxSweeper).sweepOnce()).toBeGreaterThanOrEqual(1);
+      // this pass, or the one the worker runs at start (one sweeper at a time: O5), queues it
+      await worker.app.get(OutboxSweeper).sweepOnce();
       expect((await queue.getJob(jobIdForEvent(res.json.id)))?.data).toEqual({ webhookEventId: res.json.id });
       expect((await row()).status).toBe('QUEUED');
       // A second pass re-adds nothing new: one job per event.
