@@ -1,5 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
+import { WorkerHttpServer } from '../../apps/worker/src/health/worker-http.server';
 import { startFakePleo } from '../support/fake-pleo';
 import { registeredRoutes } from '../support/fastify-routes';
 import { RunningApi, dropQueuePrefix, post, startApi, startWorker, waitFor } from '../support/harness';
@@ -87,6 +88,11 @@ describe('observability: /metrics, the queue dashboard, the OpenAPI document (re
       // bounded labels: no id of the vendor or the event in any series
       expect(after).not.toContain(data.id);
       expect(fake.specProblems()).toEqual([]);
+
+      // the worker's own counters, on its health port (no token: the port is not published)
+      const port = worker.app.get(WorkerHttpServer).port;
+      const fromWorker = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metricValue(fromWorker, `${P}sync_jobs_total`, { queue: 'vendor-sync', outcome: 'succeeded' })).toBeGreaterThanOrEqual(1);
     });
   });
 

@@ -2,13 +2,15 @@ import { applyDecorators } from '@nestjs/common';
 import { Expose, Transform } from 'class-transformer';
 import { IsBoolean } from 'class-validator';
 
-const WORDS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
-
-/** A yes/no environment variable: true/false, 1/0 or yes/no; anything else is refused, not guessed. */
+/** A `true` / `false` environment variable (anything else is a configuration error). */
 export function BoolSetting(): PropertyDecorator {
   return applyDecorators(
     Expose(),
-    Transform(({ value }) => (typeof value === 'string' ? (WORDS[value.trim().toLowerCase()] ?? value) : value)),
+    Transform(({ value }) => {
+      if (typeof value !== 'string') return value;
+      const v = value.trim().toLowerCase();
+      return v === 'true' ? true : v === 'false' ? false : value;
+    }),
     IsBoolean({ message: '$property must be true or false' }),
   );
 }

@@ -108,7 +108,7 @@ export const outboxRequeued = new Counter({
 
 export const tokenRefreshes = new Counter({
   name: `${P}pleo_token_refreshes_total`,
-  help: 'Pleo OAuth token refreshes by outcome (ok, rejected, error)',
+  help: 'Pleo OAuth token refreshes by outcome (ok, revoked, misconfigured, error)',
   labelNames: ['outcome'] as const,
   registers,
 });

@@ -7,6 +7,7 @@ import {
   pleoRequests,
   syncJobDuration,
   syncJobs,
+  tokenRefreshes,
   webhookIngestDuration,
   webhooksReceived,
 } from './metrics';
@@ -128,5 +129,17 @@ export function observeHttpResponse(req: HttpExchange, reply: HttpReply, outcome
     const outcome = outcomeOf(reply.raw) ?? `http_${reply.statusCode}`;
     webhooksReceived.inc({ outcome });
     webhookIngestDuration.observe({ outcome }, secs);
+  }
+}
+
+/** Counts one OAuth token refresh by its outcome (`ok`, `revoked`, `misconfigured` …; `error` when it threw). */
+export async function observeTokenRefresh<T extends { kind: string }>(refresh: Promise<T>): Promise<T> {
+  try {
+    const answer = await refresh;
+    tokenRefreshes.inc({ outcome: answer.kind });
+    return answer;
+  } catch (err) {
+    tokenRefreshes.inc({ outcome: 'error' });
+    throw err;
   }
 }

@@ -1,4 +1,3 @@
-import { ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 
 /**
@@ -16,15 +15,3 @@ export function renderMetrics(): Promise<string> {
 
 export const METRICS_CONTENT_TYPE = metricsRegistry.contentType;
 
-/**
- * Answers a plain node:http request with the metrics, for a server that is not Nest's (the worker's
- * health server: `if (req.url === '/metrics') return writeMetrics(res);`).
- */
-export async function writeMetrics(res: ServerResponse): Promise<void> {
-  try {
-    const body = await renderMetrics();
-    res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }).end(body);
-  } catch (err) {
-    res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${(err as Error).message}`);
-  }
-}
