@@ -27,7 +27,7 @@ describe('export sync across real processes', () => {
     assertBuilt();
     const port = await freePort();
     fakeUrl = `http://127.0.0.1:${port}`;
-    fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(port), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '' });
+    fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(port), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '', FAKE_PLEO_CONTROL: '1', FAKE_PLEO_FILES_PORT: String(await freePort()) });
     await fake.waitForOutput(/fake Pleo listening/);
     db = testDb();
   });
