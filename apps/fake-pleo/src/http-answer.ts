@@ -12,12 +12,30 @@ export const pleoError = (status: number, type: string, message: string, headers
 /** The largest page the fake hands out, whatever `limit` asks (Pleo caps pages too). */
 export const MAX_PAGE_SIZE = 50;
 
-/** Opaque cursors keyed by the item's id, so a list that changes between pages does not shift them. */
-const encodeCursor = (id: string) => Buffer.from(`id:${id}`).toString('base64url');
-const decodeCursor = (cursor: string) => {
-  const text = Buffer.from(cursor, 'base64url').toString();
+/**
+ * Opaque cursors keyed by the item's id (a list that changes between pages does not shift them),
+ * in the spec's cursor alphabet (`^[A-Z2-7=~]+$`: RFC 4648 base32).
+ */
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+function encodeCursor(id: string): string {
+  let bits = '';
+  for (const byte of Buffer.from(`id:${id}`)) bits += byte.toString(2).padStart(8, '0');
+  let out = '';
+  for (let i = 0; i < bits.length; i += 5) out += B32[parseInt(bits.slice(i, i + 5).padEnd(5, '0'), 2)];
+  return out;
+}
+function decodeCursor(cursor: string): string | null {
+  let bits = '';
+  for (const ch of cursor.replace(/[=~]/g, '')) {
+    const v = B32.indexOf(ch);
+    if (v < 0) return null;
+    bits += v.toString(2).padStart(5, '0');
+  }
+  const bytes: number[] = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  const text = Buffer.from(bytes).toString();
   return text.startsWith('id:') ? text.slice(3) : null;
-};
+}
 
 /**
  * Pleo's cursor pagination (`limit`, `before`, `after`, `offset`), with the page info the specs
