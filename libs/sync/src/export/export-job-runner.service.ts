@@ -9,7 +9,7 @@ import { jobFailureFromErp } from './erp-failures';
 import { EXPORT_OPTIONS, ExportOptions } from './export-options';
 import { ExportItemSync } from './export-item-sync';
 import { ItemReporter } from './item-reporter';
-import { validateItem } from './item-validation';
+import { isUuid, validateItem } from './item-validation';
 import { FinalEventRefused, ItemsNotFinal, JobFailure, finalEventOf, jobFailureOf, mayBeOver } from './job-outcome';
 
 type Counts = { succeeded: number; failed: number; reports: number };
@@ -113,6 +113,8 @@ export class ExportJobRunner {
     const reporter = new ItemReporter(this.pleo, this.ledger, job.id, job.companyId, this.options.reportIntervalMs);
     let succeeded = 0;
     let failed = 0;
+    const unaddressable = [...todo].filter((id) => !isUuid(id));
+    for (const id of unaddressable) todo.delete(id);
     for await (const page of this.pleo.exportItemPages(job.id)) {
       signal.throwIfAborted();
       const valid: ExportItem[] = [];
@@ -138,6 +140,11 @@ export class ExportJobRunner {
     if (todo.size) await this.runs.count(job.id, 0, todo.size);
     await reporter.flush();
     const refused = reporter.refused.size ? await reporter.resendRefused() : [];
+    if (unaddressable.length) {
+      // Pleo takes results only for uuids: these stay open there, so the job cannot complete (R3).
+      const reason = `Pleo listed ${unaddressable.length} item(s) without a valid accountingEntryId (${unaddressable.slice(0, 3).join(', ')}); they can be neither booked nor reported, so the export cannot complete. The other items were exported and reported.`;
+      return this.finish(job, 'failed', { succeeded, failed, reports: reporter.calls }, { type: 'validation_failure', reason });
+    }
 
     // The final event follows what Pleo holds, and only once every item is final there (F-1).
     const held: ExportJobItem[] = [];

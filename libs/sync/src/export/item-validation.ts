@@ -2,6 +2,8 @@ import { ExportItem } from '@app/pleo';
 import { ItemFailure } from './item-failure';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Pleo addresses items by uuid: an item without one can be neither booked nor reported. */
+export const isUuid = (id: unknown): id is string => typeof id === 'string' && UUID.test(id);
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const isMoney = (v: unknown) => isObject(v) && typeof v.currency === 'string' && typeof v.value === 'number' && Number.isFinite(v.value);
 const isAmount = (v: unknown) => isObject(v) && isMoney(v.inWalletCurrency);
