@@ -175,7 +175,7 @@ export class FakePleo {
         const vendor = this.vendor(id);
         if (!vendor) return new HttpAnswer(404);
         const { externalId, code } = body as { externalId: string; code?: string };
-        if (vendor.state !== 'DRAFT') this.exports.problems.push(`activation of a ${vendor.state} vendor (only DRAFT vendors need creating in the ERP)`);
+        if (vendor.state !== 'DRAFT') this.exports.problems.push(`activation of an ${vendor.state} vendor (only DRAFT vendors need creating in the ERP)`);
         if (!externalId?.trim()) this.exports.problems.push('activation with an empty externalId');
         Object.assign(vendor, { state: 'ACTIVE', externalId, ...(code && { code }), updatedAt: new Date().toISOString() });
         this.state.activations.push({ vendorId: id, externalId, code, at: new Date().toISOString() });
