@@ -4,7 +4,8 @@ import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { ExportPoller } from '../../apps/worker/src/export-sync/export-poller.service';
 import { exportItem, exportJobWebhook } from '../support/export-items';
 import { startFakePleo } from '../support/fake-pleo';
-import { RunningApi, dropQueuePrefix, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
+import { EventProducer, QueueName } from '@app/queue';
+import { RunningApi, dropQueuePrefix, inspectQueue, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
 import { signedHeaders } from '../support/sign';
 import { TEST_ADMIN_TOKEN, uniquePrefix } from '../support/test-env';
 
@@ -264,5 +265,24 @@ describe('export sync against Pleo’s contract (findings F-1 … F-14, R3, O7)'
     expect(a.finished_at.getTime()).toBeLessThanOrEqual(b.started_at.getTime());
     const [item] = first.items.keys();
     expect(first.items.get(item)!.externalId).toBe((await entries([item]))[0].id);
+  });
+
+  it('O7: a poller-started run that Pleo refuses for good fails at once (no blind retries) and is visible in the admin API', async () => {
+    const companyId = randomUUID();
+    const otherPrefix = uniquePrefix();
+    const wrongKey = await startWorker({ QUEUE_PREFIX: otherPrefix, PLEO_API_BASE_URL: fake.url, PLEO_API_KEY: 'not-the-key', SYNC_MAX_ATTEMPTS: '5', ...ACCOUNTS });
+    const queue = inspectQueue(QueueName.ExportSync, otherPrefix);
+    try {
+      await wrongKey.app.get(EventProducer).enqueueCompanyRun(companyId);
+      const failed = await waitFor(async () => (await queue.getFailed()).find((j) => j.data.companyId === companyId), 30_000);
+      expect(failed.attemptsMade).toBe(1);
+      expect(failed.failedReason).toContain('Pleo refused our credentials');
+      const listed: any = await (await fetch(`${api.url}/admin/export-jobs/company-runs?companyId=${companyId}`, { headers: admin })).json();
+      expect(listed.data).toEqual([expect.objectContaining({ companyId, status: 'FAILED', attempts: 1, lastError: expect.stringContaining('Pleo refused our credentials') })]);
+    } finally {
+      await queue.close();
+      await wrongKey.close();
+      await dropQueuePrefix(otherPrefix);
+    }
   });
 });

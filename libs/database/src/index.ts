@@ -8,4 +8,5 @@ export * from './advisory-lock';
 export * from './vendor-link.repository';
 export * from './export-ledger.repository';
 export * from './export-run.repository';
+export * from './export-company-run.repository';
 export { ExportRunStatus } from './generated/prisma/client';
