@@ -110,7 +110,10 @@ export class ExportJobRunner {
     const todo = new Set<string>();
     for await (const item of this.pleo.jobItems(job.id)) if (item.status === 'pending' || item.status === 'in_progress') todo.add(item.accountingEntryId);
 
-    const reporter = new ItemReporter(this.pleo, this.ledger, job.id, job.companyId, this.options.reportIntervalMs);
+    // Report well within the time Pleo gives the job (expiresIn, from its last action), F-9.
+    const expiresMs = Number.isFinite(job.expiresIn) && job.expiresIn > 0 ? job.expiresIn * 1000 : Infinity;
+    const interval = Math.max(1_000, Math.min(this.options.reportIntervalMs, expiresMs / 4));
+    const reporter = new ItemReporter(this.pleo, this.ledger, job.id, job.companyId, interval);
     const unaddressable = [...todo].filter((id) => !isUuid(id));
     for (const id of unaddressable) todo.delete(id);
     let counts: { succeeded: number; failed: number };
