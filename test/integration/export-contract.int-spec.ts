@@ -102,6 +102,21 @@ describe('export sync against Pleo’s contract (findings F-1 … F-14, R3, O7)'
     expect(await adminRuns(companyId)).toEqual([expect.objectContaining({ jobId: job.id, status: 'FAILED', failureReasonType: 'canceled_by_user', failureReason: expect.stringMatching(/^Pleo: /) })]);
   });
 
+  it('R7: a run left RUNNING after Pleo took its final event (a crash before we recorded it) is reconciled on the company’s next run', async () => {
+    const companyId = randomUUID();
+    const crashed = seed(companyId, [exportItem({ companyId })], { createdAt: secondsAgo(60) });
+    Object.assign(crashed, { status: 'completed' }); // Pleo took "completed"…
+    await db.query(`INSERT INTO export_job_runs (job_id, company_id, final_event) VALUES ($1, $2, 'completed')`, [crashed.id, companyId]); // …we never recorded it
+    const cancelled = seed(companyId, [exportItem({ companyId })], { createdAt: secondsAgo(50) });
+    fake.exports.interrupt(cancelled, 'canceled_by_user'); // ended in Pleo while no run was going
+    await db.query(`INSERT INTO export_job_runs (job_id, company_id) VALUES ($1, $2)`, [cancelled.id, companyId]);
+    const next = seed(companyId, [exportItem({ companyId })]);
+    await trigger(next);
+    await finished(next.id);
+    expect(await runOf(crashed.id)).toMatchObject({ status: 'COMPLETED', final_event_sent_at: expect.any(Date) });
+    expect(await runOf(cancelled.id)).toMatchObject({ status: 'FAILED', failure_reason_type: 'canceled_by_user' });
+  });
+
   it('F-2: MISSING_CONTRA_ACCOUNTS fails that job with missing_configuration and Pleo’s message; the company’s next job still runs, and its webhook succeeds', async () => {
     const companyId = randomUUID();
     const broken = seed(companyId, [exportItem({ companyId })], { createdAt: secondsAgo(60) });

@@ -66,9 +66,29 @@ export class ExportJobRunner {
         lock.signal.throwIfAborted();
         summary.jobs.push({ jobId: job.id, ...(await this.guardedJob(job, lock.signal, correlationId, options)) });
       }
+      await this.reconcileUnlisted(companyId, new Set(jobs.map((j) => j.id)));
       return summary;
     } finally {
       await lock.release();
+    }
+  }
+
+  /**
+   * Runs still open here whose job Pleo no longer lists as pending or in progress (R7): a crash
+   * after Pleo took the final event but before we recorded it, or a job Pleo ended while no run was
+   * going. Recorded as Pleo holds them; a failure here never fails the run.
+   */
+  private async reconcileUnlisted(companyId: string, listed: Set<string>): Promise<void> {
+    for (const run of await this.runs.unfinished(companyId)) {
+      if (listed.has(run.jobId)) continue;
+      try {
+        const job = await this.pleo.getJob(run.jobId);
+        if (!job || !FINAL_JOB_STATUSES.includes(job.status)) continue;
+        if (job.status === run.finalEvent) await this.runs.markFinalSent(run.jobId);
+        else await this.endedByPleo(job, job);
+      } catch (err) {
+        this.logger.warn(`job ${run.jobId}: could not reconcile with Pleo: ${(err as Error).message}`);
+      }
     }
   }
 
