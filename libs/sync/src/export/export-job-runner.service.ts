@@ -79,16 +79,16 @@ export class ExportJobRunner {
    * going. Recorded as Pleo holds them; a failure here never fails the run.
    */
   private async reconcileUnlisted(companyId: string, listed: Set<string>): Promise<void> {
-    for (const run of await this.runs.unfinished(companyId)) {
-      if (listed.has(run.jobId)) continue;
-      try {
+    try {
+      for (const run of await this.runs.unfinished(companyId)) {
+        if (listed.has(run.jobId)) continue;
         const job = await this.pleo.getJob(run.jobId);
         if (!job || !FINAL_JOB_STATUSES.includes(job.status)) continue;
         if (job.status === run.finalEvent) await this.runs.markFinalSent(run.jobId);
         else await this.endedByPleo(job, job);
-      } catch (err) {
-        this.logger.warn(`job ${run.jobId}: could not reconcile with Pleo: ${(err as Error).message}`);
       }
+    } catch (err) {
+      this.logger.warn(`company ${companyId}: open runs not reconciled with Pleo this time: ${(err as Error).message}`);
     }
   }
 
