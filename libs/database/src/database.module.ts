@@ -5,10 +5,13 @@ import { VendorLinkRepository } from './vendor-link.repository';
 import { ExportLedgerRepository } from './export-ledger.repository';
 import { ExportRunRepository } from './export-run.repository';
 import { ExportCompanyRunRepository } from './export-company-run.repository';
+import { RetentionRepository } from './retention.repository';
+
+const REPOSITORIES = [WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ExportRunRepository, ExportCompanyRunRepository, RetentionRepository];
 
 @Global()
 @Module({
-  providers: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ExportRunRepository, ExportCompanyRunRepository],
-  exports: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ExportRunRepository, ExportCompanyRunRepository],
+  providers: [PrismaService, ...REPOSITORIES],
+  exports: [PrismaService, ...REPOSITORIES],
 })
 export class DatabaseModule {}
