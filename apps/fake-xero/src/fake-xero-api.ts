@@ -17,12 +17,13 @@ const WRITES: Record<string, { key: string; id: string; create: Create }> = {
 };
 
 /** Lists: body key and the documents. */
-const LISTS: Record<string, { key: string; docs: (org: FakeXeroOrg) => Map<string, Doc> }> = {
-  getContacts: { key: 'Contacts', docs: (o) => o.contacts },
-  getBankTransactions: { key: 'BankTransactions', docs: (o) => o.bankTransactions },
-  getInvoices: { key: 'Invoices', docs: (o) => o.invoices },
-  getPayments: { key: 'Payments', docs: (o) => o.payments },
-  getManualJournals: { key: 'ManualJournals', docs: (o) => o.manualJournals },
+const LISTS: Record<string, { key: string; docs: (org: FakeXeroOrg) => Doc[] }> = {
+  getContacts: { key: 'Contacts', docs: (o) => [...o.contacts.values()] },
+  getBankTransactions: { key: 'BankTransactions', docs: (o) => [...o.bankTransactions.values()] },
+  getInvoices: { key: 'Invoices', docs: (o) => [...o.invoices.values()] },
+  getPayments: { key: 'Payments', docs: (o) => [...o.payments.values()] },
+  getManualJournals: { key: 'ManualJournals', docs: (o) => [...o.manualJournals.values()] },
+  getAccounts: { key: 'Accounts', docs: (o) => o.accounts as unknown as Doc[] },
 };
 
 const envelope = (key: string, items: unknown[]) => ({ Id: randomUUID(), Status: 'OK', ProviderName: 'pleo-erp-sync', DateTimeUTC: `/Date(${Date.now()})/`, [key]: items });
@@ -34,7 +35,7 @@ export function operate(org: FakeXeroOrg, op: XeroOperation, url: URL, body: unk
   const write = WRITES[id];
   if (write) return batchWrite(org, write, body as Doc, url.searchParams.get('summarizeErrors') !== 'false');
   const list = LISTS[id];
-  if (list) return listAnswer(list.key, [...list.docs(org).values()], url);
+  if (list) return listAnswer(list.key, list.docs(org), url);
   const p = op.params;
   switch (id) {
     case 'getContact':
@@ -47,8 +48,6 @@ export function operate(org: FakeXeroOrg, op: XeroOperation, url: URL, body: unk
       return one('Invoices', org.invoices.get(p.InvoiceID));
     case 'getManualJournal':
       return one('ManualJournals', org.manualJournals.get(p.ManualJournalID));
-    case 'getAccounts':
-      return new HttpAnswer(200, envelope('Accounts', org.accounts));
     case 'getTaxRates':
       return new HttpAnswer(200, envelope('TaxRates', org.taxRates));
     case 'getTrackingCategories':
