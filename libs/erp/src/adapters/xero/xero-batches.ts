@@ -48,7 +48,10 @@ export class XeroBatches {
           if (!entry.vendorId) throw new ErpError('validation', `The bill ${entry.reference} has no vendor; Xero books a bill against a contact.`, { subject: 'vendor' });
           bills.push(entry);
         } else if (await this.lookups.isBankAccount(entry.contraAccount, ctx)) spend.push(entry);
-        else journals.push(entry);
+        else {
+          await this.expenses.checkJournalCurrency(entry, ctx);
+          journals.push(entry);
+        }
       } catch (err) {
         results.set(entry.reference, { reference: entry.reference, error: failure(err) });
       }

@@ -37,8 +37,9 @@ export class XeroContacts {
   }
 
   async find(query: VendorQuery, ctx: OperationContext): Promise<ErpVendor | null> {
-    if (query.id) {
-      const byId = await this.byId(query.id, ctx);
+    // a contact without ContactNumber shows its ContactID as its code
+    for (const id of [query.id, query.code]) {
+      const byId = id ? await this.byId(id, ctx) : null;
       if (byId) return byId;
     }
     for (const number of [query.code, query.reference]) {

@@ -55,12 +55,24 @@ export class XeroExpenses {
       const doc = created(answer.BankTransactions, what);
       return posted('spend', doc.BankTransactionID!, doc.Reference ?? referenceTag(entry.reference));
     }
+    await this.checkJournalCurrency(entry, ctx);
     const what = `booking a manual journal for ${entry.reference}`;
     const answer = await this.client.write(what, ctx, key('journal', entry.reference), (init) =>
       this.client.api.PUT('/ManualJournals', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body: { ManualJournals: [manualJournal(entry)] } }),
     );
     const doc = created(answer.ManualJournals, what);
     return posted('journal', doc.ManualJournalID!, referenceTag(entry.reference));
+  }
+
+  /** Xero's manual journals have no currency: one in another currency would be booked at the wrong amount. */
+  async checkJournalCurrency(entry: ExpenseEntry, ctx: OperationContext): Promise<void> {
+    const base = await this.lookups.baseCurrency(ctx);
+    if (base && entry.total.currency !== base) {
+      throw new ErpError(
+        'validation',
+        `The entry ${entry.reference} is in ${entry.total.currency}, but its account ${entry.contraAccount} is not a Xero bank account, so it would be a manual journal, which Xero books only in the base currency (${base}). Map the account to a ${entry.total.currency} bank account in Xero, or export in ${base}.`,
+      );
+    }
   }
 
   /** The bill (found by our reference if an earlier attempt booked it), then its payment if Pleo says it was paid. */

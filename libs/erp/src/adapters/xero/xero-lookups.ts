@@ -11,6 +11,7 @@ const TTL_MS = 10 * 60_000;
 export class XeroLookups {
   private banks?: { at: number; codes: Set<string> };
   private tracking?: { at: number; options: Map<string, Set<string>> };
+  private base?: string;
 
   constructor(
     private readonly client: XeroClient,
@@ -25,6 +26,15 @@ export class XeroLookups {
       this.banks = { at: this.now(), codes: new Set((answer.Accounts ?? []).filter((a) => a.Status !== 'ARCHIVED' && a.Code).map((a) => a.Code!)) };
     }
     return this.banks.codes.has(code);
+  }
+
+  /** The organisation's base currency: manual journals have no currency and are booked in it. */
+  async baseCurrency(ctx: OperationContext): Promise<string> {
+    if (!this.base) {
+      const answer = await this.client.get('reading the organisation', ctx, (init) => this.client.api.GET('/Organisation', { params: { header: init.header }, headers: init.headers, signal: init.signal }));
+      this.base = String(answer.Organisations?.[0]?.BaseCurrency ?? '');
+    }
+    return this.base;
   }
 
   /** Every tag of the entry must be an active option of a tracking category of that name. */
