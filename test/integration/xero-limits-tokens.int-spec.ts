@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { TokenCipher } from '@app/pleo';
 import { ErpError, ExpenseEntry } from '@app/erp';
+import { XeroErpAdapter, XeroTokens } from '@app/erp';
 import { startXeroWorld, XeroWorld } from '../support/fake-xero';
 import { testDb } from '../support/harness';
 
@@ -68,6 +69,38 @@ describe('Xero: limits, token rotation across processes, batches', () => {
     const grants = world.fake.identity.grants.length;
     expect(await errorOf(world.adapter().adapter.verifyConnection(ctx))).toMatchObject({ kind: 'auth' });
     expect(world.fake.identity.grants.length).toBe(grants); // the dead token is not tried again
+  }, 60_000);
+
+  it('connect flow (authorize → code → token → connections) and a Custom Connection (client_credentials, no stored chain)', async () => {
+    const authorize = new URL(`${world.fake.url}/identity/connect/authorize`);
+    Object.entries({ response_type: 'code', client_id: world.clientId, redirect_uri: 'http://localhost/callback', scope: 'offline_access accounting.transactions', state: 's1' }).forEach(([k, v]) => authorize.searchParams.set(k, v));
+    const consent = await fetch(authorize, { redirect: 'manual' });
+    const back = new URL(consent.headers.get('location')!);
+    expect(back.searchParams.get('state')).toBe('s1');
+    const basic = `Basic ${Buffer.from(`${world.clientId}:${world.clientSecret}`).toString('base64')}`;
+    const token = await fetch(`${world.fake.url}/connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: 'http://localhost/callback' }).toString(),
+    }).then((r) => r.json() as Promise<Record<string, string>>);
+    expect(token).toMatchObject({ expires_in: 1800, token_type: 'Bearer', refresh_token: expect.any(String) });
+    const tenants = await fetch(`${world.fake.url}/connections`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json());
+    expect(tenants).toEqual([expect.objectContaining({ tenantId: world.org.tenantId, tenantType: 'ORGANISATION' })]);
+
+    world.fake.identity.addClient({ clientId: 'custom', clientSecret: 'custom-secret', customConnectionTenantId: world.org.tenantId });
+    const tokens = new XeroTokens({ clientId: 'custom', clientSecret: 'custom-secret', grantType: 'client_credentials', identityUrl: world.fake.url, scopes: 'accounting.transactions' }, null);
+    const adapter = new XeroErpAdapter({ apiUrl: world.fake.apiUrl, tenantId: world.org.tenantId }, tokens);
+    await adapter.verifyConnection(ctx);
+    await adapter.verifyConnection(ctx);
+    expect(world.fake.identity.grants.filter((g) => g.type === 'client_credentials')).toHaveLength(1);
+  }, 60_000);
+
+  it('refuses a manual journal in a currency other than the base currency, before writing', async () => {
+    const { adapter } = world.adapter();
+    const err = await errorOf(adapter.postExpense(entry({ contraAccount: '814', total: { value: '12.00', currency: 'EUR' } }), ctx));
+    expect(err).toMatchObject({ kind: 'validation' });
+    expect(err!.message).toContain('base currency (GBP)');
+    expect(world.fake.callsTo('createManualJournals')).toHaveLength(0);
   }, 60_000);
 
   it("Xero's own minute, day and concurrency limits answer 429 with the wait and the problem; the adapter reports rate_limited", async () => {
