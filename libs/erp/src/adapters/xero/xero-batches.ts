@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { ExpenseEntry, OperationContext, PostedExpense } from '../../erp-adapter.port';
 import { ErpError } from '../../erp-errors';
-import { XeroClient } from './xero-client';
+import { XeroClient, idempotencyKey } from './xero-client';
 import { XeroContacts } from './xero-contacts';
 import { XeroExpenses, created, posted } from './xero-expenses';
 import { bill, manualJournal, referenceTag, spendMoney } from './xero-documents';
@@ -14,7 +13,6 @@ export type XeroBatchResult = { reference: string; posted: PostedExpense } | { r
 export const BATCH_SIZE = 50;
 
 const chunks = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / BATCH_SIZE) }, (_, i) => items.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE));
-const batchKey = (kind: string, entries: ExpenseEntry[]) => `pleo-erp-sync:${kind}-batch:${createHash('sha256').update(entries.map((e) => e.reference).join('\n')).digest('hex').slice(0, 40)}`;
 const failure = (err: unknown): ErpError => (err instanceof ErpError ? err : new ErpError('unavailable', (err as Error).message, { cause: err }));
 
 /**
@@ -64,23 +62,26 @@ export class XeroBatches {
 
   private async write(batch: ExpenseEntry[], results: Map<string, XeroBatchResult>, kind: 'spend' | 'journal' | 'bill', ctx: OperationContext): Promise<void> {
     const what = `booking ${batch.length} ${kind === 'spend' ? 'spend money transactions' : kind === 'journal' ? 'manual journals' : 'bills'}`;
-    const key = batchKey(kind, batch);
+    const key = (body: unknown) => idempotencyKey(`${kind}-batch`, `${batch[0].reference}+${batch.length - 1}`, body);
     try {
       let elements: { id?: string; number?: string; el: { StatusAttributeString?: string; ValidationErrors?: { Message?: string }[] } }[];
       if (kind === 'spend') {
         const cardSpend = batch.some((e) => !e.vendorId) ? await this.contacts.cardSpendContact(ctx) : '';
-        const answer = await this.client.write(what, ctx, key, (init) =>
-          this.client.api.PUT('/BankTransactions', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body: { BankTransactions: batch.map((e) => spendMoney(e, e.vendorId ?? cardSpend)) } }),
+        const body = { BankTransactions: batch.map((e) => spendMoney(e, e.vendorId ?? cardSpend)) };
+        const answer = await this.client.write(what, ctx, key(body), (init) =>
+          this.client.api.PUT('/BankTransactions', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body }),
         );
         elements = (answer.BankTransactions ?? []).map((d) => ({ id: d.BankTransactionID, number: d.Reference, el: d }));
       } else if (kind === 'journal') {
-        const answer = await this.client.write(what, ctx, key, (init) =>
-          this.client.api.PUT('/ManualJournals', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body: { ManualJournals: batch.map(manualJournal) } }),
+        const body = { ManualJournals: batch.map(manualJournal) };
+        const answer = await this.client.write(what, ctx, key(body), (init) =>
+          this.client.api.PUT('/ManualJournals', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body }),
         );
         elements = (answer.ManualJournals ?? []).map((d) => ({ id: d.ManualJournalID, el: d }));
       } else {
-        const answer = await this.client.write(what, ctx, key, (init) =>
-          this.client.api.PUT('/Invoices', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body: { Invoices: batch.map((e) => bill(e, e.vendorId!)) } }),
+        const body = { Invoices: batch.map((e) => bill(e, e.vendorId!)) };
+        const answer = await this.client.write(what, ctx, key(body), (init) =>
+          this.client.api.PUT('/Invoices', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body }),
         );
         elements = (answer.Invoices ?? []).map((d) => ({ id: d.InvoiceID, number: d.InvoiceNumber, el: d }));
       }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import createClient, { Client } from 'openapi-fetch';
 import type { paths } from './generated/xero-api';
 import { OperationContext } from '../../erp-adapter.port';
@@ -18,6 +19,14 @@ export interface XeroCallInit {
   header: { 'xero-tenant-id': string; 'Idempotency-Key'?: string };
   headers: { authorization: string };
   signal: AbortSignal;
+}
+
+/**
+ * The Idempotency-Key of a write: the same request (same entry, same body) gets the same key, so a
+ * retry is answered from Xero's replay; a changed body (the entry was corrected) is a new request.
+ */
+export function idempotencyKey(kind: string, reference: string, body: unknown): string {
+  return `pleo-erp-sync:${kind}:${reference}:${createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 24)}`.slice(-128);
 }
 
 type Sent<T> = { data?: T; error?: unknown; response: Response };
@@ -46,7 +55,7 @@ export class XeroClient {
 
   /** A write, with its idempotency key (≤128 characters; the same key and body replay Xero's first answer). */
   write<T>(what: string, ctx: OperationContext, idempotencyKey: string, send: (init: XeroCallInit) => Promise<Sent<T>>): Promise<T> {
-    return this.call(what, ctx, idempotencyKey.slice(0, 128), send);
+    return this.call(what, ctx, idempotencyKey, send);
   }
 
   private async call<T>(what: string, ctx: OperationContext, idempotencyKey: string | undefined, send: (init: XeroCallInit) => Promise<Sent<T>>): Promise<T> {

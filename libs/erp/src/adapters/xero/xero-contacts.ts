@@ -1,7 +1,7 @@
 import type { components } from './generated/xero-api';
 import { ErpVendor, OperationContext, VendorInput, VendorQuery } from '../../erp-adapter.port';
 import { ErpError } from '../../erp-errors';
-import { XeroClient } from './xero-client';
+import { XeroClient, idempotencyKey } from './xero-client';
 import { elementError, validationMessages } from './xero-errors';
 
 type Contact = components['schemas']['Contact'];
@@ -73,8 +73,9 @@ export class XeroContacts {
       ...(input.country && { Addresses: [{ AddressType: 'POBOX', Country: input.country }] }),
     };
     const what = `creating the contact "${contact.Name}"`;
-    const answer = await this.client.write(what, ctx, `pleo-erp-sync:contact:${input.reference}`, (init) =>
-      this.client.api.PUT('/Contacts', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body: { Contacts: [contact] } }),
+    const body = { Contacts: [contact] };
+    const answer = await this.client.write(what, ctx, idempotencyKey('contact', input.reference, body), (init) =>
+      this.client.api.PUT('/Contacts', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body }),
     );
     const created = answer.Contacts?.[0];
     if (!created) throw new ErpError('unavailable', `Xero gave no contact back when ${what}.`, { mayHaveApplied: true });

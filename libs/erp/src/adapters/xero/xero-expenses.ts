@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ExpenseEntry, FileInput, OperationContext, PostedExpense } from '../../erp-adapter.port';
 import { ErpError } from '../../erp-errors';
-import { XeroClient } from './xero-client';
+import { XeroClient, idempotencyKey } from './xero-client';
 import { XeroContacts, quoted } from './xero-contacts';
 import { bill, billPayment, manualJournal, referenceTag, spendMoney } from './xero-documents';
 import { elementError, validationMessages } from './xero-errors';
@@ -11,8 +11,6 @@ type Element = { StatusAttributeString?: string; ValidationErrors?: { Message?: 
 const DEAD = new Set(['DELETED', 'VOIDED']);
 const KIND_PATH = { spend: 'BankTransactions', bill: 'Invoices', journal: 'ManualJournals' } as const;
 export type DocKind = keyof typeof KIND_PATH;
-
-const key = (kind: string, reference: string) => `pleo-erp-sync:${kind}:${reference}`;
 
 /** The one created element of a write, or its validation errors as the port's error. */
 export function created<T extends Element>(items: T[] | undefined, what: string): T {
@@ -49,16 +47,18 @@ export class XeroExpenses {
     if (await this.lookups.isBankAccount(entry.contraAccount, ctx)) {
       const contactId = entry.vendorId ?? (await this.contacts.cardSpendContact(ctx));
       const what = `booking spend money for ${entry.reference}`;
-      const answer = await this.client.write(what, ctx, key('spend', entry.reference), (init) =>
-        this.client.api.PUT('/BankTransactions', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body: { BankTransactions: [spendMoney(entry, contactId)] } }),
+      const body = { BankTransactions: [spendMoney(entry, contactId)] };
+      const answer = await this.client.write(what, ctx, idempotencyKey('spend', entry.reference, body), (init) =>
+        this.client.api.PUT('/BankTransactions', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body }),
       );
       const doc = created(answer.BankTransactions, what);
       return posted('spend', doc.BankTransactionID!, doc.Reference ?? referenceTag(entry.reference));
     }
     await this.checkJournalCurrency(entry, ctx);
     const what = `booking a manual journal for ${entry.reference}`;
-    const answer = await this.client.write(what, ctx, key('journal', entry.reference), (init) =>
-      this.client.api.PUT('/ManualJournals', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body: { ManualJournals: [manualJournal(entry)] } }),
+    const body = { ManualJournals: [manualJournal(entry)] };
+    const answer = await this.client.write(what, ctx, idempotencyKey('journal', entry.reference, body), (init) =>
+      this.client.api.PUT('/ManualJournals', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body }),
     );
     const doc = created(answer.ManualJournals, what);
     return posted('journal', doc.ManualJournalID!, referenceTag(entry.reference));
@@ -84,8 +84,9 @@ export class XeroExpenses {
     let found = await this.findBill(entry.reference, ctx);
     if (!found) {
       const what = `booking the bill ${entry.invoice?.number ?? entry.reference}`;
-      const answer = await this.client.write(what, ctx, key('bill', entry.reference), (init) =>
-        this.client.api.PUT('/Invoices', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body: { Invoices: [bill(entry, entry.vendorId!)] } }),
+      const body = { Invoices: [bill(entry, entry.vendorId!)] };
+      const answer = await this.client.write(what, ctx, idempotencyKey('bill', entry.reference, body), (init) =>
+        this.client.api.PUT('/Invoices', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body }),
       );
       const doc = created(answer.Invoices, what);
       found = { id: doc.InvoiceID!, number: doc.InvoiceNumber ?? referenceTag(entry.reference), paymentIds: [] };
@@ -113,8 +114,9 @@ export class XeroExpenses {
 
   private async pay(entry: ExpenseEntry, invoiceId: string, ctx: OperationContext): Promise<string> {
     const what = `paying the bill ${entry.invoice?.number ?? entry.reference}`;
-    const answer = await this.client.write(what, ctx, key('payment', entry.reference), (init) =>
-      this.client.api.PUT('/Payments', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body: { Payments: [billPayment(entry, invoiceId)] } }),
+    const body = { Payments: [billPayment(entry, invoiceId)] };
+    const answer = await this.client.write(what, ctx, idempotencyKey('payment', entry.reference, body), (init) =>
+      this.client.api.PUT('/Payments', { params: { header: init.header, query: { summarizeErrors: false } }, headers: init.headers, signal: init.signal, body }),
     );
     return created(answer.Payments, what).PaymentID!;
   }
@@ -167,7 +169,7 @@ export class XeroExpenses {
     const what = `attaching ${file.fileName} to ${expenseId}`;
     const body = file.content as unknown as string; // raw bytes: sent as they are by the serializer below
     const common = { headers: { authorization: '', 'content-type': file.mimeType }, body, bodySerializer: (b: unknown) => b as Buffer };
-    await this.client.write(what, ctx, key(`attachment:${id}`, hash), (init) => {
+    await this.client.write(what, ctx, idempotencyKey('attachment', id, { fileName, hash, type: file.mimeType }), (init) => {
       const opts = { ...common, headers: { ...common.headers, ...init.headers }, signal: init.signal };
       if (kind === 'spend') return this.client.api.PUT('/BankTransactions/{BankTransactionID}/Attachments/{FileName}', { ...opts, params: { header: init.header, path: { BankTransactionID: id, FileName: fileName } } });
       if (kind === 'bill') return this.client.api.PUT('/Invoices/{InvoiceID}/Attachments/{FileName}', { ...opts, params: { header: init.header, path: { InvoiceID: id, FileName: fileName } } });
