@@ -1,10 +1,6 @@
-export class HttpAnswer {
-  constructor(
-    readonly status: number,
-    readonly body?: unknown,
-    readonly headers: Record<string, string> = {},
-  ) {}
-}
+import { HttpAnswer } from '../../fake-pleo/src/http-answer';
+
+export { HttpAnswer };
 
 /** Xero's problem shape for 401/403/404/429/503 (not documented in the spec; see the overlay). */
 export const xeroProblem = (status: number, title: string, detail: string, headers?: Record<string, string>) =>
