@@ -46,8 +46,8 @@ function priceLines(org: FakeXeroOrg, el: Doc, errors: string[]): { lines: Doc[]
     const lineAmount = line.LineAmount !== undefined ? cents(line.LineAmount) : Math.round(cents(line.UnitAmount) * Number(line.Quantity ?? 1));
     const r = mode === 'NoTax' ? 0 : rate?.EffectiveRate ?? 0;
     const lineTax = line.TaxAmount !== undefined ? cents(line.TaxAmount) : mode === 'Inclusive' ? Math.round((lineAmount * r) / (100 + r)) : Math.round((lineAmount * r) / 100);
-    sub += mode === 'Inclusive' ? lineAmount - lineTax : lineAmount;
-    tax += lineTax;
+    sub += mode === 'Inclusive' && !rate?.selfAssessed ? lineAmount - lineTax : lineAmount;
+    if (!rate?.selfAssessed) tax += lineTax;
     return { ...line, LineItemID: randomUUID(), Quantity: line.Quantity ?? 1, LineAmount: amount(lineAmount), TaxAmount: amount(lineTax), TaxType: rate?.TaxType ?? line.TaxType };
   });
   if (!lines.length) errors.push('At least one line item is required.');

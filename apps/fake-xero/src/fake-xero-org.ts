@@ -18,6 +18,8 @@ export interface XeroTaxRate {
   Name: string;
   EffectiveRate: number;
   Status: 'ACTIVE';
+  /** reverse charge: the buyer self-assesses the tax; it is reported but adds nothing to the total */
+  selfAssessed?: boolean;
 }
 
 export interface XeroAttachment {
@@ -69,6 +71,7 @@ export class FakeXeroOrg {
     this.addTaxRate('INPUT2', '20% (VAT on Expenses)', 20);
     this.addTaxRate('NONE', 'No VAT', 0);
     this.addTaxRate('ECZRINPUT', 'Zero Rated EC Expenses', 0);
+    this.addTaxRate('REVERSECHARGES', 'Reverse Charge Expenses (20%)', 20, true);
     this.addTracking('Department', ['Sales', 'Engineering', 'Marketing']);
   }
 
@@ -78,8 +81,8 @@ export class FakeXeroOrg {
     return account;
   }
 
-  addTaxRate(TaxType: string, Name: string, EffectiveRate: number): void {
-    this.taxRates.push({ TaxType, Name, EffectiveRate, Status: 'ACTIVE' });
+  addTaxRate(TaxType: string, Name: string, EffectiveRate: number, selfAssessed = false): void {
+    this.taxRates.push({ TaxType, Name, EffectiveRate, Status: 'ACTIVE', ...(selfAssessed && { selfAssessed }) });
   }
 
   addTracking(Name: string, options: string[]): void {
