@@ -37,14 +37,18 @@ export class XeroContacts {
   }
 
   async find(query: VendorQuery, ctx: OperationContext): Promise<ErpVendor | null> {
-    // a contact without ContactNumber shows its ContactID as its code
-    for (const id of [query.id, query.code]) {
-      const byId = id ? await this.byId(id, ctx) : null;
+    if (query.id) {
+      const byId = await this.byId(query.id, ctx);
       if (byId) return byId;
     }
-    for (const number of [query.code, query.reference]) {
-      const found = number ? await this.where(`ContactNumber==${quoted(number)}`, ctx) : null;
+    for (const number of new Set([query.code, query.reference].filter((n): n is string => !!n))) {
+      const found = await this.where(`ContactNumber==${quoted(number)}`, ctx);
       if (found) return found;
+    }
+    // a contact without ContactNumber shows its ContactID as its code
+    if (query.code && query.code !== query.id) {
+      const byCode = await this.byId(query.code, ctx);
+      if (byCode) return byCode;
     }
     if (query.taxNumber) {
       const found = await this.where(`TaxNumber==${quoted(query.taxNumber)}`, ctx);
