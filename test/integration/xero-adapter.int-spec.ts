@@ -147,6 +147,15 @@ describe('Xero adapter against the fake Xero', () => {
     const found = await adapter.findPostedExpense(dropped.reference, ctx);
     expect(found?.id).toMatch(/^spend:/);
     expect([...world.org.bankTransactions.values()].filter((d) => String(d.Reference).endsWith(`pleo:${dropped.reference}`))).toHaveLength(1);
+
+    // a bill keeps no Reference (ACCREC only): a retry recognises it by number, contact, date and total
+    const vendor = await adapter.createVendor({ reference: randomUUID(), name: `Supplier ${randomUUID()}`, currency: 'GBP' }, ctx);
+    const bill = spendEntry({ mode: 'accounts_payable', vendorId: vendor.id, contraAccount: '800', invoice: { dueDate: '2026-05-31' } });
+    world.fake.faults.push({ operationId: 'createInvoices', dropAfterCommit: true });
+    expect(await rejection(adapter.postExpense(bill, ctx))).toMatchObject({ mayHaveApplied: true });
+    const retried = await adapter.postExpense({ ...bill, description: 'Taxi (retried)' }, ctx);
+    expect(retried.number).toBe(`pleo:${bill.reference}`);
+    expect([...world.org.invoices.values()].filter((i) => i.InvoiceNumber === `pleo:${bill.reference}`)).toHaveLength(1);
   });
 
   it('turns 429s into rate_limited with Xero\'s wait (minute, day, concurrent) and 503 into unavailable', async () => {

@@ -120,8 +120,10 @@ export function createInvoice(org: FakeXeroOrg, el: Doc): Outcome {
   if (status === 'AUTHORISED' && !el.DueDate) errors.push('Due Date is required for an authorised invoice.');
   if (errors.length) return { errors };
   const total = amount(priced.sub + priced.tax);
+  // Reference is "ACCREC only" (spec): a bill does not keep it
+  const { Reference: _ignored, ...kept } = el;
   const doc = {
-    ...el,
+    ...kept,
     InvoiceID: randomUUID(),
     Contact: contact,
     Status: status,

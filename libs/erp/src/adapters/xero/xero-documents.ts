@@ -85,7 +85,8 @@ export function bill(entry: ExpenseEntry, contactId: string): Invoice {
     Contact: { ContactID: contactId },
     Date: entry.invoice?.date ?? entry.date,
     DueDate: entry.invoice?.dueDate ?? entry.invoice?.date ?? entry.date,
-    ...(entry.invoice?.number && { InvoiceNumber: entry.invoice.number }),
+    // for a bill this is the supplier's number; without one, ours, so the bill can be found again
+    InvoiceNumber: entry.invoice?.number ?? referenceTag(entry.reference),
     Reference: reference(entry),
     CurrencyCode: entry.total.currency as Invoice['CurrencyCode'],
     LineAmountTypes: types,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ExpenseEntry, FileInput, OperationContext, PostedExpense } from '../../erp-adapter.port';
 import { ErpError } from '../../erp-errors';
+import { decimalsEqual } from '../../decimal';
 import { XeroClient, idempotencyKey } from './xero-client';
 import { XeroContacts, quoted } from './xero-contacts';
 import { bill, billPayment, manualJournal, referenceTag, spendMoney } from './xero-documents';
@@ -81,7 +82,7 @@ export class XeroExpenses {
     if (entry.payment && entry.state === 'draft') {
       throw new ErpError('validation', `The bill ${entry.invoice?.number ?? entry.reference} was paid, but the connection leaves entries as drafts and Xero cannot pay a draft bill. Post entries (not drafts) for paid bills.`);
     }
-    let found = await this.findBill(entry.reference, ctx);
+    let found = await this.findBookedBill(entry, ctx);
     if (!found) {
       const what = `booking the bill ${entry.invoice?.number ?? entry.reference}`;
       const body = { Invoices: [bill(entry, entry.vendorId!)] };
@@ -139,6 +140,22 @@ export class XeroExpenses {
     return this.findPayment(reference, ctx);
   }
 
+  /**
+   * The bill an earlier attempt booked for this entry. Xero's spec says an invoice's Reference is for
+   * ACCREC only, so a bill is recognised by what Xero keeps: its number (ours when Pleo has none),
+   * contact, date and total.
+   */
+  private async findBookedBill(entry: ExpenseEntry, ctx: OperationContext): Promise<{ id: string; number: string; paymentIds: string[] } | null> {
+    const doc = bill(entry, entry.vendorId!);
+    const answer = await this.client.get(`looking up the bill ${doc.InvoiceNumber}`, ctx, (init) =>
+      this.client.api.GET('/Invoices', { params: { header: init.header, query: { where: `Type=="ACCPAY"&&Contact.ContactID==Guid(${quoted(entry.vendorId!)})`, InvoiceNumbers: [doc.InvoiceNumber!], page: 1 } }, headers: init.headers, signal: init.signal }),
+    );
+    const day = (i: { DateString?: string; Date?: string }) => (i.DateString ?? i.Date ?? '').slice(0, 10);
+    const inv = (answer.Invoices ?? []).find((i) => !DEAD.has(String(i.Status)) && i.InvoiceNumber === doc.InvoiceNumber && day(i) === doc.Date && decimalsEqual(String(i.Total ?? ''), entry.total.value));
+    return inv ? { id: inv.InvoiceID!, number: inv.InvoiceNumber!, paymentIds: (inv.Payments ?? []).map((p) => p.PaymentID!).filter(Boolean) } : null;
+  }
+
+  /** Found by Reference where Xero keeps it on a bill (the spec says it may not: see findBookedBill). */
   private async findBill(reference: string, ctx: OperationContext): Promise<{ id: string; number: string; paymentIds: string[] } | null> {
     const answer = await this.client.get(`looking up bill ${reference}`, ctx, (init) =>
       this.client.api.GET('/Invoices', { params: { header: init.header, query: { where: `Type=="ACCPAY"&&Reference.EndsWith(${quoted(referenceTag(reference))})`, page: 1 } }, headers: init.headers, signal: init.signal }),
