@@ -96,7 +96,7 @@ export class FakePleo {
     let answer: HttpAnswer;
     try {
       if (url.pathname.startsWith('/_fake/')) answer = this.options.control ? fakeControl(this, req.method ?? 'GET', url, raw) : new HttpAnswer(404, { message: 'the control API is off (FAKE_PLEO_CONTROL=1)' });
-      else if (url.pathname === '/oauth/token') answer = fakeControl(this, req.method ?? 'GET', url, raw);
+      else if (url.pathname === '/oauth/token') answer = this.token(req, raw);
       else answer = await this.api(req, url, raw, () => closed);
     } catch (err) {
       answer = pleoError(500, 'INTERNAL', (err as Error).message);
