@@ -7,7 +7,10 @@ const common = {
       // the swagger plugin: DTOs documented from their types and class-validator rules, as in `nest build`
       { tsconfig: 'tsconfig.json', astTransformers: { before: ['<rootDir>/test/support/swagger-transformer.js'] } },
     ],
+    // openapi-backend (fake Xero) requires this ESM-only package; Node 20 can, Jest's module system cannot
+    '/node_modules/@apidevtools/json-schema-ref-parser/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!@apidevtools/json-schema-ref-parser/)'],
   moduleNameMapper: { '^@app/(.*)$': '<rootDir>/libs/$1/src' },
   testEnvironment: 'node',
 };
