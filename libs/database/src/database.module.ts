@@ -4,10 +4,11 @@ import { WebhookEventRepository } from './webhook-event.repository';
 import { VendorLinkRepository } from './vendor-link.repository';
 import { ExportLedgerRepository } from './export-ledger.repository';
 import { ExportRunRepository } from './export-run.repository';
+import { ReceiptLedgerRepository } from './receipt-ledger.repository';
 
 @Global()
 @Module({
-  providers: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ExportRunRepository],
-  exports: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ExportRunRepository],
+  providers: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ReceiptLedgerRepository, ExportRunRepository],
+  exports: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ReceiptLedgerRepository, ExportRunRepository],
 })
 export class DatabaseModule {}
