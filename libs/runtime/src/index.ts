@@ -3,3 +3,4 @@ export * from './backoff';
 export * from './concurrency';
 export * from './periodic-task';
 export * from './with-timeout';
+export * from './run-interrupted';

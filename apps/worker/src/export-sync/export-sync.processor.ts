@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import { ExportSyncJobData, QueueName, WebhookEventJobData } from '@app/queue';
+import { RunInterrupted } from '@app/runtime';
 import { CompanyBusy, ExportJobRunner } from '@app/sync';
 import { EventJobRunner } from '../queue-workers/event-job-runner';
 import { QueueProcessor } from '../queue-workers/queue-processor';
@@ -32,6 +33,12 @@ export class ExportSyncProcessor implements QueueProcessor {
       if (err instanceof CompanyBusy && token) {
         // A job that finds the company taken is delayed, not failed, and no attempt is spent.
         await job.moveToDelayed(Date.now() + BUSY_DELAY_MS, token);
+        throw new DelayedError();
+      }
+      if (err instanceof RunInterrupted && token) {
+        // Stopped at a safe point: on shutdown the next worker takes it at once (no stalled-job
+        // wait); after a lost lock, it waits like a busy company.
+        await job.moveToDelayed(Date.now() + (err.why === 'shutdown' ? 0 : BUSY_DELAY_MS), token);
         throw new DelayedError();
       }
       throw err;

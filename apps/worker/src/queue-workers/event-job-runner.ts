@@ -3,6 +3,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { ClaimedEvent, WebhookEventRepository } from '@app/database';
 import { CommonConfig } from '@app/config';
 import { WebhookEventJobData } from '@app/queue';
+import { RunInterrupted } from '@app/runtime';
 import { CompanyBusy, classifySyncError } from '@app/sync';
 
 /** Carries a Retry-After (or other wait) from a failure to the queue's backoff strategy. */
@@ -41,6 +42,11 @@ export class EventJobRunner {
       if (err instanceof CompanyBusy) {
         // Not a failure: another run holds the company. The processor delays the job.
         await this.events.markRetrying(event.id, 'Waiting: another export for this company is running.');
+        throw err;
+      }
+      if (err instanceof RunInterrupted) {
+        // Stopped at a safe point (shutdown, lost lock): handed back, continued by the next run.
+        await this.events.markRetrying(event.id, `Interrupted: ${err.message}`);
         throw err;
       }
       const failure = classifySyncError(err);

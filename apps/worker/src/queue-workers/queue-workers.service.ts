@@ -3,7 +3,7 @@ import { Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { WorkerConfig } from '@app/config';
 import { ALL_QUEUES, SYNC_BACKOFF_TYPE } from '@app/queue';
-import { backoffDelayMs } from '@app/runtime';
+import { ShutdownSignal, backoffDelayMs } from '@app/runtime';
 import { QUEUE_PROCESSORS, QueueProcessor } from './queue-processor';
 import { RetryableJobError } from './event-job-runner';
 
@@ -21,6 +21,7 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnModuleDest
   constructor(
     private readonly config: WorkerConfig,
     @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
+    private readonly shutdown: ShutdownSignal,
   ) {
     const seen = new Set<string>();
     for (const p of processors) {
@@ -64,8 +65,13 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnModuleDest
     }
   }
 
-  /** First phase of shutdown: take no new jobs, let running ones finish (database still open). */
+  /**
+   * First phase of shutdown: running export runs are asked to stop at their next safe point (they
+   * finish the item in hand, report, release the company lock and hand their job back); no new jobs
+   * are taken; running ones finish (database still open).
+   */
   async onModuleDestroy(): Promise<void> {
+    this.shutdown.trigger();
     await Promise.all(this.workers.map((w) => w.close()));
   }
 

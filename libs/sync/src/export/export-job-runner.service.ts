@@ -1,14 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import IORedis from 'ioredis';
-import { ExportLedgerRepository, ExportRunRepository, FinalEvent, VendorLinkRepository } from '@app/database';
+import { ExportLedgerRepository, ExportRunRepository, FinalEvent, ReceiptLedgerRepository, VendorLinkRepository } from '@app/database';
 import { ERP_ADAPTER, ErpAdapter, ErpError } from '@app/erp';
 import { ExportJob, ExportJobFailureReasonType, PleoApiError, PleoExportClient } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
+import { RunInterrupted, ShutdownSignal } from '@app/runtime';
 import { CompanyLock } from './company-lock';
 import { jobFailureFromErp } from './erp-failures';
 import { EXPORT_OPTIONS, ExportOptions } from './export-options';
+import { ExportFence } from './export-fence';
 import { ExportItemSync } from './export-item-sync';
 import { ItemReporter } from './item-reporter';
+import { ReceiptFetcher } from './receipts/receipt-fetcher';
 
 type Counts = { succeeded: number; failed: number; reports: number };
 type JobFailure = { type: ExportJobFailureReasonType | string; reason: string };
@@ -39,21 +42,26 @@ export class ExportJobRunner {
     links: VendorLinkRepository,
     @Inject(PRODUCER_CONNECTION) private readonly redis: IORedis,
     @Inject(EXPORT_OPTIONS) private readonly options: ExportOptions,
+    receiptLedger: ReceiptLedgerRepository,
+    private readonly shutdown: ShutdownSignal,
   ) {
-    this.items = new ExportItemSync(erp, ledger, links, pleo, options.settings, options.receiptDownloadTimeoutMs, options.itemConcurrency);
+    const fetcher = new ReceiptFetcher({ timeoutMs: options.receiptDownloadTimeoutMs, maxBytes: options.receiptMaxBytes, allowedHttpHosts: options.receiptAllowedHttpHosts });
+    this.items = new ExportItemSync(erp, ledger, receiptLedger, links, fetcher, options.settings, options.itemConcurrency);
   }
 
   /** Throws CompanyBusy when another run holds the company. */
   async runCompany(companyId: string, correlationId: string): Promise<CompanyRunSummary> {
+    this.shutdown.signal.throwIfAborted();
     const lock = await CompanyLock.acquire(this.redis, this.options.queuePrefix, companyId, this.options.lockTtlMs);
+    const fence = new ExportFence(lock.token, lock.signal, this.shutdown.signal, lock.ttlMs);
     const summary: CompanyRunSummary = { companyId, jobs: [] };
     try {
       const jobs: ExportJob[] = [];
       for await (const job of this.pleo.listJobs(companyId, ['pending', 'in_progress'])) jobs.push(job);
       jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
       for (const job of jobs) {
-        lock.signal.throwIfAborted();
-        summary.jobs.push({ jobId: job.id, ...(await this.runJob(job, lock.signal, correlationId)) });
+        fence.stopSignal.throwIfAborted();
+        summary.jobs.push({ jobId: job.id, ...(await this.runJob(job, fence, correlationId)) });
       }
       return summary;
     } finally {
@@ -61,7 +69,8 @@ export class ExportJobRunner {
     }
   }
 
-  private async runJob(job: ExportJob, signal: AbortSignal, correlationId: string) {
+  private async runJob(job: ExportJob, fence: ExportFence, correlationId: string) {
+    const signal = fence.stopSignal;
     const ctx = { correlationId: `${correlationId}/${job.id}`, signal };
     const run = await this.runs.start(job.id, job.companyId, job.numberOfItems);
     if (run.finalEventSentAt) return { outcome: 'skipped' as const, ...NOTHING };
@@ -92,14 +101,21 @@ export class ExportJobRunner {
     const reporter = new ItemReporter(this.pleo, this.ledger, job.id, job.companyId, this.options.reportIntervalMs);
     let succeeded = 0;
     let failed = 0;
-    for await (const page of this.pleo.exportItemPages(job.id)) {
-      signal.throwIfAborted();
-      const updates = await this.items.processPage(page.filter((item) => todo.delete(item.accountingEntryId)), job.id, ctx);
-      const ok = updates.filter((u) => u.status === 'successful').length;
-      succeeded += ok;
-      failed += updates.length - ok;
-      for (const update of updates) await reporter.add(update);
-      await this.runs.count(job.id, ok, updates.length - ok);
+    try {
+      for await (const page of this.pleo.exportItemPages(job.id)) {
+        signal.throwIfAborted();
+        const updates = await this.items.processPage(page.filter((item) => todo.delete(item.accountingEntryId)), job.id, ctx, fence);
+        const ok = updates.filter((u) => u.status === 'successful').length;
+        succeeded += ok;
+        failed += updates.length - ok;
+        for (const update of updates) await reporter.add(update);
+        await this.runs.count(job.id, ok, updates.length - ok);
+      }
+      signal.throwIfAborted(); // items skipped on a stop are not "missing"
+    } catch (err) {
+      // Stopped at a safe point: what is done is reported now; the next run continues.
+      if (err instanceof RunInterrupted) await reporter.flush().catch((e) => this.logger.warn(`job ${job.id}: reporting on stop failed: ${(e as Error).message}`));
+      throw err;
     }
     // Listed in the job but never returned with data: nothing to book, say so.
     for (const accountingEntryId of todo) {
