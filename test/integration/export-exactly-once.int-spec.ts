@@ -13,6 +13,7 @@ import { ErpHooks, ErpWrites, NonDeduplicatingErp } from '../support/counting-er
 import { exportItem } from '../support/export-items';
 import { startFakePleo } from '../support/fake-pleo';
 import { dropQueuePrefix, startWorker, testDb, waitFor } from '../support/harness';
+import { connectionRecorder, receiptServer } from '../support/recording-servers';
 import { TcpProxy } from '../support/tcp-proxy';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
@@ -238,6 +239,33 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
     expect(writes.attaches.size).toBe(3);
     expect([...writes.attaches.values()]).toEqual([1, 1, 1]);
     expect((await db.query('SELECT count(*)::int AS n FROM export_receipt_ledger WHERE accounting_entry_id = $1', [id])).rows[0].n).toBe(3);
+  });
+
+  it('S1: receipt URLs aimed at loopback, the metadata address or redirecting there → receipt_download_failure, entry booked, no connection made', async () => {
+    const companyId = randomUUID();
+    const recorder = await connectionRecorder();
+    const redirector = await receiptServer((req, res) => res.writeHead(302, { location: `http://127.0.0.1:${recorder.port}/r.pdf` }).end());
+    try {
+      const withReceipt = (url: string) => exportItem({ companyId, files: [{ url, type: 'application/pdf', size: 100 } as never] });
+      const list = [
+        withReceipt(`http://127.0.0.1:${recorder.port}/r.pdf`),
+        withReceipt(`https://127.0.0.1:${recorder.port}/r.pdf`),
+        withReceipt('https://169.254.169.254/latest/meta-data/iam/security-credentials/role'),
+        withReceipt(`${redirector.url}/r.pdf`),
+      ];
+      const job = fake.exports.seedJob({ companyId, items: list });
+      const writes = new ErpWrites();
+      await runUntilDone(runner(erpDouble(writes), { receiptAllowedHttpHosts: [new URL(fake.url).host, redirector.host] }), companyId);
+      for (const id of ids(list)) {
+        expect(job.items.get(id)).toMatchObject({ status: 'failed', failureReasonType: 'receipt_download_failure', failureReason: expect.stringMatching(/^The entry was booked as JE-\d+, but receipt 1 of 1 could not be downloaded from Pleo\./) });
+      }
+      expectPostedOnce(writes, ids(list)); // booked, only the receipt is missing
+      expect(writes.attaches.size).toBe(0);
+      expect(recorder.connections).toBe(0);
+      expect(redirector.requests).toHaveLength(1); // the redirect was not retried either: it is refused for good
+    } finally {
+      await Promise.all([recorder.close(), redirector.close()]);
+    }
   });
 
   it('O3: a shutdown mid-item finishes the item, reports it, releases the lock and hands the rest to the next run', async () => {
