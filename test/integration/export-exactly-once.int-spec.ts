@@ -154,6 +154,13 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
     await ledger.release(key, a);
     expect(await ledger.claim(key, randomUUID(), b, 10_000)).toMatchObject({ status: 'POSTED', erpId: 'e1', erpNumber: 'JE-1' });
     expect(await ledger.markAttempted(key, b, 10_000)).toBe(false); // nothing to post
+    // A lease that ran out is taken over; the old holder can then neither post nor record.
+    const other = { companyId: key.companyId, accountingEntryId: randomUUID() };
+    expect(await ledger.claim(other, randomUUID(), a, 1)).not.toBeNull();
+    await sleep(50);
+    expect(await ledger.claim(other, randomUUID(), b, 10_000)).not.toBeNull();
+    expect(await ledger.markAttempted(other, a, 10_000)).toBe(false);
+    expect(await ledger.markPosted(other, a, { id: 'stale', number: 'JE-stale' })).toBe(false);
     // The database itself refuses a POSTED row without its ERP id.
     await expect(db.query(`UPDATE export_item_ledger SET erp_id = NULL WHERE accounting_entry_id = $1`, [key.accountingEntryId])).rejects.toThrow(/export_item_ledger_posted_has_erp_id/);
   });
@@ -239,6 +246,23 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
     expect(writes.attaches.size).toBe(3);
     expect([...writes.attaches.values()]).toEqual([1, 1, 1]);
     expect((await db.query('SELECT count(*)::int AS n FROM export_receipt_ledger WHERE accounting_entry_id = $1', [id])).rows[0].n).toBe(3);
+  });
+
+  it('R9: receipts attached by position before the receipt ledger existed are carried over, not sent again', async () => {
+    const companyId = randomUUID();
+    const id = randomUUID();
+    const file = (text: string) => ({ content: Buffer.from(`%PDF-1.4 ${text}`).toString('base64'), type: 'application/pdf' });
+    const writes = new ErpWrites();
+    const entry = await erpDouble(new ErpWrites()).postExpense(
+      { reference: id, mode: 'journal', state: 'posted', date: '2026-11-20', description: 'x', total: { value: '10', currency: 'EUR' }, contraAccount: '1910', lines: [{ account: '7100', net: { value: '10', currency: 'EUR' } }] },
+      { correlationId: 'test' },
+    );
+    await db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, erp_id, erp_number, attachments_done) VALUES ($1, $2, $3, 'POSTED', $4, $5, 1)`, [companyId, id, randomUUID(), entry.id, entry.number]);
+    const job = fake.exports.seedJob({ companyId, items: [exportItem({ companyId, accountingEntryId: id, files: [file('old'), file('new')] })] });
+    await runUntilDone(runner(erpDouble(writes)), companyId);
+    expect(job.status).toBe('completed');
+    expect(writes.attaches.size).toBe(1); // only the second
+    expect((await db.query('SELECT count(*)::int AS n FROM export_receipt_ledger WHERE accounting_entry_id = $1', [id])).rows[0].n).toBe(2);
   });
 
   it('S1: receipt URLs aimed at loopback, the metadata address or redirecting there → receipt_download_failure, entry booked, no connection made', async () => {

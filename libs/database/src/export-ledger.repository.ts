@@ -56,7 +56,9 @@ export class ExportLedgerRepository {
   }
 
   /**
-   * Right before an ERP post: checks at the ledger that `owner` still holds a live claim, renews it,
+   * Right before an ERP post: checks at the ledger that `owner` still holds the claim (a lease that
+   * ran out but that nobody took is still ours: claims are taken and renewed one row-locked
+   * statement at a time), renews it,
    * and marks the row attempted — from here until POSTED the outcome counts as unknown and is
    * reconciled before any second post. False: the claim is gone; do not post.
    */
@@ -65,7 +67,7 @@ export class ExportLedgerRepository {
       name: 'ledger_mark_attempted',
       text: `UPDATE export_item_ledger
              SET status = 'POSTING', attempted_at = now(), lease_until = ${lease(4)}, failure_reason = NULL, failure_reason_type = NULL, updated_at = now()
-             WHERE company_id = $1 AND accounting_entry_id = $2 AND claimed_by = $3 AND lease_until > now() AND status <> 'POSTED'`,
+             WHERE company_id = $1 AND accounting_entry_id = $2 AND claimed_by = $3 AND status <> 'POSTED'`,
       values: [key.companyId, key.accountingEntryId, owner, leaseMs / 1000],
     });
     return res.rowCount === 1;
@@ -76,7 +78,7 @@ export class ExportLedgerRepository {
     const res = await this.prisma.pool.query({
       name: 'ledger_renew_claim',
       text: `UPDATE export_item_ledger SET lease_until = ${lease(4)}, updated_at = now()
-             WHERE company_id = $1 AND accounting_entry_id = $2 AND claimed_by = $3 AND lease_until > now()`,
+             WHERE company_id = $1 AND accounting_entry_id = $2 AND claimed_by = $3`,
       values: [key.companyId, key.accountingEntryId, owner, leaseMs / 1000],
     });
     return res.rowCount === 1;

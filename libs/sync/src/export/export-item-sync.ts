@@ -78,7 +78,7 @@ export class ExportItemSync {
     } else {
       await claim.take(jobId); // receipts of an entry posted before: under a claim too
     }
-    const failure = await this.receipts.attach(item, posted, claim, ctx);
+    const failure = await this.receipts.attach(item, posted, claim, ctx, row?.attachmentsDone ?? 0);
     if (failure) await this.ledger.markFailed(claim.key, jobId, claim.owner, failure);
     return { posted, failure: failure ?? undefined };
   }

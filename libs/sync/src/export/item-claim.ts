@@ -10,6 +10,7 @@ import { ExportFence } from './export-fence';
  */
 export class ItemClaim {
   private validUntil = 0;
+  private taken = false;
 
   constructor(
     readonly key: LedgerKey,
@@ -27,6 +28,7 @@ export class ItemClaim {
     const sentAt = Date.now();
     const row = await this.ledger.claim(this.key, jobId, this.owner, this.fence.leaseMs);
     if (!row) throw ExportFence.taken(this.key.accountingEntryId);
+    this.taken = true;
     this.proven(sentAt);
     return row;
   }
@@ -47,7 +49,7 @@ export class ItemClaim {
 
   /** Done with the entry (best effort: an unreleased claim simply runs out). */
   async release(): Promise<void> {
-    await this.ledger.release(this.key, this.owner).catch(() => undefined);
+    if (this.taken) await this.ledger.release(this.key, this.owner).catch(() => undefined);
   }
 
   private proven(sentAt: number): void {

@@ -27,11 +27,13 @@ export class ReceiptAttacher {
     private readonly fetcher: ReceiptFetcher,
   ) {}
 
-  async attach(item: ExportItem, entry: PostedExpense, claim: ItemClaim, ctx: OperationContext): Promise<ItemFailure | null> {
+  /** `legacyAttached`: how many files (in files[] order) an older version attached before hashes were kept. */
+  async attach(item: ExportItem, entry: PostedExpense, claim: ItemClaim, ctx: OperationContext, legacyAttached = 0): Promise<ItemFailure | null> {
     const files = item.files ?? [];
     const { supported, maxBytes } = this.erp.capabilities.attachments;
     if (!files.length || !supported) return null;
     const attached = await this.receipts.attachedHashes(claim.key);
+    const legacy = attached.size ? 0 : legacyAttached;
     for (const [i, file] of files.entries()) {
       const label = `receipt ${i + 1} of ${files.length}`;
       const tooBig = (bytes: number): ItemFailure => ({
@@ -48,6 +50,12 @@ export class ReceiptAttacher {
       if (maxBytes && content.length > maxBytes) return tooBig(content.length);
       const sha256 = createHash('sha256').update(content).digest('hex');
       if (attached.has(sha256)) continue;
+      if (i < legacy) {
+        // Attached by position before this ledger existed: recorded by content now, not sent again.
+        await this.receipts.recordAttached(claim.key, sha256, entry.id);
+        attached.add(sha256);
+        continue;
+      }
       await claim.beforeWrite('attach');
       const fileName = receiptFileName(file.url, file.type, item.additionalInformation.reconciliationId || item.accountingEntryId, i + 1);
       try {
