@@ -1,42 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import IORedis from 'ioredis';
 import { Pool } from 'pg';
-import { ROOT, Spawned, WORKER_MAIN, assertBuilt, freePort, spawnNode } from '../support/processes';
+import { Spawned, WORKER_MAIN, assertBuilt, spawnNode } from '../support/processes';
+import { spawnFakePleo } from '../support/fake-pleo-process';
 import { dropQueuePrefix, testDb, waitFor } from '../support/harness';
 import { exportItem } from '../support/export-items';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
-const FAKE_MAIN = path.join(ROOT, 'dist/apps/fake-pleo/src/main.js');
 const FAKE_KEY = 'e2e-shutdown-key';
 
 /** O3: SIGTERM stops a running export at a safe point and another worker finishes it at once. */
 describe('export sync: SIGTERM mid-job (real processes)', () => {
   const prefix = uniquePrefix();
-  let fake: Spawned;
-  let fakeUrl: string;
+  let fake: Awaited<ReturnType<typeof spawnFakePleo>>;
   let db: Pool;
   let redis: IORedis;
   const workers: Spawned[] = [];
-
-  const control = async (p: string, body?: unknown): Promise<any> => {
-    const init = body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-    const text = await (await fetch(`${fakeUrl}${p}`, init)).text();
-    return text ? JSON.parse(text) : undefined;
-  };
+  const control = (p: string, body?: unknown) => fake.control(p, body);
 
   beforeAll(async () => {
     assertBuilt();
-    const port = await freePort();
-    fakeUrl = `http://127.0.0.1:${port}`;
-    fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(port), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '' });
-    await fake.waitForOutput(/fake Pleo listening/);
+    fake = await spawnFakePleo(FAKE_KEY);
     db = testDb();
     redis = new IORedis(TEST_REDIS_URL);
   });
 
   afterAll(async () => {
-    await Promise.all([...workers, fake].filter(Boolean).map((p) => p.stop('SIGKILL')));
+    await Promise.all([...workers, fake?.process].filter(Boolean).map((p) => p!.stop('SIGKILL')));
     await db?.end();
     await redis?.quit();
     await dropQueuePrefix(prefix);
@@ -52,7 +42,7 @@ describe('export sync: SIGTERM mid-job (real processes)', () => {
       REDIS_URL: TEST_REDIS_URL,
       QUEUE_PREFIX: prefix,
       LOG_LEVEL: 'warn',
-      PLEO_API_BASE_URL: fakeUrl,
+      PLEO_API_BASE_URL: fake.url,
       PLEO_API_KEY: FAKE_KEY,
       PLEO_COMPANY_IDS: companyId, // no webhook: the start-up poll finds the job
       EXPORT_WALLET_ACCOUNT: '1910',
