@@ -59,7 +59,7 @@ export class ReceiptFetcher {
     const abort = signal ? AbortSignal.any([signal, deadline]) : deadline;
     let url = this.parse(rawUrl);
     for (let hop = 0; ; hop++) {
-      const res = await this.get(url, expectedType, abort);
+      const res = await this.get(url, abort);
       const location = res.headers.location;
       if (REDIRECTS.has(res.statusCode ?? 0) && location) {
         res.resume();
@@ -89,14 +89,15 @@ export class ReceiptFetcher {
     return url;
   }
 
-  private get(url: URL, expectedType: string, signal: AbortSignal): Promise<IncomingMessage> {
+  private get(url: URL, signal: AbortSignal): Promise<IncomingMessage> {
     const client = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = client.request(url, {
         method: 'GET',
         agent: false,
         signal,
-        headers: { accept: `${expectedType}, */*;q=0.1`, 'user-agent': 'pleo-erp-sync' },
+        // Nothing from the item goes into a header, and no credentials of any kind.
+        headers: { accept: '*/*', 'user-agent': 'pleo-erp-sync' },
         ...(!this.allowed.has(hostKey(url)) && { lookup: guardedLookup }),
       });
       req.on('response', resolve);
