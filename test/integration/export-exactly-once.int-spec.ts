@@ -7,7 +7,7 @@ import { ExportLedgerRepository, ExportRunRepository, PrismaService, ReceiptLedg
 import { ERP_ADAPTER, ErpAdapter, ErpError } from '@app/erp';
 import { PleoExportClient } from '@app/pleo';
 import { PRODUCER_CONNECTION, createProducerConnection } from '@app/queue';
-import { RunInterrupted, ShutdownSignal } from '@app/runtime';
+import { RunInterrupted, ShutdownSignal, sleep } from '@app/runtime';
 import { CompanyBusy, CompanyLock, EXPORT_OPTIONS, ExportJobRunner, ExportOptions } from '@app/sync';
 import { ErpHooks, ErpWrites, NonDeduplicatingErp } from '../support/counting-erp';
 import { exportItem } from '../support/export-items';
@@ -18,7 +18,6 @@ import { TcpProxy } from '../support/tcp-proxy';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
 const ACCOUNTS = { EXPORT_WALLET_ACCOUNT: '1910', EXPORT_OUT_OF_POCKET_ACCOUNT: '2890', EXPORT_CONTRA_ACCOUNT: '2990', EXPORT_AP_ACCOUNT: '2400' };
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Exactly once under faults (issue #8: R1, R2, R6, R9), with runners built directly on the worker's
@@ -82,6 +81,12 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
     new Map((await db.query('SELECT * FROM export_item_ledger WHERE accounting_entry_id = ANY($1)', [ids])).rows.map((r) => [r.accounting_entry_id, r]));
   const items = (companyId: string, n: number) => Array.from({ length: n }, () => exportItem({ companyId, tax: null, gross: 1000 }));
   const ids = (list: Record<string, unknown>[]) => list.map((i) => String(i.accountingEntryId));
+  /** An entry in the ERP that an earlier run (or version) wrote, outside any test's counts. */
+  const bookDirectly = (id: string) =>
+    erpDouble(new ErpWrites()).postExpense(
+      { reference: id, mode: 'journal', state: 'posted', date: '2026-11-20', description: 'x', total: { value: '10', currency: 'EUR' }, contraAccount: '1910', lines: [{ account: '7100', net: { value: '10', currency: 'EUR' } }] },
+      { correlationId: 'test' },
+    );
   const expectPostedOnce = (writes: ErpWrites, expected: string[]) => {
     expect([...writes.posts.keys()].sort()).toEqual([...expected].sort());
     expect([...writes.posts.entries()].filter(([, n]) => n !== 1)).toEqual([]);
@@ -220,10 +225,7 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
     const id = String(item.accountingEntryId);
     const writes = new ErpWrites();
     // Posted by an earlier version that then recorded FAILED (the ERP answered an error after storing it).
-    const posted = await erpDouble(new ErpWrites()).postExpense(
-      { reference: id, mode: 'journal', state: 'posted', date: '2026-11-20', description: 'x', total: { value: '10', currency: 'EUR' }, contraAccount: '1910', lines: [{ account: '7100', net: { value: '10', currency: 'EUR' } }] },
-      { correlationId: 'test' },
-    );
+    const posted = await bookDirectly(id);
     await db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, attempted_at, failure_reason_type) VALUES ($1, $2, $3, 'FAILED', now(), 'accounting_system_validation_failure')`, [companyId, id, randomUUID()]);
     const job = fake.exports.seedJob({ companyId, items: [item] });
     await runUntilDone(runner(erpDouble(writes)), companyId);
@@ -253,10 +255,7 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
     const id = randomUUID();
     const file = (text: string) => ({ content: Buffer.from(`%PDF-1.4 ${text}`).toString('base64'), type: 'application/pdf' });
     const writes = new ErpWrites();
-    const entry = await erpDouble(new ErpWrites()).postExpense(
-      { reference: id, mode: 'journal', state: 'posted', date: '2026-11-20', description: 'x', total: { value: '10', currency: 'EUR' }, contraAccount: '1910', lines: [{ account: '7100', net: { value: '10', currency: 'EUR' } }] },
-      { correlationId: 'test' },
-    );
+    const entry = await bookDirectly(id);
     await db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, erp_id, erp_number, attachments_done) VALUES ($1, $2, $3, 'POSTED', $4, $5, 1)`, [companyId, id, randomUUID(), entry.id, entry.number]);
     const job = fake.exports.seedJob({ companyId, items: [exportItem({ companyId, accountingEntryId: id, files: [file('old'), file('new')] })] });
     await runUntilDone(runner(erpDouble(writes)), companyId);
