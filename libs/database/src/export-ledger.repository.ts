@@ -13,6 +13,8 @@ export interface ClaimedRow {
   erpId: string | null;
   erpNumber: string | null;
   erpUrl: string | null;
+  /** receipts attached by position before they were tracked by content */
+  attachmentsDone: number;
 }
 
 const lease = (ms: number) => `now() + make_interval(secs => ${'$'}${ms})`;
@@ -28,31 +30,27 @@ const lease = (ms: number) => `now() + make_interval(secs => ${'$'}${ms})`;
 export class ExportLedgerRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** The rows of a page of items, in one query. */
-  async getMany(companyId: string, accountingEntryIds: string[]) {
-    const rows = await this.prisma.exportItemLedger.findMany({ where: { companyId, accountingEntryId: { in: accountingEntryIds } } });
-    return new Map(rows.map((r) => [r.accountingEntryId, r]));
-  }
-
   /**
-   * Claims the entry for `owner` for `leaseMs`: a new row (POSTING, not attempted), or an existing
-   * one nobody holds, whose lease ran out, or that `owner` holds already. Status and ERP ids are
-   * never changed here, so a POSTED row stays exactly as it is. Null: another run's lease is live.
+   * Claims a page of entries for `owner` for `leaseMs`, in one statement: new rows (POSTING, not
+   * attempted), or existing ones nobody holds, whose lease ran out, or that `owner` holds already.
+   * Status and ERP ids are never changed here, so a POSTED row stays exactly as it is. Returns the
+   * rows claimed; an entry missing from the answer is held by another run's live lease.
    */
-  async claim(key: LedgerKey, jobId: string, owner: string, leaseMs: number): Promise<ClaimedRow | null> {
+  async claim(companyId: string, jobId: string, owner: string, leaseMs: number, accountingEntryIds: string[]): Promise<Map<string, ClaimedRow>> {
+    if (!accountingEntryIds.length) return new Map();
     const res = await this.prisma.pool.query({
       name: 'ledger_claim',
       text: `INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, claimed_by, lease_until)
-             VALUES ($1, $2, $3, 'POSTING', $4, ${lease(5)})
+             SELECT $1, id, $2, 'POSTING', $3, ${lease(4)} FROM unnest($5::uuid[]) AS id
              ON CONFLICT (company_id, accounting_entry_id) DO UPDATE
              SET claimed_by = EXCLUDED.claimed_by, lease_until = EXCLUDED.lease_until, updated_at = now(),
                  job_id = CASE WHEN export_item_ledger.status = 'POSTED' THEN export_item_ledger.job_id ELSE EXCLUDED.job_id END
              WHERE export_item_ledger.claimed_by IS NULL OR export_item_ledger.claimed_by = EXCLUDED.claimed_by
                 OR export_item_ledger.lease_until <= now()
-             RETURNING status, attempted_at AS "attemptedAt", erp_id AS "erpId", erp_number AS "erpNumber", erp_url AS "erpUrl"`,
-      values: [key.companyId, key.accountingEntryId, jobId, owner, leaseMs / 1000],
+             RETURNING accounting_entry_id AS id, status, attempted_at AS "attemptedAt", erp_id AS "erpId", erp_number AS "erpNumber", erp_url AS "erpUrl", attachments_done AS "attachmentsDone"`,
+      values: [companyId, jobId, owner, leaseMs / 1000, accountingEntryIds],
     });
-    return (res.rows[0] as ClaimedRow | undefined) ?? null;
+    return new Map((res.rows as (ClaimedRow & { id: string })[]).map(({ id, ...row }) => [id, row]));
   }
 
   /**
@@ -116,13 +114,14 @@ export class ExportLedgerRepository {
     });
   }
 
-  /** The run is done with the entry: another run may claim it at once. */
-  async release(key: LedgerKey, owner: string): Promise<void> {
+  /** The run is done with these entries: another run may claim them at once. */
+  async release(companyId: string, owner: string, accountingEntryIds: string[]): Promise<void> {
+    if (!accountingEntryIds.length) return;
     await this.prisma.pool.query({
       name: 'ledger_release',
       text: `UPDATE export_item_ledger SET claimed_by = NULL, lease_until = NULL
-             WHERE company_id = $1 AND accounting_entry_id = $2 AND claimed_by = $3`,
-      values: [key.companyId, key.accountingEntryId, owner],
+             WHERE company_id = $1 AND accounting_entry_id = ANY($2::uuid[]) AND claimed_by = $3`,
+      values: [companyId, accountingEntryIds, owner],
     });
   }
 

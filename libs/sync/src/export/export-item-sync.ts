@@ -1,4 +1,4 @@
-import { ExportItemLedger, ExportLedgerRepository, ReceiptLedgerRepository, VendorLinkRepository } from '@app/database';
+import { ExportLedgerRepository, ReceiptLedgerRepository, VendorLinkRepository } from '@app/database';
 import { ErpAdapter, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
 import { ExportItem, ExportItemUpdate } from '@app/pleo';
 import { forEachConcurrently } from '@app/runtime';
@@ -44,41 +44,44 @@ export class ExportItemSync {
   /** The results of the items processed; fewer than given when the run was asked to stop. */
   async processPage(items: ExportItem[], jobId: string, runCtx: OperationContext, fence: ExportFence): Promise<ExportItemUpdate[]> {
     if (!items.length) return [];
-    const rows = await this.ledger.getMany(items[0].companyId, items.map((i) => i.accountingEntryId));
+    const companyId = items[0].companyId;
+    const ids = items.map((i) => i.accountingEntryId);
+    fence.assertWritable();
+    const claimedAt = Date.now();
+    const rows = await this.ledger.claim(companyId, jobId, fence.owner, fence.leaseMs, ids);
     // The adapter and downloads stop with the company lock, not with a shutdown (that waits for the item).
     const ctx = { ...runCtx, signal: fence.lockSignal };
     const updates: ExportItemUpdate[] = [];
-    await forEachConcurrently(items, this.concurrency, async (item) => {
-      if (fence.stopRequested) return;
-      const claim = new ItemClaim({ companyId: item.companyId, accountingEntryId: item.accountingEntryId }, fence, this.ledger);
-      try {
-        updates.push(toUpdate(item, await this.exportItem(item, rows.get(item.accountingEntryId), jobId, claim, ctx)));
-      } finally {
-        await claim.release();
-      }
-    });
+    try {
+      const taken = ids.find((id) => !rows.has(id));
+      if (taken) throw ExportFence.taken(taken);
+      await forEachConcurrently(items, this.concurrency, async (item) => {
+        if (fence.stopRequested) return;
+        const claim = new ItemClaim({ companyId, accountingEntryId: item.accountingEntryId }, fence, rows.get(item.accountingEntryId)!, claimedAt, this.ledger);
+        updates.push(toUpdate(item, await this.exportItem(item, jobId, claim, ctx)));
+      });
+    } finally {
+      // Best effort: a claim not released simply runs out.
+      await this.ledger.release(companyId, fence.owner, ids).catch(() => undefined);
+    }
     return updates;
   }
 
-  private async exportItem(item: ExportItem, row: ExportItemLedger | undefined, jobId: string, claim: ItemClaim, ctx: OperationContext): Promise<Outcome> {
+  private async exportItem(item: ExportItem, jobId: string, claim: ItemClaim, ctx: OperationContext): Promise<Outcome> {
+    const { row } = claim;
     // An earlier attempt may have written it: the ERP's answer comes before any mapping.
-    const reconciled = !!row?.attemptedAt && row.status !== 'POSTED';
-    let posted = postedFromRow(row) ?? (reconciled ? await this.poster.reconcile(claim, jobId, ctx) : null);
+    let posted = postedFromRow(row) ?? (row.attemptedAt ? await this.poster.reconcile(claim, ctx) : null);
     if (!posted) {
       const plan = await this.plan(item, ctx);
       if (plan.failure) {
         await this.ledger.markFailed(claim.key, jobId, claim.owner, plan.failure);
         return { failure: plan.failure };
       }
-      const result = await this.poster.post(claim, plan.entry, jobId, ctx, reconciled);
+      const result = await this.poster.post(claim, plan.entry, jobId, ctx);
       if (result.failure) return result;
       posted = result.posted;
-    } else if (!(item.files ?? []).length) {
-      return { posted };
-    } else {
-      await claim.take(jobId); // receipts of an entry posted before: under a claim too
     }
-    const failure = await this.receipts.attach(item, posted, claim, ctx, row?.attachmentsDone ?? 0);
+    const failure = await this.receipts.attach(item, posted, claim, ctx, row.attachmentsDone);
     if (failure) await this.ledger.markFailed(claim.key, jobId, claim.owner, failure);
     return { posted, failure: failure ?? undefined };
   }

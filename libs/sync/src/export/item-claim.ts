@@ -4,33 +4,27 @@ import { RunInterrupted } from '@app/runtime';
 import { ExportFence } from './export-fence';
 
 /**
- * This run's claim on one ledger row, as this process sees it. Locally it counts as valid only
- * until `sentAt + lease − lease/4` of the statement that last proved it (clocks drift, statements
- * are slow); before each ERP write the lock, the local lease and the ledger itself must all agree.
+ * This run's claim on one ledger row (taken with its page), as this process sees it. Locally it
+ * counts as valid only until `sentAt + lease − lease/4` of the statement that last proved it
+ * (clocks drift, statements are slow); before each ERP write the lock, the local lease and the
+ * ledger itself must all agree.
  */
 export class ItemClaim {
-  private validUntil = 0;
-  private taken = false;
+  private validUntil: number;
 
   constructor(
     readonly key: LedgerKey,
     readonly fence: ExportFence,
+    /** the row as the claim found it */
+    readonly row: ClaimedRow,
+    claimSentAt: number,
     private readonly ledger: ExportLedgerRepository,
-  ) {}
+  ) {
+    this.validUntil = this.deadline(claimSentAt);
+  }
 
   get owner(): string {
     return this.fence.owner;
-  }
-
-  /** Takes (or re-takes) the row; throws RunInterrupted when another run's claim is live. */
-  async take(jobId: string): Promise<ClaimedRow> {
-    this.fence.assertWritable();
-    const sentAt = Date.now();
-    const row = await this.ledger.claim(this.key, jobId, this.owner, this.fence.leaseMs);
-    if (!row) throw ExportFence.taken(this.key.accountingEntryId);
-    this.taken = true;
-    this.proven(sentAt);
-    return row;
   }
 
   /** Right before an ERP write: a post also marks the row attempted (its outcome is unknown from here). */
@@ -42,18 +36,13 @@ export class ItemClaim {
         ? await this.ledger.markAttempted(this.key, this.owner, this.fence.leaseMs)
         : await this.ledger.renewClaim(this.key, this.owner, this.fence.leaseMs);
     if (!held) throw ExportFence.taken(this.key.accountingEntryId);
-    this.proven(sentAt);
+    this.validUntil = this.deadline(sentAt);
     this.fence.assertWritable();
     if (Date.now() > this.validUntil) throw new RunInterrupted('lock_lost', `The claim on entry ${this.key.accountingEntryId} is too old to write with.`);
   }
 
-  /** Done with the entry (best effort: an unreleased claim simply runs out). */
-  async release(): Promise<void> {
-    if (this.taken) await this.ledger.release(this.key, this.owner).catch(() => undefined);
-  }
-
-  private proven(sentAt: number): void {
-    this.validUntil = sentAt + this.fence.leaseMs - Math.floor(this.fence.leaseMs / 4);
+  private deadline(sentAt: number): number {
+    return sentAt + this.fence.leaseMs - Math.floor(this.fence.leaseMs / 4);
   }
 }
 

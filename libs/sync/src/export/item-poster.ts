@@ -2,14 +2,14 @@ import { Logger } from '@nestjs/common';
 import { ExportLedgerRepository } from '@app/database';
 import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
 import { itemFailureFromErp } from './erp-failures';
-import { ItemClaim, postedFromRow } from './item-claim';
+import { ItemClaim } from './item-claim';
 import { ItemFailure } from './item-failure';
 
 export type PostOutcome = { posted: PostedExpense; failure?: undefined } | { failure: ItemFailure; posted?: undefined };
 
 /**
- * Posts one entry to the ERP at most once (design §2.4 step 4, R1/R2/R6): claim the ledger row,
- * reconcile with findPostedExpense when an earlier attempt may have written it, mark it attempted
+ * Posts one entry to the ERP at most once (design §2.4 step 4, R1/R2/R6), under this run's claim on
+ * its ledger row: reconcile with findPostedExpense when an earlier attempt may have written it, mark it attempted
  * (the ledger's fence check), post, and record the result at once. A permanent refusal that may
  * have applied anyway leaves the row unknown (POSTING), so the next export reconciles before posting.
  * Retryable errors are thrown: the row stays attempted and is reconciled by the retry.
@@ -22,20 +22,15 @@ export class ItemPoster {
     private readonly ledger: ExportLedgerRepository,
   ) {}
 
-  /** For a row an earlier attempt may have written: the entry in the ERP, or null (the claim is kept). */
-  async reconcile(claim: ItemClaim, jobId: string, ctx: OperationContext): Promise<PostedExpense | null> {
-    const row = await claim.take(jobId);
-    return postedFromRow(row) ?? (row.attemptedAt ? this.find(claim, ctx) : null);
+  /** For a row an earlier attempt may have written (not POSTED, attempted): the entry in the ERP, or null. */
+  async reconcile(claim: ItemClaim, ctx: OperationContext): Promise<PostedExpense | null> {
+    const found = await this.erp.findPostedExpense(claim.key.accountingEntryId, ctx);
+    if (found) await this.record(claim, found);
+    return found;
   }
 
-  async post(claim: ItemClaim, entry: ExpenseEntry, jobId: string, ctx: OperationContext, reconciled: boolean): Promise<PostOutcome> {
-    const row = await claim.take(jobId);
-    const stored = postedFromRow(row);
-    if (stored) return { posted: stored };
-    if (row.attemptedAt && !reconciled) {
-      const found = await this.find(claim, ctx);
-      if (found) return { posted: found };
-    }
+  /** Call only after reconcile() when the row was attempted. */
+  async post(claim: ItemClaim, entry: ExpenseEntry, jobId: string, ctx: OperationContext): Promise<PostOutcome> {
     await claim.beforeWrite('post');
     let posted: PostedExpense;
     try {
@@ -49,12 +44,6 @@ export class ItemPoster {
     }
     await this.record(claim, posted);
     return { posted };
-  }
-
-  private async find(claim: ItemClaim, ctx: OperationContext): Promise<PostedExpense | null> {
-    const found = await this.erp.findPostedExpense(claim.key.accountingEntryId, ctx);
-    if (found) await this.record(claim, found);
-    return found;
   }
 
   private async record(claim: ItemClaim, posted: PostedExpense): Promise<void> {
