@@ -5,10 +5,11 @@ import { VendorLinkRepository } from './vendor-link.repository';
 import { ExportLedgerRepository } from './export-ledger.repository';
 import { ExportRunRepository } from './export-run.repository';
 import { ReceiptLedgerRepository } from './receipt-ledger.repository';
+import { RetentionRepository } from './retention.repository';
 
 @Global()
 @Module({
-  providers: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ReceiptLedgerRepository, ExportRunRepository],
-  exports: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ReceiptLedgerRepository, ExportRunRepository],
+  providers: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ReceiptLedgerRepository, ExportRunRepository, RetentionRepository],
+  exports: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ReceiptLedgerRepository, ExportRunRepository, RetentionRepository],
 })
 export class DatabaseModule {}

@@ -10,3 +10,4 @@ export * from './export-ledger.repository';
 export * from './receipt-ledger.repository';
 export * from './export-run.repository';
 export { ExportRunStatus } from './generated/prisma/client';
+export * from './retention.repository';

@@ -4,3 +4,5 @@ export * from './concurrency';
 export * from './periodic-task';
 export * from './with-timeout';
 export * from './run-interrupted';
+export * from './heartbeats';
+export * from './health-probe';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
+import { EXPORT_RUNS_PER_WORKER } from '@app/config';
 import { ExportSyncJobData, QueueName, WebhookEventJobData } from '@app/queue';
 import { RunInterrupted } from '@app/runtime';
 import { CompanyBusy, ExportJobRunner } from '@app/sync';
@@ -13,7 +14,7 @@ const BUSY_DELAY_MS = 2_000;
 export class ExportSyncProcessor implements QueueProcessor {
   readonly queue = QueueName.ExportSync;
   /** runs of different companies go side by side; one company never twice (its lock) */
-  readonly concurrency = 4;
+  readonly concurrency = EXPORT_RUNS_PER_WORKER;
 
   constructor(
     private readonly runner: EventJobRunner,
