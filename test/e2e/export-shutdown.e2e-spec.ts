@@ -77,9 +77,9 @@ describe('export sync: SIGTERM mid-job (real processes)', () => {
     expect(done.data.status).toBe('completed');
     expect(done.events.map((e: any) => e.event)).toEqual(['started', 'completed']);
     expect(Object.values(done.items).every((i: any) => i.status === 'successful')).toBe(true);
-    const rows = (await db.query('SELECT reference, number FROM sandbox_entries WHERE reference = ANY($1)', [ids])).rows;
+    const rows = (await db.query('SELECT reference, id FROM sandbox_entries WHERE reference = ANY($1)', [ids])).rows;
     expect(rows).toHaveLength(300);
-    for (const row of rows) expect(done.items[row.reference].externalId).toBe(row.number);
+    for (const row of rows) expect(done.items[row.reference].externalId).toBe(row.id);
     expect((await control('/_fake/calls')).specProblems).toEqual([]);
   });
 });

@@ -168,8 +168,8 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
 
     const again = kit.fake.exports.seedJob({ companyId, items: [item] });
     await kit.runUntilDone(kit.runner(kit.erpDouble(writes)), companyId);
-    const [stored] = (await kit.db.query(`SELECT number FROM sandbox_entries WHERE reference LIKE $1`, [`${id}#%`])).rows;
-    expect(again.items.get(id)).toMatchObject({ status: 'successful', externalId: stored.number });
+    const [stored] = (await kit.db.query(`SELECT id FROM sandbox_entries WHERE reference LIKE $1`, [`${id}#%`])).rows;
+    expect(again.items.get(id)).toMatchObject({ status: 'successful', externalId: stored.id });
     expect(writes.posts.get(id)).toBe(1);
   });
 
@@ -183,7 +183,7 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
     await kit.db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, attempted_at, failure_reason_type) VALUES ($1, $2, $3, 'FAILED', now(), 'accounting_system_validation_failure')`, [companyId, id, randomUUID()]);
     const job = kit.fake.exports.seedJob({ companyId, items: [item] });
     await kit.runUntilDone(kit.runner(kit.erpDouble(writes)), companyId);
-    expect(job.items.get(id)).toMatchObject({ status: 'successful', externalId: posted.number });
+    expect(job.items.get(id)).toMatchObject({ status: 'successful', externalId: posted.id });
     expect(writes.posts.get(id)).toBeUndefined();
   });
 

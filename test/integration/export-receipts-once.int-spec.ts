@@ -57,7 +57,7 @@ describe('export: receipts once, by content, from safe URLs only (real PostgreSQ
       ];
       const job = kit.fake.exports.seedJob({ companyId, items: list });
       const writes = new ErpWrites();
-      await kit.runUntilDone(kit.runner(kit.erpDouble(writes), { receiptAllowedHttpHosts: [new URL(kit.fake.url).host, redirector.host] }), companyId);
+      await kit.runUntilDone(kit.runner(kit.erpDouble(writes), { receiptAllowedHttpHosts: [new URL(kit.fake.filesUrl).host, redirector.host] }), companyId);
       for (const id of idsOf(list)) {
         expect(job.items.get(id)).toMatchObject({ status: 'failed', failureReasonType: 'receipt_download_failure', failureReason: expect.stringMatching(/^The entry was booked as JE-\d+, but receipt 1 of 1 could not be downloaded from Pleo\./) });
       }

@@ -35,7 +35,7 @@ export class ExportRunnerKit {
     this.worker = await startWorker({
       QUEUE_PREFIX: this.prefix,
       PLEO_API_BASE_URL: this.fake.url,
-      RECEIPT_ALLOWED_HTTP_HOSTS: new URL(this.fake.url).host,
+      RECEIPT_ALLOWED_HTTP_HOSTS: new URL(this.fake.filesUrl).host,
       WORKER_QUEUES: 'none',
       EXPORT_POLL_INTERVAL_SECONDS: '3600',
       ...ACCOUNTS,

@@ -9,5 +9,6 @@ export * from './vendor-link.repository';
 export * from './export-ledger.repository';
 export * from './receipt-ledger.repository';
 export * from './export-run.repository';
+export * from './export-company-run.repository';
 export { ExportRunStatus } from './generated/prisma/client';
 export * from './retention.repository';

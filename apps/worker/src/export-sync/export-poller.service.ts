@@ -1,14 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerConfig } from '@app/config';
-import { PrismaService } from '@app/database';
 import { PleoExportClient } from '@app/pleo';
 import { EventProducer } from '@app/queue';
 import { PeriodicTask } from '@app/runtime';
 
 /**
  * The fallback Pleo recommends (design §2.5): at start (recovery) and every
- * EXPORT_POLL_INTERVAL_SECONDS, list each company's pending and in-progress export jobs and queue
- * an export run where there are any — so a job whose webhook never arrived is still exported.
+ * EXPORT_POLL_INTERVAL_SECONDS, list the pending and in-progress export jobs and queue an export
+ * run for each company that has any — so a job whose webhook never arrived is still exported, even
+ * for a company that never sent a webhook.
  */
 @Injectable()
 export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
@@ -17,7 +17,6 @@ export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly config: WorkerConfig,
-    private readonly prisma: PrismaService,
     private readonly pleo: PleoExportClient,
     private readonly producer: EventProducer,
   ) {
@@ -35,25 +34,36 @@ export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
     await this.task.stop();
   }
 
-  /** Companies from PLEO_COMPANY_IDS, else those seen in webhooks. */
-  async companies(): Promise<string[]> {
-    if (this.config.PLEO_COMPANY_IDS.length) return this.config.PLEO_COMPANY_IDS;
-    const rows = await this.prisma.$queryRaw<{ company_id: string }[]>`
-      SELECT DISTINCT company_id FROM webhook_events WHERE company_id IS NOT NULL AND status <> 'IGNORED'`;
-    return rows.map((r) => r.company_id);
+  /**
+   * The companies with pending or in-progress jobs (F-8): one listing without `company_id` (the
+   * credentials' own company for an API key, every installed company for an OAuth app), grouped by
+   * `companyId`; PLEO_COMPANY_IDS, when set, narrows it.
+   */
+  async companiesWithJobs(): Promise<string[]> {
+    const only = new Set(this.config.PLEO_COMPANY_IDS);
+    const found = new Set<string>();
+    for await (const job of this.pleo.listJobs(undefined, ['pending', 'in_progress'])) {
+      if (!only.size || only.has(job.companyId)) found.add(job.companyId);
+    }
+    return [...found];
   }
 
   /** Returns the companies a run was queued for. */
   async pollOnce(): Promise<string[]> {
     const queued: string[] = [];
-    for (const companyId of await this.companies()) {
+    let companies: string[];
+    try {
+      companies = await this.companiesWithJobs();
+    } catch (err) {
+      this.logger.warn(`export poll failed: ${(err as Error).message}`);
+      return queued;
+    }
+    for (const companyId of companies) {
       try {
-        const next = await this.pleo.listJobs(companyId, ['pending', 'in_progress']).next();
-        if (next.done) continue;
         await this.producer.enqueueCompanyRun(companyId);
         queued.push(companyId);
       } catch (err) {
-        this.logger.warn(`export poll for company ${companyId} failed: ${(err as Error).message}`);
+        this.logger.warn(`export poll: queueing a run for company ${companyId} failed: ${(err as Error).message}`);
       }
     }
     return queued;

@@ -1,7 +1,9 @@
-import { ExportLedgerRepository, ReceiptLedgerRepository, VendorLinkRepository } from '@app/database';
-import { ErpAdapter, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
+import { Logger } from '@nestjs/common';
+import { ExportLedgerRepository, ReceiptLedgerRepository, VendorLinkRepository, isDatabaseUnavailable } from '@app/database';
+import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
 import { ExportItem, ExportItemUpdate } from '@app/pleo';
-import { forEachConcurrently } from '@app/runtime';
+import { RunInterrupted, forEachConcurrently } from '@app/runtime';
+import { itemFailureFromErp } from './erp-failures';
 import { mapExportItem } from './export-mapping';
 import { ExportFence } from './export-fence';
 import { ExportSettings } from './export-settings';
@@ -10,6 +12,7 @@ import { ItemFailure, VENDOR_UNKNOWN_REASON } from './item-failure';
 import { ItemPoster } from './item-poster';
 import { ReceiptAttacher } from './receipts/receipt-attacher';
 import { ReceiptFetcher } from './receipts/receipt-fetcher';
+import { resolveErpVendor } from './vendor-resolver';
 
 /** What to post for an item, or why it cannot be. */
 type Plan = { entry: ExpenseEntry; failure?: undefined } | { failure: ItemFailure; entry?: undefined };
@@ -25,6 +28,7 @@ type Outcome = { posted: PostedExpense; failure?: ItemFailure } | { failure: Ite
  * (shutdown, lock lost) no new item is started: the ones started finish, the rest wait for the next run.
  */
 export class ExportItemSync {
+  private readonly logger = new Logger('ExportItemSync');
   private readonly poster: ItemPoster;
   private readonly receipts: ReceiptAttacher;
 
@@ -86,23 +90,27 @@ export class ExportItemSync {
     return { posted, failure: failure ?? undefined };
   }
 
+  /** Never throws for one item's data: only a retryable ERP or database failure stops the page (R3). */
   private async plan(item: ExportItem, ctx: OperationContext): Promise<Plan> {
+    try {
+      return await this.planItem(item, ctx);
+    } catch (err) {
+      if ((err instanceof ErpError && err.retryable) || isDatabaseUnavailable(err) || err instanceof RunInterrupted) throw err;
+      if (err instanceof ErpError) return { failure: itemFailureFromErp(err) };
+      this.logger.warn(`item ${item.accountingEntryId}: ${(err as Error)?.message ?? err}`);
+      return { failure: { type: 'unexpected_failure', reason: `The expense could not be prepared for booking: ${(err as Error)?.message ?? err}` } };
+    }
+  }
+
+  private async planItem(item: ExportItem, ctx: OperationContext): Promise<Plan> {
     const mapped = mapExportItem(item, this.settings);
     if (!mapped.ok) return { failure: mapped.failure };
     let vendorId: string | undefined;
     if (mapped.vendor) {
-      vendorId = await this.resolveVendor(mapped.vendor, ctx);
+      vendorId = await resolveErpVendor(this.erp, this.links, mapped.vendor, item.companyId, ctx);
       if (!vendorId) return { failure: { type: 'vendor_unknown', reason: VENDOR_UNKNOWN_REASON } };
     }
     return { entry: { ...mapped.entry, vendorId } };
-  }
-
-  /** ERP vendor id for an AP item: our vendor link first, then the ERP's own records. */
-  private async resolveVendor(vendor: NonNullable<ExportItem['vendor']>, ctx: OperationContext): Promise<string | undefined> {
-    const link = await this.links.find(vendor.id);
-    if (link) return link.erpVendorId;
-    const found = await this.erp.findVendor({ reference: vendor.id, taxNumber: vendor.taxRegistrationNumber || null, name: vendor.name }, ctx);
-    return found?.id;
   }
 }
 
@@ -112,7 +120,8 @@ function toUpdate(item: ExportItem, { posted, failure }: Outcome): ExportItemUpd
     accountingEntryId: item.accountingEntryId,
     status: 'successful',
     exportedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    externalId: posted!.number,
+    // the ERP's identifier of the entry (F-13); the number a bookkeeper sees is in the ERP's URL
+    externalId: posted!.id,
     ...(posted!.url && { externalUrl: posted!.url }),
   };
 }
