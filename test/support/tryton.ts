@@ -13,6 +13,8 @@ export interface LiveTryton {
   database: string;
   user: string;
   password: string;
+  /** where its SQLite database and log live */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startTryton(): Promise<LiveTryton | null> {
       database: 'pleo',
       user: 'admin',
       password: 'admin',
+      dataDir: dir,
       async stop() {
         try {
           process.kill(pid, 'SIGTERM');

@@ -32,7 +32,7 @@ export class TrytonBookings {
   private async locate(reference: string, ctx: object, signal?: AbortSignal): Promise<Found> {
     const like = startsWith(`[pleo:${reference}|`);
     const [invoices, moves] = await Promise.all([
-      this.search('account.invoice', [['type', '=', 'in'], ['description', 'like', like]], ['state', 'description', 'number', 'reference'], ctx, signal),
+      this.search('account.invoice', [['type', '=', 'in'], ['state', '!=', 'cancelled'], ['description', 'like', like]], ['state', 'description', 'number', 'reference'], ctx, signal),
       this.search('account.move', [['description', 'like', like]], ['state', 'description', 'number', 'post_number'], ctx, signal),
     ]);
     return {
@@ -117,7 +117,10 @@ export class TrytonBookings {
     throw new ErpError('unknown_reference', `Account ${code} does not exist in Tryton's chart of accounts.`, { subject: 'account' });
   }
 
-  /** Tryton's taxes must equal Pleo's; when they do not, the invoice is removed and the item fails. */
+  /**
+   * Tryton's taxes must equal Pleo's. Each line was checked before the invoice was written; this
+   * catches what only the whole document shows (Tryton rounds tax per document), and cancels it.
+   */
   private async checkInvoiceTaxes(id: number, entry: ExpenseEntry, chart: TrytonChart, ctx: object, signal?: AbortSignal) {
     const [invoice] = await this.rpc.call<{ taxes: number[]; total_amount: string }[]>('model.account.invoice.read', [[id], ['taxes', 'total_amount'], ctx], signal);
     const lines = invoice.taxes.length ? await this.rpc.call<{ tax: number; amount: string }[]>('model.account.invoice.tax.read', [invoice.taxes, ['tax', 'amount'], ctx], signal) : [];
@@ -131,8 +134,8 @@ export class TrytonBookings {
     const pleo = pleoTaxes(entry);
     const differences = [...new Set([...pleo.keys(), ...tryton.keys()])].filter((code) => !decimalsEqual(pleo.get(code) ?? '0', tryton.get(code) ?? '0'));
     if (!differences.length && decimalsEqual(invoice.total_amount, entry.total.value)) return;
-    await this.rpc.call('model.account.invoice.draft', [[id], ctx], signal);
-    await this.rpc.call('model.account.invoice.delete', [[id], ctx], signal);
+    // Validation numbered it, so it cannot be deleted: cancelled, it stays visible and is never ours again.
+    await this.rpc.call('model.account.invoice.cancel', [[id], ctx], signal);
     const detail = differences.map((c) => `${c}: Tryton ${tryton.get(c) ?? '0.00'}, Pleo ${pleo.get(c) ?? '0.00'}`).join('; ');
     throw new ErpError('validation', `Tryton computes different taxes than Pleo (${detail || `total ${invoice.total_amount} vs ${entry.total.value}`}); nothing was booked. Correct the tax in Pleo or Tryton.`);
   }

@@ -92,7 +92,7 @@ export function moveLines(chart: TrytonChart, entry: ExpenseEntry): Record<strin
 /** Supplier invoice lines: Tryton computes the taxes itself; they are compared after validation. */
 export function invoiceLines(chart: TrytonChart, entry: ExpenseEntry, party: number): Record<string, unknown>[] {
   return entry.lines.map((line) => {
-    const tax = taxOf(chart, line);
+    const tax = checkLineTax(chart, line);
     if (tax && line.tax) {
       const named = [line.tax.ingoingAccount, line.tax.outgoingAccount];
       tax.accounts.forEach((a, i) => {
