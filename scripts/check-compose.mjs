@@ -40,7 +40,7 @@ for (const [name, svc] of Object.entries(services)) {
     }
     if (condition === 'service_healthy' && !services[dep]?.healthcheck) fail(`${name} waits for ${dep} to be healthy, but ${dep} has no healthcheck`);
   }
-  if (svc.build) {
+  if (svc.build && !svc.profiles) {
     const [bin, file] = svc.command ?? [];
     if (bin !== 'node' || !file) fail(`${name}: command must be ["node", <file>]`);
     else if (!existsSync(path.join(root, file))) fail(`${name}: ${file} does not exist (did the build run?)`);
