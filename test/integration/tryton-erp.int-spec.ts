@@ -119,6 +119,19 @@ describe('TrytonErpAdapter against a live Tryton', () => {
     expect(moves).toEqual([{ id: idOf(resumed.id), state: 'posted' }]);
   });
 
+  live('an account created in Tryton after the chart was cached is found without a restart', async () => {
+    await erp.verifyConnection(ctx); // chart cached
+    const code = `69${Math.floor(Math.random() * 90 + 10)}`;
+    const [expenseType] = await rpc.call<number[]>('model.account.account.type.search', [[['expense', '=', true]], 0, 1, null, {}]);
+    await new Promise((r) => setTimeout(r, 1_100));
+    await rpc.call('model.account.account.create', [[{ code, name: `New ${code}`, type: expenseType, company: 1 }], { company: 1 }]);
+    const entry: ExpenseEntry = {
+      reference: randomUUID(), mode: 'journal', state: 'posted', date: '2026-11-20', description: 'New account',
+      total: eur('10.00'), contraAccount: '1910', lines: [{ account: code, net: eur('10.00') }],
+    };
+    expect((await erp.postExpense(entry, ctx)).id).toMatch(/^account\.move,\d+$/);
+  });
+
   live('errors: bad password → auth, nothing listening → unavailable, unknown journal or company → configuration', async () => {
     const wrong = new TrytonErpAdapter(settings(), 'not-the-password');
     const auth = await failure(wrong.verifyConnection(ctx));

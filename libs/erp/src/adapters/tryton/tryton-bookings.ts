@@ -14,6 +14,14 @@ type Intent = 'draft' | 'post' | 'post+pay' | 'payment';
 const marker = (reference: string, intent: Intent) => `[pleo:${reference}|${intent}]`;
 const intentOf = (description: unknown): Intent | null => (/^\[pleo:[^|\]]*\|([a-z+]+)\]/.exec(String(description ?? ''))?.[1] as Intent) ?? null;
 
+/** The vendor as a Tryton party id; anything else (an id from another ERP) is not a vendor Tryton holds. */
+function partyId(entry: ExpenseEntry): number {
+  if (!/^\d+$/.test(entry.vendorId ?? '')) {
+    throw new ErpError('unknown_reference', `The vendor ${entry.vendorId} is not a Tryton party id.`, { subject: 'vendor' });
+  }
+  return Number(entry.vendorId);
+}
+
 type Row = { id: number; state: string; description: string; number: string | null; post_number?: string | null; reference?: string | null };
 interface Found {
   invoice?: Row;
@@ -89,7 +97,7 @@ export class TrytonBookings {
   private async invoice(entry: ExpenseEntry, chart: TrytonChart, found: Found, ctx: object, signal?: AbortSignal) {
     let invoice = found.invoice;
     if (!invoice) {
-      const party = Number(entry.vendorId);
+      const party = partyId(entry);
       const [address] = await this.rpc.call<number[]>('model.party.address.search', [[['party', '=', party]], 0, 1, [['sequence', 'ASC'], ['id', 'ASC']], ctx], signal);
       if (!address) throw new ErpError('unknown_reference', `The vendor ${entry.vendorId} does not exist in Tryton or has no address.`, { subject: 'vendor' });
       const intent: Intent = entry.state === 'draft' ? 'draft' : entry.payment ? 'post+pay' : 'post';
@@ -103,10 +111,9 @@ export class TrytonBookings {
       }], ctx], signal);
       invoice = { id, state: 'draft', description: '', number: null };
     }
-    if (invoice.state === 'draft') {
-      await this.rpc.call('model.account.invoice.validate_invoice', [[invoice.id], ctx], signal);
-      await this.checkInvoiceTaxes(invoice.id, entry, chart, ctx, signal);
-    }
+    if (invoice.state === 'draft') await this.rpc.call('model.account.invoice.validate_invoice', [[invoice.id], ctx], signal);
+    // Also when resuming one a crash left validated: nothing is posted unchecked.
+    if (['draft', 'validated'].includes(invoice.state)) await this.checkInvoiceTaxes(invoice.id, entry, chart, ctx, signal);
     if (entry.state === 'posted' && ['draft', 'validated'].includes(invoice.state)) {
       await this.rpc.call('model.account.invoice.post', [[invoice.id], ctx], signal);
     }
@@ -142,7 +149,7 @@ export class TrytonBookings {
 
   private async billPaidBy(entry: ExpenseEntry, ctx: object, signal?: AbortSignal): Promise<number> {
     const number = entry.invoice!.number!;
-    const [bill] = await this.search('account.invoice', [['type', '=', 'in'], ['party', '=', Number(entry.vendorId)], ['reference', '=', number]], ['state', 'description', 'number'], ctx, signal);
+    const [bill] = await this.search('account.invoice', [['type', '=', 'in'], ['party', '=', partyId(entry)], ['reference', '=', number]], ['state', 'description', 'number'], ctx, signal);
     if (!bill) {
       throw new ErpError('unknown_reference', `Tryton has no bill ${number} from this vendor to apply the payment to. Export the invoice first.`, { subject: 'invoice' });
     }

@@ -62,6 +62,7 @@ export function moveLines(chart: TrytonChart, entry: ExpenseEntry): Record<strin
   const party = (code: string) => {
     if (!chart.accounts.get(code)?.partyRequired) return {};
     if (!entry.vendorId) throw new ErpError('validation', `Account ${code} needs a party in Tryton, and the expense has no vendor.`);
+    if (!/^\d+$/.test(entry.vendorId)) throw new ErpError('unknown_reference', `The vendor ${entry.vendorId} is not a Tryton party id.`, { subject: 'vendor' });
     return { party: Number(entry.vendorId) };
   };
   const lines: Record<string, unknown>[] = [];

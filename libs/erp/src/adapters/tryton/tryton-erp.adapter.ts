@@ -69,7 +69,15 @@ export class TrytonErpAdapter implements ErpAdapter {
 
   async postExpense(entry: ExpenseEntry, ctx?: OperationContext): Promise<PostedExpense> {
     const { chart } = await this.context(ctx);
-    return this.bookings.post(entry, chart, ctx?.signal);
+    try {
+      return await this.bookings.post(entry, chart, ctx?.signal);
+    } catch (err) {
+      // An account, tax or tag the cached chart lacks may have been created since: ask Tryton again
+      // (these refusals come before anything is written).
+      const masterData = err instanceof ErpError && err.kind === 'unknown_reference' && ['account', 'tax_code', 'dimension'].includes(err.subject ?? '');
+      if (!masterData || Date.now() - chart.loadedAt < 1_000) throw err;
+      return this.bookings.post(entry, await this.masterData.reload(ctx?.signal), ctx?.signal);
+    }
   }
 
   async findPostedExpense(reference: string, ctx?: OperationContext): Promise<PostedExpense | null> {
