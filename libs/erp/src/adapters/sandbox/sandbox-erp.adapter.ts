@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { PrismaService, isDatabaseUnavailable, isUniqueViolation } from '@app/database';
 import { ErpError } from '../../erp-errors';
-import { decimalsEqual, sumDecimals } from '../../decimal';
+import { checkEntryShape } from '../../entry-checks';
 import {
   ErpAdapter,
   ErpCapabilities,
@@ -173,29 +173,11 @@ export class SandboxErpAdapter implements ErpAdapter {
 
   /** What a strict ERP refuses before it books anything. */
   private validate(entry: ExpenseEntry): void {
-    if (entry.mode === 'accounts_payable' && !entry.vendorId) {
-      throw new ErpError('validation', 'An accounts-payable entry needs a vendor.');
-    }
-    const date = new Date(`${entry.date}T00:00:00Z`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(entry.date) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== entry.date) {
-      throw new ErpError('validation', `"${entry.date}" is not a valid posting date.`);
-    }
+    checkEntryShape(entry);
     for (const amount of [entry.total, ...(entry.payment ? [entry.payment.amount] : [])]) {
       if (amount.value.replace(/^-/, '').split('.')[0].length > AMOUNT_MAX_DIGITS) {
         throw new ErpError('validation', `The amount ${amount.value} ${amount.currency} is larger than the ERP can hold (${AMOUNT_MAX_DIGITS} digits).`);
       }
-    }
-    if (!entry.lines.length) {
-      if (!entry.payment || entry.mode !== 'accounts_payable') throw new ErpError('validation', 'The entry has no lines.');
-      if (!entry.invoice?.number) throw new ErpError('validation', 'A payment needs the number of the invoice it pays.');
-    } else {
-      const counted = entry.lines.flatMap((l) => [l.net.value, ...(l.tax && l.tax.mode !== 'reverse' ? [l.tax.amount.value] : [])]);
-      if (!decimalsEqual(sumDecimals(counted, 6), entry.total.value)) {
-        throw new ErpError('validation', `The entry does not balance: its lines add up to ${sumDecimals(counted, 2)}, its total is ${entry.total.value}.`);
-      }
-    }
-    if (entry.payment && !decimalsEqual(entry.payment.amount.value, entry.total.value)) {
-      throw new ErpError('validation', `The payment (${entry.payment.amount.value}) does not match the entry's total (${entry.total.value}).`);
     }
   }
 

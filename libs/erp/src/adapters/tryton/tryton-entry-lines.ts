@@ -1,6 +1,7 @@
 import { ErpError } from '../../erp-errors';
 import { decimalsEqual, fromScaled, sumDecimals, toScaled } from '../../decimal';
 import { ExpenseEntry, ExpenseLine } from '../../erp-adapter.port';
+import { checkEntryShape } from '../../entry-checks';
 import { TrytonChart, TrytonTax } from './tryton-master-data';
 import { day, decimal } from './tryton-wire';
 
@@ -123,27 +124,11 @@ export function pleoTaxes(entry: ExpenseEntry): Map<string, string> {
 
 /** Refusals before anything is written. */
 export function checkEntry(chart: TrytonChart, entry: ExpenseEntry): void {
-  const date = new Date(`${entry.date}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(entry.date) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== entry.date) {
-    throw new ErpError('validation', `"${entry.date}" is not a valid posting date.`);
-  }
+  checkEntryShape(entry);
   if (entry.total.currency !== chart.currency) {
     throw new ErpError('validation', `The expense is in ${entry.total.currency}; this Tryton company books in ${chart.currency}.`);
   }
-  if (entry.mode === 'accounts_payable' && !entry.vendorId) throw new ErpError('validation', 'An accounts-payable entry needs a vendor.');
-  if (!entry.lines.length) {
-    if (!entry.payment || entry.mode !== 'accounts_payable') throw new ErpError('validation', 'The entry has no lines.');
-    if (!entry.invoice?.number) throw new ErpError('validation', 'A payment needs the number of the invoice it pays.');
-  } else {
-    const counted = entry.lines.flatMap((l) => [l.net.value, ...(l.tax && l.tax.mode !== 'reverse' ? [l.tax.amount.value] : [])]);
-    if (!decimalsEqual(sumDecimals(counted, 6), entry.total.value)) {
-      throw new ErpError('validation', `The entry does not balance: its lines add up to ${sumDecimals(counted, DIGITS)}, its total is ${entry.total.value}.`);
-    }
-  }
   if (entry.payment) {
-    if (!decimalsEqual(entry.payment.amount.value, entry.total.value)) {
-      throw new ErpError('validation', `The payment (${entry.payment.amount.value}) does not match the entry's total (${entry.total.value}).`);
-    }
     if (!chart.paymentMethods.has(entry.payment.account)) {
       throw new ErpError('configuration', `Tryton has no invoice payment method paying from account ${entry.payment.account}: create one (Financial > Configuration > Invoice Payment Methods).`);
     }
