@@ -27,7 +27,7 @@ describeErpContract(
   'tryton',
   async () => {
     const t = await trytonReady;
-    if (!t) throw new Error('Tryton cannot be installed on this machine (see the warning above)');
+    if (!t) return null; // startTryton warned: Tryton cannot be installed here (never in CI)
     rpc = new TrytonRpcClient({ url: t.url, database: t.database, user: t.user, password: t.password, fetch });
     return new TrytonErpAdapter({ url: t.url, database: t.database, user: t.user, journal: 'PLEO', invoiceJournal: 'EXP' }, t.password);
   },
