@@ -10,8 +10,8 @@ import { SandboxController } from './admin/sandbox.controller';
 import { ExportJobsController } from './admin/export-jobs.controller';
 import { HealthController } from './health/health.controller';
 import { ReadinessService } from './health/readiness.service';
-import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service';
+import { WebhookRoute } from './webhooks/webhook-route';
 
 @Module({})
 export class ApiModule {
@@ -19,13 +19,14 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [ConfigModule.forRoot(ApiConfig, config), LoggingModule, DatabaseModule, QueueModule],
-      controllers: [WebhooksController, AdminEventsController, ReplayController, SandboxController, ExportJobsController, HealthController],
+      controllers: [AdminEventsController, ReplayController, SandboxController, ExportJobsController, HealthController],
       providers: [
         {
           provide: WebhookVerifier,
           useFactory: () => new WebhookVerifier(config.PLEO_WEBHOOK_SECRETS, config.PLEO_WEBHOOK_TOLERANCE_SECONDS),
         },
         WebhookIngestService,
+        WebhookRoute,
         ReadinessService,
       ],
     };
