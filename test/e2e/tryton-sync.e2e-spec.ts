@@ -139,7 +139,7 @@ describe('sync into a live Tryton across real processes', () => {
 
   live('a worker SIGKILLed mid-job: after a restart every item is booked once in Tryton, and reported', async () => {
     const companyId = randomUUID();
-    const items = Array.from({ length: 24 }, () => exportItem({ companyId, gross: 2500, tax: { rate: 0.25, amount: 500, code: 'S25' } }));
+    const items = Array.from({ length: 40 }, () => exportItem({ companyId, gross: 2500, tax: { rate: 0.25, amount: 500, code: 'S25' } }));
     const refs = items.map((i) => String(i.accountingEntryId));
     const job = (await control('/_fake/export-jobs', { companyId, items })).data;
     const env = { ...workerEnv, PLEO_COMPANY_IDS: companyId };
