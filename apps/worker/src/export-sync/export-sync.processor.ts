@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
-import { CommonConfig } from '@app/config';
+import { CommonConfig, EXPORT_RUNS_PER_WORKER } from '@app/config';
 import { ExportSyncJobData, QueueName, WebhookEventJobData } from '@app/queue';
 import { CompanyBusy, ExportJobRunner, classifySyncError } from '@app/sync';
 import { EventJobRunner, RetryableJobError, isLastAttempt } from '../queue-workers/event-job-runner';
@@ -14,7 +14,7 @@ export class ExportSyncProcessor implements QueueProcessor {
   private readonly logger = new Logger(ExportSyncProcessor.name);
   readonly queue = QueueName.ExportSync;
   /** runs of different companies go side by side; one company never twice (its lock) */
-  readonly concurrency = 4;
+  readonly concurrency = EXPORT_RUNS_PER_WORKER;
 
   constructor(
     private readonly runner: EventJobRunner,
