@@ -75,9 +75,9 @@ describe('export sync across real processes', () => {
     expect(done.data.status).toBe('completed');
     expect(done.events.map((e: any) => e.event)).toEqual(['started', 'completed']);
     expect(Object.values(done.items).every((i: any) => i.status === 'successful')).toBe(true);
-    const rows = (await db.query('SELECT reference, number FROM sandbox_entries WHERE reference = ANY($1)', [ids])).rows;
+    const rows = (await db.query('SELECT reference, id FROM sandbox_entries WHERE reference = ANY($1)', [ids])).rows;
     expect(rows).toHaveLength(300); // one entry per item, none twice
-    for (const row of rows) expect(done.items[row.reference].externalId).toBe(row.number);
+    for (const row of rows) expect(done.items[row.reference].externalId).toBe(row.id); // the ERP's id (F-13)
     expect((await control('/_fake/calls')).specProblems).toEqual([]);
   });
 });

@@ -2,12 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { FakeFiles } from './fake-files';
 import { HttpAnswer, pageAnswer, pleoError } from './http-answer';
 import { MatchedOperation } from './spec-validator';
+import { FINISHED, ItemStatus, JobEventRequest, JobStatus, OPEN, applyItemUpdates, applyJobEvent, iso } from './fake-job-updates';
 
-type JobStatus = 'pending' | 'in_progress' | 'failed' | 'completed' | 'completed_with_errors';
-type ItemStatus = 'pending' | 'in_progress' | 'failed' | 'successful' | 'abandoned';
-const FINISHED: JobStatus[] = ['failed', 'completed', 'completed_with_errors'];
 const EXPIRY_MS = 3600_000;
-const OPEN = (s: ItemStatus) => s === 'pending' || s === 'in_progress';
 
 export interface FakeJob {
   id: string;
@@ -38,7 +35,6 @@ export interface FakeJob {
   interruptOn?: { operation: string; nth: number; reason: 'canceled_by_user' | 'job_expired'; seen?: number };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
  * Pleo's Export API v3 as the fake plays it, as strictly as Pleo: jobs listed newest first, the
@@ -139,6 +135,10 @@ export class FakeExportApi {
     };
   }
 
+  private context() {
+    return { now: this.now(), problems: this.problems, putRefreshesExpiry: this.putRefreshesExpiry };
+  }
+
   /** Ends the job from Pleo's side (the user cancels it, or it expires): failed, open items abandoned. */
   interrupt(job: FakeJob, reason: 'canceled_by_user' | 'job_expired'): void {
     if (FINISHED.includes(job.status)) return;
@@ -190,7 +190,7 @@ export class FakeExportApi {
       case 'getExportJobByIdV3':
         return job ? new HttpAnswer(200, { data: this.view(job) }) : notFound;
       case 'createExportJobEventV3':
-        return job ? this.event(job, body as { event: string; failureReason?: string; failureReasonType?: string }) : pleoError(422, 'INVALID_EXPORT_JOB_STATUS_CHANGE', 'unknown export job');
+        return job ? applyJobEvent(job, body as JobEventRequest, this.context()) : pleoError(422, 'INVALID_EXPORT_JOB_STATUS_CHANGE', 'unknown export job');
       case 'getExportJobItemsV3': {
         if (!job) return notFound;
         const status = url.searchParams.get('status');
@@ -200,7 +200,7 @@ export class FakeExportApi {
         return pageAnswer(all, url, (i) => i.accountingEntryId);
       }
       case 'updateExportJobItemsV3':
-        return job ? this.update(job, body as Record<string, string>[]) : notFound;
+        return job ? applyItemUpdates(job, body as Record<string, string>[], this.context()) : notFound;
       case 'getExportItemsV3': {
         if (!job) return notFound;
         if (FINISHED.includes(job.status)) return pleoError(422, 'EXPORT_JOB_STATUS_UNPROCESSABLE', 'Export Job is finished and can no longer be processed.');
@@ -225,79 +225,5 @@ export class FakeExportApi {
       default:
         return null;
     }
-  }
-
-  private event(job: FakeJob, req: { event: string; failureReason?: string; failureReasonType?: string }): HttpAnswer {
-    const invalid = (why = `cannot apply ${req.event} to a ${job.status} job`) => pleoError(422, 'INVALID_EXPORT_JOB_STATUS_CHANGE', why);
-    const now = this.now();
-    if (req.event !== 'failed' && (req.failureReason !== undefined || req.failureReasonType !== undefined)) {
-      this.problems.push(`failureReason/failureReasonType sent with a "${req.event}" event (only for failed)`);
-    }
-    if (req.event === 'started') {
-      if (job.status !== 'pending') return invalid();
-      job.status = 'in_progress';
-      job.startedAt = iso(now);
-    } else {
-      if (FINISHED.includes(job.status) || (req.event !== 'failed' && job.status !== 'in_progress')) return invalid();
-      const items = [...job.items.values()];
-      if (req.event !== 'failed' && items.some((i) => OPEN(i.status))) return invalid('items are not all final');
-      const failed = items.filter((i) => i.status === 'failed').length;
-      if (req.event === 'completed' && failed) this.problems.push(`"completed" sent while ${failed} item(s) are failed (completed_with_errors)`);
-      if (req.event === 'completed_with_errors' && !failed) this.problems.push('"completed_with_errors" sent while no item failed');
-      if (req.event === 'failed' && !req.failureReasonType) this.problems.push('"failed" sent without failureReasonType');
-      job.status = req.event as JobStatus;
-      job.completedAt = iso(now);
-      if (req.event === 'failed') {
-        job.failureReason = req.failureReason ?? null;
-        job.failureReasonType = req.failureReasonType;
-        for (const item of items) if (OPEN(item.status)) item.status = 'abandoned';
-      }
-    }
-    job.lastUpdated = now;
-    job.events.push({ event: req.event, failureReason: req.failureReason, failureReasonType: req.failureReasonType, at: iso(now) });
-    return new HttpAnswer(202);
-  }
-
-  private update(job: FakeJob, updates: Record<string, string>[]): HttpAnswer {
-    if (updates.length > 100) return pleoError(413, 'EXPORT_JOB_ITEMS_UPDATE_LIMIT', 'At most 100 items can be updated at once.');
-    if (FINISHED.includes(job.status)) return pleoError(422, 'EXPORT_JOB_STATUS_UNPROCESSABLE', 'Export job is finished');
-    if (job.status === 'pending') {
-      this.problems.push('item updates sent before the job was started');
-      return pleoError(422, 'EXPORT_JOB_STATUS_UNPROCESSABLE', 'Export job is not started');
-    }
-    job.updates.push(updates.length);
-    const data = [];
-    const errors: { accountingEntryId: string; type: string; message: string }[] = [];
-    for (const u of updates) {
-      const item = job.items.get(u.accountingEntryId);
-      const refuse = (type: string, message: string) => errors.push({ accountingEntryId: u.accountingEntryId, type, message });
-      if (!item) {
-        refuse('ACCOUNTING_ENTRY_DOES_NOT_EXIST', 'No such accounting entry in this job');
-        continue;
-      }
-      if (u.status !== 'successful' && u.status !== 'failed') this.problems.push(`item ${u.accountingEntryId} updated to "${u.status}" (only successful or failed are results)`);
-      if (item.status === 'successful' || item.status === 'failed') {
-        this.problems.push(`item ${u.accountingEntryId} updated after it was final (${item.status} → ${u.status})`);
-        refuse('EXPORT_ENTRY_STATUS_UPDATE_FAILED', `The item is already ${item.status}`);
-        continue;
-      }
-      const fault = job.itemFaults.get(u.accountingEntryId);
-      if (fault && fault.times > 0) {
-        fault.times--;
-        refuse(fault.type, 'Injected failure: the update could not be applied');
-        continue;
-      }
-      Object.assign(item, {
-        status: u.status,
-        ...(u.exportedAt && { exportedAt: u.exportedAt }),
-        ...(u.externalId && { externalId: u.externalId }),
-        ...(u.externalUrl && { externalUrl: u.externalUrl }),
-        ...(u.failureReason && { failureReason: u.failureReason }),
-        ...(u.failureReasonType && { failureReasonType: u.failureReasonType }),
-      });
-      data.push({ accountingEntryId: u.accountingEntryId, exportJobId: job.id, ...item });
-    }
-    if (this.putRefreshesExpiry) job.lastUpdated = this.now();
-    return new HttpAnswer(200, { data, errors });
   }
 }

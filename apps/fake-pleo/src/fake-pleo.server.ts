@@ -96,7 +96,7 @@ export class FakePleo {
     let answer: HttpAnswer;
     try {
       if (url.pathname.startsWith('/_fake/')) answer = this.options.control ? fakeControl(this, req.method ?? 'GET', url, raw) : new HttpAnswer(404, { message: 'the control API is off (FAKE_PLEO_CONTROL=1)' });
-      else if (url.pathname === '/oauth/token') answer = fakeControl(this, req.method ?? 'GET', url, raw);
+      else if (url.pathname === '/oauth/token') answer = this.token(req, raw);
       else answer = await this.api(req, url, raw, () => closed);
     } catch (err) {
       answer = pleoError(500, 'INTERNAL', (err as Error).message);
@@ -175,7 +175,7 @@ export class FakePleo {
         const vendor = this.vendor(id);
         if (!vendor) return new HttpAnswer(404);
         const { externalId, code } = body as { externalId: string; code?: string };
-        if (vendor.state !== 'DRAFT') this.exports.problems.push(`activation of a ${vendor.state} vendor (only DRAFT vendors need creating in the ERP)`);
+        if (vendor.state !== 'DRAFT') this.exports.problems.push(`activation of an ${vendor.state} vendor (only DRAFT vendors need creating in the ERP)`);
         if (!externalId?.trim()) this.exports.problems.push('activation with an empty externalId');
         Object.assign(vendor, { state: 'ACTIVE', externalId, ...(code && { code }), updatedAt: new Date().toISOString() });
         this.state.activations.push({ vendorId: id, externalId, code, at: new Date().toISOString() });

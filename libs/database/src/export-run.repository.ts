@@ -62,6 +62,11 @@ export class ExportRunRepository {
     });
   }
 
+  /** The company's runs still RUNNING here (for reconciling with what Pleo holds). */
+  unfinished(companyId: string) {
+    return this.prisma.exportJobRun.findMany({ where: { companyId, finishedAt: null }, select: { jobId: true, finalEvent: true }, take: 100 });
+  }
+
   list(filter: { companyId?: string; status?: ExportRunStatus }, limit: number) {
     return this.prisma.exportJobRun.findMany({ where: filter, orderBy: { startedAt: 'desc' }, take: limit });
   }

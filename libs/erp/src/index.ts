@@ -4,3 +4,4 @@ export * from './erp.module';
 export * from './adapters/sandbox/sandbox-erp.adapter';
 export * from './decimal';
 export * from './entry-checks';
+export * from './adapters/xero';

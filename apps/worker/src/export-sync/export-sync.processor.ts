@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { CommonConfig, EXPORT_RUNS_PER_WORKER } from '@app/config';
+import { ExportCompanyRunRepository } from '@app/database';
 import { ExportSyncJobData, QueueName, WebhookEventJobData } from '@app/queue';
 import { CompanyBusy, ExportJobRunner, classifySyncError } from '@app/sync';
 import { EventJobRunner, RetryableJobError, isLastAttempt } from '../queue-workers/event-job-runner';
@@ -20,6 +21,7 @@ export class ExportSyncProcessor implements QueueProcessor {
     private readonly runner: EventJobRunner,
     private readonly exports: ExportJobRunner,
     private readonly config: CommonConfig,
+    private readonly companyRuns: ExportCompanyRunRepository,
   ) {}
 
   async process(job: Job<ExportSyncJobData>, token?: string) {
@@ -47,14 +49,27 @@ export class ExportSyncProcessor implements QueueProcessor {
    * Its jobs' outcomes are in export_job_runs (GET /admin/export-jobs) like any other run's.
    */
   private async companyRun(job: Job<{ companyId: string }>) {
+    const { companyId } = job.data;
     const lastAttempt = isLastAttempt(job, this.config);
+    const attempt = job.attemptsMade + 1;
+    await this.companyRuns.started(companyId, attempt);
     try {
-      return await this.exports.runCompany(job.data.companyId, `run-${job.id}`, { lastAttempt });
+      const summary = await this.exports.runCompany(companyId, `run-${job.id}`, { lastAttempt });
+      await this.companyRuns.ended(companyId, 'SUCCEEDED', null);
+      return summary;
     } catch (err) {
-      if (err instanceof CompanyBusy) throw err;
+      if (err instanceof CompanyBusy) {
+        await this.companyRuns.ended(companyId, 'RETRYING', 'Waiting: another export for this company is running.');
+        throw err;
+      }
       const failure = classifySyncError(err);
-      this.logger.warn(`export run for company ${job.data.companyId} (attempt ${job.attemptsMade + 1}) failed: ${failure.message}`);
-      if (!failure.retryable || lastAttempt) throw new UnrecoverableError(failure.message);
+      this.logger.warn(`export run for company ${companyId} (attempt ${attempt}) failed: ${failure.message}`);
+      if (!failure.retryable || lastAttempt) {
+        const reason = failure.retryable ? `Gave up after ${attempt} attempts. ${failure.message}` : failure.message;
+        await this.companyRuns.ended(companyId, 'FAILED', reason);
+        throw new UnrecoverableError(reason);
+      }
+      await this.companyRuns.ended(companyId, 'RETRYING', `Attempt ${attempt} failed: ${failure.message}`);
       throw new RetryableJobError(failure.message, failure.retryAfterMs);
     }
   }

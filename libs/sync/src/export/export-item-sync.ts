@@ -100,29 +100,33 @@ export class ExportItemSync {
   /** Never throws for one item's data: only a retryable ERP or database failure stops the page (R3). */
   private async plan(item: ExportItem, row: ExportItemLedger | undefined, ctx: OperationContext): Promise<Plan> {
     try {
-      const attachmentsDone = row?.attachmentsDone ?? 0;
-      if (row?.status === 'POSTED' && row.erpId) {
-        return { item, attachmentsDone, posted: { id: row.erpId, number: row.erpNumber ?? row.erpId, url: row.erpUrl ?? undefined } };
-      }
-      if (row?.status === 'POSTING') {
-        // The last attempt may have posted it before we could record that: ask the ERP.
-        const posted = await this.erp.findPostedExpense(item.accountingEntryId, ctx);
-        if (posted) return { item, attachmentsDone, posted };
-      }
-      const mapped = mapExportItem(item, this.settings);
-      if (!mapped.ok) return { item, attachmentsDone: 0, failure: mapped.failure };
-      let vendorId: string | undefined;
-      if (mapped.vendor) {
-        vendorId = await resolveErpVendor(this.erp, this.links, mapped.vendor, item.companyId, ctx);
-        if (!vendorId) return { item, attachmentsDone: 0, failure: { type: 'vendor_unknown', reason: VENDOR_UNKNOWN_REASON } };
-      }
-      return { item, attachmentsDone: 0, entry: { ...mapped.entry, vendorId } };
+      return await this.planItem(item, row, ctx);
     } catch (err) {
       if ((err instanceof ErpError && err.retryable) || isDatabaseUnavailable(err)) throw err;
       if (err instanceof ErpError) return { item, attachmentsDone: 0, failure: itemFailureFromErp(err) };
       this.logger.warn(`item ${item.accountingEntryId}: ${(err as Error)?.message ?? err}`);
       return { item, attachmentsDone: 0, failure: { type: 'unexpected_failure', reason: `The expense could not be prepared for booking: ${(err as Error)?.message ?? err}` } };
     }
+  }
+
+  private async planItem(item: ExportItem, row: ExportItemLedger | undefined, ctx: OperationContext): Promise<Plan> {
+    const attachmentsDone = row?.attachmentsDone ?? 0;
+    if (row?.status === 'POSTED' && row.erpId) {
+      return { item, attachmentsDone, posted: { id: row.erpId, number: row.erpNumber ?? row.erpId, url: row.erpUrl ?? undefined } };
+    }
+    if (row?.status === 'POSTING') {
+      // The last attempt may have posted it before we could record that: ask the ERP.
+      const posted = await this.erp.findPostedExpense(item.accountingEntryId, ctx);
+      if (posted) return { item, attachmentsDone, posted };
+    }
+    const mapped = mapExportItem(item, this.settings);
+    if (!mapped.ok) return { item, attachmentsDone: 0, failure: mapped.failure };
+    let vendorId: string | undefined;
+    if (mapped.vendor) {
+      vendorId = await resolveErpVendor(this.erp, this.links, mapped.vendor, item.companyId, ctx);
+      if (!vendorId) return { item, attachmentsDone: 0, failure: { type: 'vendor_unknown', reason: VENDOR_UNKNOWN_REASON } };
+    }
+    return { item, attachmentsDone: 0, entry: { ...mapped.entry, vendorId } };
   }
 
   private async attachReceipts(item: ExportItem, entry: PostedExpense, alreadyDone: number, ctx: OperationContext): Promise<ItemFailure | null> {

@@ -9,7 +9,7 @@ import { jobFailureFromErp } from './erp-failures';
 import { EXPORT_OPTIONS, ExportOptions } from './export-options';
 import { ExportItemSync } from './export-item-sync';
 import { ItemReporter } from './item-reporter';
-import { validateItem } from './item-validation';
+import { isUuid, validateItem } from './item-validation';
 import { FinalEventRefused, ItemsNotFinal, JobFailure, finalEventOf, jobFailureOf, mayBeOver } from './job-outcome';
 
 type Counts = { succeeded: number; failed: number; reports: number };
@@ -66,9 +66,29 @@ export class ExportJobRunner {
         lock.signal.throwIfAborted();
         summary.jobs.push({ jobId: job.id, ...(await this.guardedJob(job, lock.signal, correlationId, options)) });
       }
+      await this.reconcileUnlisted(companyId, new Set(jobs.map((j) => j.id)));
       return summary;
     } finally {
       await lock.release();
+    }
+  }
+
+  /**
+   * Runs still open here whose job Pleo no longer lists as pending or in progress (R7): a crash
+   * after Pleo took the final event but before we recorded it, or a job Pleo ended while no run was
+   * going. Recorded as Pleo holds them; a failure here never fails the run.
+   */
+  private async reconcileUnlisted(companyId: string, listed: Set<string>): Promise<void> {
+    try {
+      for (const run of await this.runs.unfinished(companyId)) {
+        if (listed.has(run.jobId)) continue;
+        const job = await this.pleo.getJob(run.jobId);
+        if (!job || !FINAL_JOB_STATUSES.includes(job.status)) continue;
+        if (job.status === run.finalEvent) await this.runs.markFinalSent(run.jobId);
+        else await this.endedByPleo(job, job);
+      }
+    } catch (err) {
+      this.logger.warn(`company ${companyId}: open runs not reconciled with Pleo this time: ${(err as Error).message}`);
     }
   }
 
@@ -110,11 +130,44 @@ export class ExportJobRunner {
     const todo = new Set<string>();
     for await (const item of this.pleo.jobItems(job.id)) if (item.status === 'pending' || item.status === 'in_progress') todo.add(item.accountingEntryId);
 
-    const reporter = new ItemReporter(this.pleo, this.ledger, job.id, job.companyId, this.options.reportIntervalMs);
+    // Report well within the time Pleo gives the job (expiresIn, from its last action), F-9.
+    const expiresMs = Number.isFinite(job.expiresIn) && job.expiresIn > 0 ? job.expiresIn * 1000 : Infinity;
+    const interval = Math.max(1_000, Math.min(this.options.reportIntervalMs, expiresMs / 4));
+    const reporter = new ItemReporter(this.pleo, this.ledger, job.id, job.companyId, interval);
+    const unaddressable = [...todo].filter((id) => !isUuid(id));
+    for (const id of unaddressable) todo.delete(id);
+    let counts: { succeeded: number; failed: number };
+    try {
+      counts = await this.exportItems(job, todo, reporter, ctx);
+      await reporter.flush();
+    } catch (err) {
+      // What is booked is told to Pleo even when the run stops (best effort: the PUT may be what failed).
+      await reporter.flush().catch(() => undefined);
+      throw err;
+    }
+    const { succeeded, failed } = counts;
+    const refused = reporter.refused.size ? await reporter.resendRefused() : [];
+    if (unaddressable.length) {
+      // Pleo takes results only for uuids: these stay open there, so the job cannot complete (R3).
+      const reason = `Pleo listed ${unaddressable.length} item(s) without a valid accountingEntryId (${unaddressable.slice(0, 3).join(', ')}); they can be neither booked nor reported, so the export cannot complete. The other items were exported and reported.`;
+      return this.finish(job, 'failed', { succeeded, failed, reports: reporter.calls }, { type: 'validation_failure', reason });
+    }
+
+    // The final event follows what Pleo holds, and only once every item is final there (F-1).
+    const held: ExportJobItem[] = [];
+    for await (const item of this.pleo.jobItems(job.id)) held.push(item);
+    const open = held.filter((i) => i.status === 'pending' || i.status === 'in_progress');
+    if (open.length) throw new ItemsNotFinal(job.id, open.length, refused);
+    const { event, failure } = finalEventOf(held);
+    return this.finish(job, event, { succeeded, failed, reports: reporter.calls }, failure);
+  }
+
+  /** The data layer, page by page: checked, booked, reported. Returns what this run booked and failed. */
+  private async exportItems(job: ExportJob, todo: Set<string>, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }) {
     let succeeded = 0;
     let failed = 0;
     for await (const page of this.pleo.exportItemPages(job.id)) {
-      signal.throwIfAborted();
+      ctx.signal.throwIfAborted();
       const valid: ExportItem[] = [];
       const updates = [];
       for (const item of page) {
@@ -136,16 +189,7 @@ export class ExportJobRunner {
       await reporter.add({ accountingEntryId, status: 'failed', failureReasonType: 'unexpected_failure', failureReason: 'Pleo did not return this item’s accounting data. Export it again.' });
     }
     if (todo.size) await this.runs.count(job.id, 0, todo.size);
-    await reporter.flush();
-    const refused = reporter.refused.size ? await reporter.resendRefused() : [];
-
-    // The final event follows what Pleo holds, and only once every item is final there (F-1).
-    const held: ExportJobItem[] = [];
-    for await (const item of this.pleo.jobItems(job.id)) held.push(item);
-    const open = held.filter((i) => i.status === 'pending' || i.status === 'in_progress');
-    if (open.length) throw new ItemsNotFinal(job.id, open.length, refused);
-    const { event, failure } = finalEventOf(held);
-    return this.finish(job, event, { succeeded, failed, reports: reporter.calls }, failure);
+    return { succeeded, failed };
   }
 
   /** pending → in_progress. Otherwise what Pleo holds: someone else started it, or it ended. */

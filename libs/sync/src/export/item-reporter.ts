@@ -2,8 +2,6 @@ import { Logger } from '@nestjs/common';
 import { ExportLedgerRepository } from '@app/database';
 import { ExportItemUpdate, MAX_ITEM_UPDATES_PER_CALL, PleoExportClient } from '@app/pleo';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Reports item results to Pleo as they come: a PUT per 100 results, or sooner when the last report
  * is older than `maxIntervalMs` (each report also keeps the job from expiring). Pleo may refuse some
@@ -68,8 +66,7 @@ export class ItemReporter {
       if (errors.length) {
         this.logger.warn(`job ${this.jobId}: Pleo refused ${errors.length} item update(s): ${errors.map((e) => `${e.accountingEntryId} ${e.type}`).join(', ')}`);
       }
-      // Malformed ids (failed before the ledger) have no ledger row.
-      const accepted = batch.map((u) => u.accountingEntryId).filter((id) => !this.refused.has(id) && UUID.test(id));
+      const accepted = batch.map((u) => u.accountingEntryId).filter((id) => !this.refused.has(id));
       await this.ledger.markReported(this.companyId, accepted);
     }
   }

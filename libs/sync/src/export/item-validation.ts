@@ -2,9 +2,16 @@ import { ExportItem } from '@app/pleo';
 import { ItemFailure } from './item-failure';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Pleo addresses items by uuid: an item without one can be neither booked nor reported. */
+export const isUuid = (id: unknown): id is string => typeof id === 'string' && UUID.test(id);
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const isMoney = (v: unknown) => isObject(v) && typeof v.currency === 'string' && typeof v.value === 'number' && Number.isFinite(v.value);
 const isAmount = (v: unknown) => isObject(v) && isMoney(v.inWalletCurrency);
+/** A value quoted in a message, kept short (it comes from outside). */
+const quote = (v: unknown) => {
+  const text = JSON.stringify(v) ?? 'nothing';
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+};
 
 /** A strict date-time: parses, and its calendar day exists (2025-13-45 does not). */
 function validDate(value: unknown): boolean {
@@ -22,10 +29,10 @@ export function validateItem(raw: unknown, companyId: string): ItemFailure | nul
   const bad = (what: string): ItemFailure => ({ type: 'validation_failure', reason: `Pleo sent this expense with ${what}; it cannot be booked. Export it again, or book it by hand.` });
   if (!isObject(raw)) return bad('no data');
   const item = raw as unknown as ExportItem;
-  if (typeof item.accountingEntryId !== 'string' || !UUID.test(item.accountingEntryId)) return bad(`an invalid accountingEntryId (${JSON.stringify(item.accountingEntryId)})`);
-  if (item.companyId !== companyId) return bad(`the company ${JSON.stringify(item.companyId)}, not the export job's company`);
+  if (typeof item.accountingEntryId !== 'string' || !UUID.test(item.accountingEntryId)) return bad(`an invalid accountingEntryId (${quote(item.accountingEntryId)})`);
+  if (item.companyId !== companyId) return bad(`the company ${quote(item.companyId)}, not the export job's company`);
   if (typeof item.type !== 'string' || !item.type) return bad('no type');
-  if (!validDate(item.date)) return bad(`an invalid date (${JSON.stringify(item.date)})`);
+  if (!validDate(item.date)) return bad(`an invalid date (${quote(item.date)})`);
   if (!isAmount(item.amount)) return bad('no amount');
   if (!isObject(item.additionalInformation)) return bad('no additional information');
   if (!Array.isArray(item.accountingEntryLines)) return bad('no accounting lines');

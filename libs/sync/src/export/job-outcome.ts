@@ -57,7 +57,10 @@ export function finalEventOf(items: ExportJobItem[]): { event: FinalEvent; failu
  * and whether a later try may succeed (then the job is failed only on the last attempt).
  */
 export function jobFailureOf(err: unknown): JobFailure & { retryable: boolean } {
-  const { retryable, message } = classifySyncError(err);
+  const classified = classifySyncError(err);
+  const retryable = classified.retryable;
+  // Said when we give up: no "retrying" in the reason Pleo shows.
+  const message = classified.message.replace(/;? ?retrying( later)?\.$/, '.');
   if (err instanceof ErpError) return { ...jobFailureFromErp(err), retryable: err.retryable };
   if (err instanceof PleoApiError) {
     if (err.status === 400 && err.type === 'MISSING_CONTRA_ACCOUNTS') return { type: 'missing_configuration', reason: err.pleoMessage, retryable: false };

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { PrismaService, isDatabaseUnavailable, isUniqueViolation } from '@app/database';
 import { ErpError } from '../../erp-errors';
-import { checkEntryShape } from '../../entry-checks';
+import { checkEntry } from './sandbox-entry-rules';
 import {
   ErpAdapter,
   ErpCapabilities,
@@ -16,8 +16,6 @@ import {
 } from '../../erp-adapter.port';
 
 const NAME_MAX = 100; // as in Business Central's Vendor.Name
-/** sandbox_entries.total is DECIMAL(18,4): at most 14 digits before the point */
-const AMOUNT_MAX_DIGITS = 14;
 const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
 
 type SandboxVendorRow = { id: string; number: string; name: string; reference: string | null; taxNumber: string | null };
@@ -139,7 +137,7 @@ export class SandboxErpAdapter implements ErpAdapter {
     if (!this.capabilities.postingModes.includes(entry.mode)) {
       throw new ErpError('configuration', `The ERP does not support the posting mode "${entry.mode}".`);
     }
-    this.validate(entry);
+    checkEntry(entry);
     return this.guard(async () => {
       const chart = await this.loadChart();
       this.assertOnline(chart);
@@ -169,16 +167,6 @@ export class SandboxErpAdapter implements ErpAdapter {
         throw err;
       }
     });
-  }
-
-  /** What a strict ERP refuses before it books anything. */
-  private validate(entry: ExpenseEntry): void {
-    checkEntryShape(entry);
-    for (const amount of [entry.total, ...(entry.payment ? [entry.payment.amount] : [])]) {
-      if (amount.value.replace(/^-/, '').split('.')[0].length > AMOUNT_MAX_DIGITS) {
-        throw new ErpError('validation', `The amount ${amount.value} ${amount.currency} is larger than the ERP can hold (${AMOUNT_MAX_DIGITS} digits).`);
-      }
-    }
   }
 
   /** The vendor's bill a payment-only entry settles, by invoice number; refused when the ERP has none. */
