@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, WorkerConfig } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { LoggingModule } from '@app/logging';
+import { MetricsModule } from '@app/metrics';
 import { QueueModule } from '@app/queue';
 import { SyncModule } from '@app/sync';
 import { OutboxSweeper } from './maintenance/outbox-sweeper.service';
@@ -13,6 +14,7 @@ import { VendorSyncProcessor } from './vendor-sync/vendor-sync.processor';
 import { ExportSyncProcessor } from './export-sync/export-sync.processor';
 import { ExportPoller } from './export-sync/export-poller.service';
 import { WorkerHttpServer } from './health/worker-http.server';
+import { WorkerMetricsRoute } from './health/worker-metrics.route';
 import { WorkerHealthService } from './health/worker-health.service';
 
 @Module({})
@@ -25,6 +27,7 @@ export class WorkerModule {
         LoggingModule,
         DatabaseModule,
         QueueModule,
+        MetricsModule,
         SyncModule.forRoot(config.ERP_ADAPTER, {
           settings: {
             walletAccount: config.EXPORT_WALLET_ACCOUNT,
@@ -36,6 +39,8 @@ export class WorkerModule {
           lockTtlMs: config.EXPORT_LOCK_TTL_SECONDS * 1000,
           reportIntervalMs: config.EXPORT_REPORT_INTERVAL_SECONDS * 1000,
           receiptDownloadTimeoutMs: config.RECEIPT_DOWNLOAD_TIMEOUT_MS,
+          receiptMaxBytes: config.RECEIPT_MAX_BYTES,
+          receiptAllowedHttpHosts: config.RECEIPT_ALLOWED_HTTP_HOSTS,
           itemConcurrency: config.EXPORT_ITEM_CONCURRENCY,
           queuePrefix: config.QUEUE_PREFIX,
         }),
@@ -54,6 +59,7 @@ export class WorkerModule {
         },
         QueueWorkersService,
         WorkerHttpServer,
+        WorkerMetricsRoute,
         WorkerHealthService,
       ],
     };

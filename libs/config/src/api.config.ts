@@ -1,6 +1,7 @@
 import { Expose, Transform } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsString, Matches, MinLength } from 'class-validator';
 import { CommonConfig } from './common.config';
+import { BoolSetting } from './bool-setting';
 import { IntSetting } from './int-setting';
 
 const splitList = ({ value }: { value: unknown }) =>
@@ -43,6 +44,14 @@ export class ApiConfig extends CommonConfig {
   @IsString({ message: 'ADMIN_API_TOKEN must be set (it protects /admin)' })
   @MinLength(16, { message: 'ADMIN_API_TOKEN must be at least 16 characters' })
   ADMIN_API_TOKEN: string;
+
+  /** GET /metrics without the admin token: only where the port is reachable by the scraper alone. */
+  @BoolSetting()
+  METRICS_PUBLIC = false;
+
+  /** The queue dashboard (/admin/queues) may retry, remove and promote jobs only when false. */
+  @BoolSetting()
+  QUEUE_DASHBOARD_READ_ONLY = true;
 
   override crossFieldProblems(): string[] {
     const problems = super.crossFieldProblems();

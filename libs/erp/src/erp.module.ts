@@ -1,4 +1,5 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
+import { instrumentErpAdapter } from '@app/metrics';
 import { ERP_ADAPTER, ErpAdapter } from './erp-adapter.port';
 import { SandboxErpAdapter } from './adapters/sandbox/sandbox-erp.adapter';
 import { PleoApiConfig } from '@app/config';
@@ -28,7 +29,7 @@ export class ErpModule {
     if (!adapter) throw new Error(`unknown ERP adapter "${kind}"; known: ${ERP_ADAPTER_NAMES.join(', ')}`);
     return {
       module: ErpModule,
-      providers: [adapter, { provide: ERP_ADAPTER, useExisting: adapter }],
+      providers: [adapter, { provide: ERP_ADAPTER, inject: [adapter], useFactory: instrumentErpAdapter }],
       exports: [ERP_ADAPTER],
     };
   }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ErpModule } from '@app/erp';
 import { PleoModule } from '@app/pleo';
+import { ShutdownSignal } from '@app/runtime';
 import { EXPORT_OPTIONS, ExportOptions } from './export/export-options';
 import { ExportJobRunner } from './export/export-job-runner.service';
 import { VendorSyncService } from './vendor/vendor-sync.service';
@@ -12,8 +13,8 @@ export class SyncModule {
     return {
       module: SyncModule,
       imports: [PleoModule, ErpModule.forRoot(erpAdapter)],
-      providers: [VendorSyncService, ExportJobRunner, { provide: EXPORT_OPTIONS, useValue: exportOptions }],
-      exports: [VendorSyncService, ExportJobRunner, PleoModule],
+      providers: [VendorSyncService, ExportJobRunner, ShutdownSignal, { provide: EXPORT_OPTIONS, useValue: exportOptions }],
+      exports: [VendorSyncService, ExportJobRunner, ShutdownSignal, PleoModule],
     };
   }
 }

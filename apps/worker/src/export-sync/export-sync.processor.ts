@@ -3,6 +3,7 @@ import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { CommonConfig, EXPORT_RUNS_PER_WORKER } from '@app/config';
 import { ExportCompanyRunRepository } from '@app/database';
 import { ExportSyncJobData, QueueName, WebhookEventJobData } from '@app/queue';
+import { RunInterrupted } from '@app/runtime';
 import { CompanyBusy, ExportJobRunner, classifySyncError } from '@app/sync';
 import { EventJobRunner, RetryableJobError, isLastAttempt } from '../queue-workers/event-job-runner';
 import { QueueProcessor } from '../queue-workers/queue-processor';
@@ -39,6 +40,12 @@ export class ExportSyncProcessor implements QueueProcessor {
         await job.moveToDelayed(Date.now() + BUSY_DELAY_MS, token);
         throw new DelayedError();
       }
+      if (err instanceof RunInterrupted && token) {
+        // Stopped at a safe point: on shutdown the next worker takes it at once (no stalled-job
+        // wait); after a lost lock, it waits like a busy company.
+        await job.moveToDelayed(Date.now() + (err.why === 'shutdown' ? 0 : BUSY_DELAY_MS), token);
+        throw new DelayedError();
+      }
       throw err;
     }
   }
@@ -60,6 +67,10 @@ export class ExportSyncProcessor implements QueueProcessor {
     } catch (err) {
       if (err instanceof CompanyBusy) {
         await this.companyRuns.ended(companyId, 'RETRYING', 'Waiting: another export for this company is running.');
+        throw err;
+      }
+      if (err instanceof RunInterrupted) {
+        await this.companyRuns.ended(companyId, 'RETRYING', `Interrupted: ${err.message}`);
         throw err;
       }
       const failure = classifySyncError(err);

@@ -3,6 +3,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { ClaimedEvent, WebhookEventRepository } from '@app/database';
 import { CommonConfig } from '@app/config';
 import { WebhookEventJobData } from '@app/queue';
+import { RunInterrupted } from '@app/runtime';
 import { CompanyBusy, classifySyncError } from '@app/sync';
 
 /** Carries a Retry-After (or other wait) from a failure to the queue's backoff strategy. */
@@ -46,6 +47,11 @@ export class EventJobRunner {
       if (err instanceof CompanyBusy) {
         // Not a failure, not an attempt: another run holds the company. The processor delays the job.
         await this.events.releaseBusy(event, 'Waiting: another export for this company is running.');
+        throw err;
+      }
+      if (err instanceof RunInterrupted) {
+        // Stopped at a safe point (shutdown, lost lock): handed back, not an attempt; the next run continues.
+        await this.events.releaseBusy(event, `Interrupted: ${err.message}`);
         throw err;
       }
       const failure = classifySyncError(err);

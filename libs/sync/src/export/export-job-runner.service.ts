@@ -1,14 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import IORedis from 'ioredis';
-import { ExportLedgerRepository, ExportRunRepository, FinalEvent, VendorLinkRepository } from '@app/database';
+import { ExportLedgerRepository, ExportRunRepository, FinalEvent, ReceiptLedgerRepository, VendorLinkRepository } from '@app/database';
 import { ERP_ADAPTER, ErpAdapter, ErpError } from '@app/erp';
 import { ExportItem, ExportJob, ExportJobItem, FINAL_JOB_STATUSES, PleoApiError, PleoExportClient } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
+import { RunInterrupted, ShutdownSignal } from '@app/runtime';
 import { CompanyLock } from './company-lock';
 import { jobFailureFromErp } from './erp-failures';
 import { EXPORT_OPTIONS, ExportOptions } from './export-options';
+import { ExportFence } from './export-fence';
 import { ExportItemSync } from './export-item-sync';
 import { ItemReporter } from './item-reporter';
+import { ReceiptFetcher } from './receipts/receipt-fetcher';
 import { isUuid, validateItem } from './item-validation';
 import { FinalEventRefused, ItemsNotFinal, JobFailure, finalEventOf, jobFailureOf, mayBeOver } from './job-outcome';
 
@@ -49,13 +52,18 @@ export class ExportJobRunner {
     links: VendorLinkRepository,
     @Inject(PRODUCER_CONNECTION) private readonly redis: IORedis,
     @Inject(EXPORT_OPTIONS) private readonly options: ExportOptions,
+    receiptLedger: ReceiptLedgerRepository,
+    private readonly shutdown: ShutdownSignal,
   ) {
-    this.items = new ExportItemSync(erp, ledger, links, pleo, options.settings, options.receiptDownloadTimeoutMs, options.itemConcurrency);
+    const fetcher = new ReceiptFetcher({ timeoutMs: options.receiptDownloadTimeoutMs, maxBytes: options.receiptMaxBytes, allowedHttpHosts: options.receiptAllowedHttpHosts });
+    this.items = new ExportItemSync(erp, ledger, receiptLedger, links, fetcher, options.settings, options.itemConcurrency);
   }
 
   /** Throws CompanyBusy when another run holds the company. */
   async runCompany(companyId: string, correlationId: string, options: CompanyRunOptions = {}): Promise<CompanyRunSummary> {
+    this.shutdown.signal.throwIfAborted();
     const lock = await CompanyLock.acquire(this.redis, this.options.queuePrefix, companyId, this.options.lockTtlMs);
+    const fence = new ExportFence(lock.token, lock.signal, this.shutdown.signal, lock.ttlMs);
     const summary: CompanyRunSummary = { companyId, jobs: [] };
     try {
       const jobs: ExportJob[] = [];
@@ -63,8 +71,8 @@ export class ExportJobRunner {
       // Date.parse, not string order: "…43.5Z" sorts before "…43Z" as text (F-13).
       jobs.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id.localeCompare(b.id));
       for (const job of jobs) {
-        lock.signal.throwIfAborted();
-        summary.jobs.push({ jobId: job.id, ...(await this.guardedJob(job, lock.signal, correlationId, options)) });
+        fence.stopSignal.throwIfAborted();
+        summary.jobs.push({ jobId: job.id, ...(await this.guardedJob(job, fence, correlationId, options)) });
       }
       await this.reconcileUnlisted(companyId, new Set(jobs.map((j) => j.id)));
       return summary;
@@ -92,11 +100,12 @@ export class ExportJobRunner {
     }
   }
 
-  private async guardedJob(job: ExportJob, signal: AbortSignal, correlationId: string, options: CompanyRunOptions): Promise<JobResult> {
+  private async guardedJob(job: ExportJob, fence: ExportFence, correlationId: string, options: CompanyRunOptions): Promise<JobResult> {
     try {
-      return await this.runJob(job, signal, correlationId);
+      return await this.runJob(job, fence, correlationId);
     } catch (err) {
-      if (signal.aborted) throw err; // the lock is lost: another run owns the company now
+      // Lock lost (another run owns the company now) or shutting down: stopped, not failed.
+      if (fence.stopSignal.aborted || err instanceof RunInterrupted) throw fence.stopSignal.aborted ? fence.stopSignal.reason : err;
       if (mayBeOver(err)) {
         const over = await this.endedByPleo(job);
         if (over) return over;
@@ -108,8 +117,8 @@ export class ExportJobRunner {
     }
   }
 
-  private async runJob(job: ExportJob, signal: AbortSignal, correlationId: string): Promise<JobResult> {
-    const ctx = { correlationId: `${correlationId}/${job.id}`, signal };
+  private async runJob(job: ExportJob, fence: ExportFence, correlationId: string): Promise<JobResult> {
+    const ctx = { correlationId: `${correlationId}/${job.id}`, signal: fence.stopSignal };
     const run = await this.runs.start(job.id, job.companyId, job.numberOfItems);
     if (run.finalEventSentAt || run.finishedAt) return { outcome: 'skipped', ...NOTHING };
     if (run.finalEvent) {
@@ -138,7 +147,7 @@ export class ExportJobRunner {
     for (const id of unaddressable) todo.delete(id);
     let counts: { succeeded: number; failed: number };
     try {
-      counts = await this.exportItems(job, todo, reporter, ctx);
+      counts = await this.exportItems(job, todo, reporter, ctx, fence);
       await reporter.flush();
     } catch (err) {
       // What is booked is told to Pleo even when the run stops (best effort: the PUT may be what failed).
@@ -163,7 +172,7 @@ export class ExportJobRunner {
   }
 
   /** The data layer, page by page: checked, booked, reported. Returns what this run booked and failed. */
-  private async exportItems(job: ExportJob, todo: Set<string>, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }) {
+  private async exportItems(job: ExportJob, todo: Set<string>, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }, fence: ExportFence) {
     let succeeded = 0;
     let failed = 0;
     for await (const page of this.pleo.exportItemPages(job.id)) {
@@ -176,13 +185,14 @@ export class ExportJobRunner {
         if (bad) updates.push({ accountingEntryId: item.accountingEntryId, status: 'failed' as const, failureReasonType: bad.type, failureReason: bad.reason });
         else valid.push(item);
       }
-      updates.push(...(await this.items.processPage(valid, job.id, ctx)));
+      updates.push(...(await this.items.processPage(valid, job.id, ctx, fence)));
       const ok = updates.filter((u) => u.status === 'successful').length;
       succeeded += ok;
       failed += updates.length - ok;
       for (const update of updates) await reporter.add(update);
       await this.runs.count(job.id, ok, updates.length - ok);
     }
+    ctx.signal.throwIfAborted(); // items skipped on a stop are not "missing"
     // Listed in the job but never returned with data: nothing to book, say so.
     for (const accountingEntryId of todo) {
       failed++;
