@@ -52,13 +52,14 @@ describe('sync into a live Tryton across real processes', () => {
     const [fakePort, apiPort] = [await freePort(), await freePort()];
     fakeUrl = `http://127.0.0.1:${fakePort}`;
     apiUrl = `http://127.0.0.1:${apiPort}`;
-    fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(fakePort), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '', FAKE_PLEO_CONTROL: '1', FAKE_PLEO_FILES_PORT: String(await freePort()) });
+    const filesPort = await freePort();
+    fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(fakePort), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '', FAKE_PLEO_CONTROL: '1', FAKE_PLEO_FILES_PORT: String(filesPort) });
     await fake.waitForOutput(/fake Pleo listening/);
     const common = { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info' };
     api = spawnNode(API_MAIN, { ...common, PORT: String(apiPort), PLEO_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET, ADMIN_API_TOKEN: TEST_ADMIN_TOKEN });
     await api.waitForOutput(/Nest application successfully started/);
     workerEnv = {
-      ...common, PLEO_API_BASE_URL: fakeUrl, PLEO_API_KEY: FAKE_KEY, JOB_LOCK_SECONDS: '2', SYNC_BACKOFF_BASE_SECONDS: '1', EXPORT_LOCK_TTL_SECONDS: '5',
+      ...common, PLEO_API_BASE_URL: fakeUrl, RECEIPT_ALLOWED_HTTP_HOSTS: `127.0.0.1:${filesPort}`, PLEO_API_KEY: FAKE_KEY, JOB_LOCK_SECONDS: '2', SYNC_BACKOFF_BASE_SECONDS: '1', EXPORT_LOCK_TTL_SECONDS: '5',
       ERP_ADAPTER: 'tryton', TRYTON_URL: tryton.url, TRYTON_DATABASE: tryton.database, TRYTON_USER: tryton.user, TRYTON_PASSWORD: tryton.password,
       EXPORT_WALLET_ACCOUNT: '1910', EXPORT_OUT_OF_POCKET_ACCOUNT: '2890', EXPORT_CONTRA_ACCOUNT: '2990', EXPORT_AP_ACCOUNT: '2400',
     };
