@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, WorkerConfig } from '@app/config';
+import { ConnectionsModule } from '@app/connections';
 import { DatabaseModule } from '@app/database';
 import { LoggingModule } from '@app/logging';
 import { QueueModule } from '@app/queue';
@@ -11,6 +12,7 @@ import { QueueWorkersService } from './queue-workers/queue-workers.service';
 import { VendorSyncProcessor } from './vendor-sync/vendor-sync.processor';
 import { ExportSyncProcessor } from './export-sync/export-sync.processor';
 import { ExportPoller } from './export-sync/export-poller.service';
+import { connectionsOptions, envConnection } from './env-connection';
 
 @Module({})
 export class WorkerModule {
@@ -22,18 +24,10 @@ export class WorkerModule {
         LoggingModule,
         DatabaseModule,
         QueueModule,
-        SyncModule.forRoot(config.ERP_ADAPTER, {
-          settings: {
-            walletAccount: config.EXPORT_WALLET_ACCOUNT,
-            outOfPocketAccount: config.EXPORT_OUT_OF_POCKET_ACCOUNT,
-            contraAccount: config.EXPORT_CONTRA_ACCOUNT,
-            apAccount: config.EXPORT_AP_ACCOUNT,
-            postingState: config.EXPORT_POSTING_STATE,
-          },
+        SyncModule.forRoot(ConnectionsModule.forRoot(connectionsOptions(config), envConnection(config)), {
           lockTtlMs: config.EXPORT_LOCK_TTL_SECONDS * 1000,
           reportIntervalMs: config.EXPORT_REPORT_INTERVAL_SECONDS * 1000,
           receiptDownloadTimeoutMs: config.RECEIPT_DOWNLOAD_TIMEOUT_MS,
-          itemConcurrency: config.EXPORT_ITEM_CONCURRENCY,
           queuePrefix: config.QUEUE_PREFIX,
         }),
       ],

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerConfig } from '@app/config';
 import { PrismaService } from '@app/database';
-import { PleoExportClient } from '@app/pleo';
+import { ConnectionRepository, ConnectionResolver, ConnectionUnavailable } from '@app/connections';
 import { EventProducer } from '@app/queue';
 import { PeriodicTask } from '@app/runtime';
 
@@ -18,7 +18,8 @@ export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly config: WorkerConfig,
     private readonly prisma: PrismaService,
-    private readonly pleo: PleoExportClient,
+    private readonly connections: ConnectionResolver,
+    private readonly stored: ConnectionRepository,
     private readonly producer: EventProducer,
   ) {
     this.task = new PeriodicTask(this.logger, 'export poll', config.EXPORT_POLL_INTERVAL_SECONDS * 1000, async () => {
@@ -35,12 +36,13 @@ export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
     await this.task.stop();
   }
 
-  /** Companies from PLEO_COMPANY_IDS, else those seen in webhooks. */
+  /** Every stored connection's company, and the default connection's: PLEO_COMPANY_IDS, else those seen in webhooks. */
   async companies(): Promise<string[]> {
-    if (this.config.PLEO_COMPANY_IDS.length) return this.config.PLEO_COMPANY_IDS;
+    const stored = (await this.stored.list()).map((c) => c.companyId);
+    if (this.config.PLEO_COMPANY_IDS.length) return [...new Set([...stored, ...this.config.PLEO_COMPANY_IDS])];
     const rows = await this.prisma.$queryRaw<{ company_id: string }[]>`
       SELECT DISTINCT company_id FROM webhook_events WHERE company_id IS NOT NULL AND status <> 'IGNORED'`;
-    return rows.map((r) => r.company_id);
+    return [...new Set([...stored, ...rows.map((r) => r.company_id)])];
   }
 
   /** Returns the companies a run was queued for. */
@@ -48,11 +50,13 @@ export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
     const queued: string[] = [];
     for (const companyId of await this.companies()) {
       try {
-        const next = await this.pleo.listJobs(companyId, ['pending', 'in_progress']).next();
+        const next = await this.connections.run(companyId, (conn) => conn.pleoExports.listJobs(companyId, ['pending', 'in_progress']).next());
         if (next.done) continue;
         await this.producer.enqueueCompanyRun(companyId);
         queued.push(companyId);
       } catch (err) {
+        // needs re-authorisation or disabled: skipped, and shown on GET /admin/connections
+        if (err instanceof ConnectionUnavailable) continue;
         this.logger.warn(`export poll for company ${companyId} failed: ${(err as Error).message}`);
       }
     }

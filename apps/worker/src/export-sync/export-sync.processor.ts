@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DelayedError, Job } from 'bullmq';
+import { Job } from 'bullmq';
 import { ExportSyncJobData, QueueName, WebhookEventJobData } from '@app/queue';
-import { CompanyBusy, ExportJobRunner } from '@app/sync';
+import { ExportJobRunner } from '@app/sync';
 import { EventJobRunner } from '../queue-workers/event-job-runner';
+import { delayWhenMustWait } from '../queue-workers/job-wait';
 import { QueueProcessor } from '../queue-workers/queue-processor';
-
-/** How long a run that found its company busy waits before trying again. */
-const BUSY_DELAY_MS = 2_000;
 
 @Injectable()
 export class ExportSyncProcessor implements QueueProcessor {
@@ -19,22 +17,16 @@ export class ExportSyncProcessor implements QueueProcessor {
     private readonly exports: ExportJobRunner,
   ) {}
 
-  async process(job: Job<ExportSyncJobData>, token?: string) {
-    try {
+  process(job: Job<ExportSyncJobData>, token?: string) {
+    // A company that is busy, waits for a person or for its ERP allowance: delayed, not failed.
+    return delayWhenMustWait(job, token, () => {
       if ('webhookEventId' in job.data) {
-        return await this.runner.run(job as Job<WebhookEventJobData>, (event) => {
+        return this.runner.run(job as Job<WebhookEventJobData>, (event) => {
           if (!event.companyId) throw new Error('the export webhook carries no company id');
           return this.exports.runCompany(event.companyId, event.webhookId);
         });
       }
-      return await this.exports.runCompany(job.data.companyId, `run-${job.id}`);
-    } catch (err) {
-      if (err instanceof CompanyBusy && token) {
-        // A job that finds the company taken is delayed, not failed, and no attempt is spent.
-        await job.moveToDelayed(Date.now() + BUSY_DELAY_MS, token);
-        throw new DelayedError();
-      }
-      throw err;
-    }
+      return this.exports.runCompany(job.data.companyId, `run-${job.id}`);
+    });
   }
 }

@@ -3,7 +3,8 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { ClaimedEvent, WebhookEventRepository } from '@app/database';
 import { CommonConfig } from '@app/config';
 import { WebhookEventJobData } from '@app/queue';
-import { CompanyBusy, classifySyncError } from '@app/sync';
+import { classifySyncError } from '@app/sync';
+import { waitInsteadMs, waitingMessage } from './job-wait';
 
 /** Carries a Retry-After (or other wait) from a failure to the queue's backoff strategy. */
 export class RetryableJobError extends Error {
@@ -38,9 +39,9 @@ export class EventJobRunner {
       await this.events.markSucceeded(event.id);
       return result;
     } catch (err) {
-      if (err instanceof CompanyBusy) {
-        // Not a failure: another run holds the company. The processor delays the job.
-        await this.events.markRetrying(event.id, 'Waiting: another export for this company is running.');
+      if (waitInsteadMs(err) !== undefined) {
+        // Not a failure (company busy, connection waiting for a person or its ERP allowance): the processor delays the job.
+        await this.events.markRetrying(event.id, waitingMessage(err));
         throw err;
       }
       const failure = classifySyncError(err);

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { ExportLedgerRepository, ExportRunRepository, FinalEvent, VendorLinkRepository } from '@app/database';
-import { ERP_ADAPTER, ErpAdapter, ErpError } from '@app/erp';
-import { ExportJob, ExportJobFailureReasonType, PleoApiError, PleoExportClient } from '@app/pleo';
+import { ConnectionResolver, SyncConnection } from '@app/connections';
+import { ErpError } from '@app/erp';
+import { ExportJob, ExportJobFailureReasonType, PleoApiError } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
 import { CompanyLock } from './company-lock';
 import { jobFailureFromErp } from './erp-failures';
@@ -29,31 +30,35 @@ export interface CompanyRunSummary {
 @Injectable()
 export class ExportJobRunner {
   private readonly logger = new Logger(ExportJobRunner.name);
-  private readonly items: ExportItemSync;
 
   constructor(
-    private readonly pleo: PleoExportClient,
-    @Inject(ERP_ADAPTER) private readonly erp: ErpAdapter,
+    private readonly connections: ConnectionResolver,
     private readonly ledger: ExportLedgerRepository,
     private readonly runs: ExportRunRepository,
-    links: VendorLinkRepository,
+    private readonly links: VendorLinkRepository,
     @Inject(PRODUCER_CONNECTION) private readonly redis: IORedis,
     @Inject(EXPORT_OPTIONS) private readonly options: ExportOptions,
-  ) {
-    this.items = new ExportItemSync(erp, ledger, links, pleo, options.settings, options.receiptDownloadTimeoutMs, options.itemConcurrency);
+  ) {}
+
+  /**
+   * Throws CompanyBusy when another run holds the company, ConnectionUnavailable when its
+   * connection cannot be used until a person acts.
+   */
+  runCompany(companyId: string, correlationId: string): Promise<CompanyRunSummary> {
+    return this.connections.run(companyId, (conn) => this.runWith(conn, correlationId));
   }
 
-  /** Throws CompanyBusy when another run holds the company. */
-  async runCompany(companyId: string, correlationId: string): Promise<CompanyRunSummary> {
+  private async runWith(conn: SyncConnection, correlationId: string): Promise<CompanyRunSummary> {
+    const companyId = conn.companyId;
     const lock = await CompanyLock.acquire(this.redis, this.options.queuePrefix, companyId, this.options.lockTtlMs);
     const summary: CompanyRunSummary = { companyId, jobs: [] };
     try {
       const jobs: ExportJob[] = [];
-      for await (const job of this.pleo.listJobs(companyId, ['pending', 'in_progress'])) jobs.push(job);
+      for await (const job of conn.pleoExports.listJobs(companyId, ['pending', 'in_progress'])) jobs.push(job);
       jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
       for (const job of jobs) {
         lock.signal.throwIfAborted();
-        summary.jobs.push({ jobId: job.id, ...(await this.runJob(job, lock.signal, correlationId)) });
+        summary.jobs.push({ jobId: job.id, ...(await this.runJob(conn, job, lock.signal, correlationId)) });
       }
       return summary;
     } finally {
@@ -61,40 +66,41 @@ export class ExportJobRunner {
     }
   }
 
-  private async runJob(job: ExportJob, signal: AbortSignal, correlationId: string) {
+  private async runJob(conn: SyncConnection, job: ExportJob, signal: AbortSignal, correlationId: string) {
     const ctx = { correlationId: `${correlationId}/${job.id}`, signal };
     const run = await this.runs.start(job.id, job.companyId, job.numberOfItems);
     if (run.finalEventSentAt) return { outcome: 'skipped' as const, ...NOTHING };
     if (run.finalEvent) {
       // Decided before a crash, maybe not sent: send the same event again (422 if Pleo has it).
       const failure = run.failureReasonType ? { type: run.failureReasonType, reason: run.failureReason ?? '' } : undefined;
-      return this.sendFinal(job, run.finalEvent as FinalEvent, NOTHING, failure);
+      return this.sendFinal(conn, job, run.finalEvent as FinalEvent, NOTHING, failure);
     }
 
     if (job.status === 'pending') {
-      const started = await this.start(job);
+      const started = await this.start(conn, job);
       if (!started) return { outcome: 'skipped' as const, ...NOTHING };
     }
 
-    const problem = await this.preValidate(job, ctx);
-    if (problem) return this.finish(job, 'failed', NOTHING, problem);
+    const problem = await this.preValidate(conn, job, ctx);
+    if (problem) return this.finish(conn, job, 'failed', NOTHING, problem);
 
     // Control layer first, all pages (Pleo's rule), keeping only ids: the data layer is streamed.
     const todo = new Set<string>();
     let doneOk = 0;
     let doneFailed = 0;
-    for await (const item of this.pleo.jobItems(job.id)) {
+    for await (const item of conn.pleoExports.jobItems(job.id)) {
       if (item.status === 'pending' || item.status === 'in_progress') todo.add(item.accountingEntryId);
       else if (item.status === 'successful') doneOk++;
       else if (item.status === 'failed') doneFailed++;
     }
 
-    const reporter = new ItemReporter(this.pleo, this.ledger, job.id, job.companyId, this.options.reportIntervalMs);
+    const items = new ExportItemSync(conn.erp, this.ledger, this.links, conn.pleoExports, conn.settings, this.options.receiptDownloadTimeoutMs, conn.settings.itemConcurrency);
+    const reporter = new ItemReporter(conn.pleoExports, this.ledger, job.id, job.companyId, this.options.reportIntervalMs);
     let succeeded = 0;
     let failed = 0;
-    for await (const page of this.pleo.exportItemPages(job.id)) {
+    for await (const page of conn.pleoExports.exportItemPages(job.id)) {
       signal.throwIfAborted();
-      const updates = await this.items.processPage(page.filter((item) => todo.delete(item.accountingEntryId)), job.id, ctx);
+      const updates = await items.processPage(page.filter((item) => todo.delete(item.accountingEntryId)), job.id, ctx);
       const ok = updates.filter((u) => u.status === 'successful').length;
       succeeded += ok;
       failed += updates.length - ok;
@@ -116,45 +122,45 @@ export class ExportJobRunner {
       event === 'failed'
         ? { type: 'validation_failure' as ExportJobFailureReasonType, reason: `None of the ${totalFailed} item(s) could be exported; each item says why.` }
         : undefined;
-    return this.finish(job, event, { succeeded, failed, reports: reporter.calls }, failure);
+    return this.finish(conn, job, event, { succeeded, failed, reports: reporter.calls }, failure);
   }
 
   /** pending → in_progress. False when the job is already finished (someone else ran it). */
-  private async start(job: ExportJob): Promise<boolean> {
+  private async start(conn: SyncConnection, job: ExportJob): Promise<boolean> {
     try {
-      await this.pleo.sendJobEvent({ jobId: job.id, event: 'started' });
+      await conn.pleoExports.sendJobEvent({ jobId: job.id, event: 'started' });
       return true;
     } catch (err) {
       if (!(err instanceof PleoApiError && err.status === 422)) throw err;
-      const now = await this.pleo.getJob(job.id);
+      const now = await conn.pleoExports.getJob(job.id);
       return now?.status === 'in_progress';
     }
   }
 
   /** The ERP must be usable before any item is touched (pleo-api.md §3.6 step 2). */
-  private async preValidate(job: ExportJob, ctx: { correlationId: string; signal: AbortSignal }) {
+  private async preValidate(conn: SyncConnection, job: ExportJob, ctx: { correlationId: string; signal: AbortSignal }) {
     try {
-      await this.erp.verifyConnection(ctx);
+      await conn.erp.verifyConnection(ctx);
     } catch (err) {
       if (err instanceof ErpError) return jobFailureFromErp(err);
       throw err;
     }
-    if (job.vendorBasedBookkeeping && !this.options.settings.apAccount) {
+    if (job.vendorBasedBookkeeping && !conn.settings.apAccount) {
       return { type: 'missing_configuration' as const, reason: 'The job books vendors, but no accounts payable account is configured (EXPORT_AP_ACCOUNT).' };
     }
     return null;
   }
 
   /** Exactly once: the final event is recorded as decided before it is sent. */
-  private async finish(job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure) {
+  private async finish(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure) {
     await this.runs.decideFinal(job.id, event, failure);
-    return this.sendFinal(job, event, counts, failure);
+    return this.sendFinal(conn, job, event, counts, failure);
   }
 
   /** A 422 means Pleo already has a final state (sent before a crash). */
-  private async sendFinal(job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure) {
+  private async sendFinal(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure) {
     try {
-      await this.pleo.sendJobEvent({
+      await conn.pleoExports.sendJobEvent({
         jobId: job.id,
         event,
         ...(event === 'failed' && failure && { failureReason: failure.reason, failureReasonType: failure.type as ExportJobFailureReasonType }),
