@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ApiConfig, ConfigModule } from '@app/config';
+import { ConnectionsModule } from '@app/connections';
 import { DatabaseModule } from '@app/database';
 import { LoggingModule } from '@app/logging';
 import { WebhookVerifier } from '@app/pleo';
@@ -8,6 +9,9 @@ import { AdminEventsController } from './admin/admin-events.controller';
 import { ReplayController } from './admin/replay.controller';
 import { SandboxController } from './admin/sandbox.controller';
 import { ExportJobsController } from './admin/export-jobs.controller';
+import { ConnectionsController } from './admin/connections/connections.controller';
+import { ConnectionInputCheck } from './admin/connections/connection-input';
+import { ConnectionVerifier } from './admin/connections/connection-verifier.service';
 import { HealthController } from './health/health.controller';
 import { ReadinessService } from './health/readiness.service';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -18,14 +22,29 @@ export class ApiModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(ApiConfig, config), LoggingModule, DatabaseModule, QueueModule],
-      controllers: [WebhooksController, AdminEventsController, ReplayController, SandboxController, ExportJobsController, HealthController],
+      imports: [
+        ConfigModule.forRoot(ApiConfig, config),
+        LoggingModule,
+        DatabaseModule,
+        QueueModule,
+        ConnectionsModule.forRoot({
+          encryptionKey: config.ENCRYPTION_KEY,
+          pleoApiBaseUrl: config.PLEO_API_BASE_URL,
+          pleoTokenUrl: config.PLEO_OAUTH_TOKEN_URL,
+          pleoTimeoutMs: 10_000,
+          pleoMaxRetries: 1, // an operator is waiting for the answer
+          pleoRetryBaseMs: 500,
+        }),
+      ],
+      controllers: [WebhooksController, AdminEventsController, ReplayController, SandboxController, ExportJobsController, ConnectionsController, HealthController],
       providers: [
         {
           provide: WebhookVerifier,
           useFactory: () => new WebhookVerifier(config.PLEO_WEBHOOK_SECRETS, config.PLEO_WEBHOOK_TOLERANCE_SECONDS),
         },
         WebhookIngestService,
+        ConnectionInputCheck,
+        ConnectionVerifier,
         ReadinessService,
       ],
     };

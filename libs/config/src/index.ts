@@ -5,3 +5,4 @@ export * from './worker.config';
 export * from './load-config';
 export * from './config.module';
 export * from './dotenv';
+export * from './connections.config';
