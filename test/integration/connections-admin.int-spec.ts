@@ -1,11 +1,14 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { Pool } from 'pg';
 import { TokenCipher } from '@app/pleo';
 import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { TEST_ENCRYPTION_KEY, adminClient, sandboxConnection } from '../support/connections';
 import { startFakePleo } from '../support/fake-pleo';
 import { RunningApi, dropQueuePrefix, startApi, testDb } from '../support/harness';
-import { TEST_PLEO_API_KEY, uniquePrefix } from '../support/test-env';
+import { ROOT } from '../support/processes';
+import { TEST_ADMIN_TOKEN, TEST_PLEO_API_KEY, uniquePrefix } from '../support/test-env';
 
 describe('admin API: connections (real PostgreSQL)', () => {
   const prefix = uniquePrefix();
@@ -125,5 +128,42 @@ describe('admin API: connections (real PostgreSQL)', () => {
     const inDefault: any = await admin.call('GET', '/admin/sandbox/vendors?limit=1000');
     expect(inDefault.json.data.map((v: any) => v.name)).not.toContain('Only here');
     expect((await admin.call('GET', '/admin/sandbox/entries?connection=drop%20table')).status).toBe(400);
+  });
+});
+
+describe('npm run connections (the CLI over the admin API)', () => {
+  const prefix = uniquePrefix();
+  let api: RunningApi;
+
+  beforeAll(async () => {
+    api = await startApi({ QUEUE_PREFIX: prefix, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await dropQueuePrefix(prefix);
+  });
+
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      execFile(process.execPath, [path.join(ROOT, 'scripts/connections.mjs'), ...args], { env: { PATH: process.env.PATH, API_URL: api.url, ADMIN_API_TOKEN: TEST_ADMIN_TOKEN } }, (error, out, err) =>
+        resolve({ code: error ? (error.code as number) : 0, out, err }),
+      );
+    });
+
+  it('adds, lists, changes and deletes; errors say what is wrong', async () => {
+    const companyId = randomUUID();
+    const added = await cli('add', '--company', companyId, '--name', 'Via CLI', '--pleo-api-key', 'cli-secret-key', '--booking', '{"walletAccount":"1910"}');
+    expect(added.code).toBe(0);
+    const id = JSON.parse(added.out).data.id;
+    expect(added.out).not.toContain('cli-secret-key');
+    expect(JSON.parse((await cli('list')).out).data.map((c: any) => c.id)).toContain(id);
+    const set = await cli('set', id, '--status', 'disabled', '--secret', 'pleoApiKey=another');
+    expect(JSON.parse(set.out).data).toMatchObject({ status: 'disabled', secrets: { pleoApiKey: true } });
+    expect((await cli('delete', id)).code).toBe(0);
+    const missing = await cli('show', id);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/answered 404/);
+    expect((await cli('add', '--company', companyId, '--booking', 'not json')).err).toMatch(/--booking must be JSON/);
   });
 });
