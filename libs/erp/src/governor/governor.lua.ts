@@ -21,16 +21,20 @@ for i = 3, #KEYS do
   local window = tonumber(ARGV[3 + (i - 2) * 2])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
   if redis.call('ZCARD', KEYS[i]) >= limit then
-    local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-    return {0, tonumber(oldest[2]) + window - now + 1, 'window'}
+    local oldest = tonumber(redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')[2])
+    -- all of the window is still in flight: a slot frees when one of them answers
+    if oldest > now then return {0, 0, 'in-flight'} end
+    return {0, oldest + window - now + 1, 'window'}
   end
 end
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+local lease_until = now + tonumber(ARGV[2])
+redis.call('ZADD', KEYS[2], lease_until, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) * 2)
 for i = 3, #KEYS do
   local window = tonumber(ARGV[3 + (i - 2) * 2])
-  redis.call('ZADD', KEYS[i], now, ARGV[1])
-  redis.call('PEXPIRE', KEYS[i], window * 2)
+  -- counted as "now or later" until the answer: the ERP may count it when it arrives, later than now
+  redis.call('ZADD', KEYS[i], lease_until, ARGV[1])
+  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2]) + window * 2)
 end
 return {1, 0, 'ok'}
 `;
@@ -52,6 +56,8 @@ for i = 3, #KEYS do
   local limit = tonumber(ARGV[3 + (i - 3) * 3])
   local window = tonumber(ARGV[4 + (i - 3) * 3])
   local remaining = tonumber(ARGV[5 + (i - 3) * 3])
+  -- the request has arrived by now: it counts from its answer (never earlier than the ERP counted it)
+  redis.call('ZADD', KEYS[i], 'XX', now, ARGV[1])
   if remaining >= 0 then
     redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
     local used = redis.call('ZCARD', KEYS[i])

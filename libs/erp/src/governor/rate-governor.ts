@@ -75,11 +75,11 @@ export class RateGovernor {
       signal?.throwIfAborted();
       const [ok, waitMs, reason] = (await this.run(ACQUIRE, keys, args)) as [number, number, string];
       if (ok === 1) return lease;
-      // a free slot is usually a request away: poll; a window or a pause has a known end
-      const wait = reason === 'concurrency' ? 25 : waitMs;
-      if (reason !== 'concurrency' && wait > this.maxInlineWaitMs) throw this.pausedError(wait, reason);
-      if (reason === 'concurrency' && Date.now() - started > this.leaseTtlMs) throw this.pausedError(1_000, reason);
-      await sleep(wait);
+      // a slot held by a request in flight frees when it answers: poll; a window or a pause has a known end
+      const polling = reason === 'concurrency' || reason === 'in-flight';
+      if (!polling && waitMs > this.maxInlineWaitMs) throw this.pausedError(waitMs, reason);
+      if (polling && Date.now() - started > this.leaseTtlMs) throw this.pausedError(1_000, reason);
+      await sleep(polling ? 25 : waitMs);
     }
   }
 

@@ -142,7 +142,8 @@ export class ExportJobRunner {
     try {
       await conn.erp.verifyConnection(ctx);
     } catch (err) {
-      if (err instanceof ErpError) return jobFailureFromErp(err);
+      // a connection pausing for its ERP's rate limit waits (the job is delayed), it is not broken
+      if (err instanceof ErpError && err.kind !== 'rate_limited') return jobFailureFromErp(err);
       throw err;
     }
     if (job.vendorBasedBookkeeping && !conn.settings.apAccount) {
