@@ -12,6 +12,8 @@ import { ExportJobsController } from './admin/export-jobs.controller';
 import { ConnectionsController } from './admin/connections/connections.controller';
 import { ConnectionInputCheck } from './admin/connections/connection-input';
 import { ConnectionVerifier } from './admin/connections/connection-verifier.service';
+import { ConnectController } from './connect/connect.controller';
+import { PleoConnectService } from './connect/pleo-connect.service';
 import { HealthController } from './health/health.controller';
 import { ReadinessService } from './health/readiness.service';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -36,7 +38,7 @@ export class ApiModule {
           pleoRetryBaseMs: 500,
         }),
       ],
-      controllers: [WebhooksController, AdminEventsController, ReplayController, SandboxController, ExportJobsController, ConnectionsController, HealthController],
+      controllers: [WebhooksController, AdminEventsController, ReplayController, SandboxController, ExportJobsController, ConnectionsController, ConnectController, HealthController],
       providers: [
         {
           provide: WebhookVerifier,
@@ -45,6 +47,7 @@ export class ApiModule {
         WebhookIngestService,
         ConnectionInputCheck,
         ConnectionVerifier,
+        PleoConnectService,
         ReadinessService,
       ],
     };

@@ -6,6 +6,7 @@ import { FakeOAuth, FakePleoState, FakeVendor, Fault } from './fake-pleo-state';
 import { MatchedOperation, OpenApiSpec } from './spec-validator';
 import { HttpAnswer, paginate, pleoError } from './http-answer';
 import { FakeExportApi } from './fake-export-api';
+import { FakeOAuthAuthorize } from './fake-oauth-authorize';
 
 export interface FakePleoOptions {
   apiKey?: string;
@@ -27,6 +28,7 @@ export class FakePleo {
   private readonly vendorsSpec: OpenApiSpec;
   private readonly exportSpec: OpenApiSpec;
   readonly exports = new FakeExportApi(() => this.options.publicUrl ?? this.url);
+  readonly authorize = new FakeOAuthAuthorize(() => this.oauth);
   private server?: Server;
   url = '';
 
@@ -79,6 +81,7 @@ export class FakePleo {
       if (file && req.method === 'GET') answer = this.exports.file(file[1]) ?? new HttpAnswer(404);
       else if (url.pathname.startsWith('/_fake/')) answer = this.control(req.method ?? 'GET', url, raw);
       else if (url.pathname === '/oauth/token') answer = this.token(req, raw);
+      else if (url.pathname === '/oauth/authorize') answer = this.authorize.authorize(url);
       else answer = await this.api(req, url, raw, () => closed);
     } catch (err) {
       answer = pleoError(500, 'INTERNAL', (err as Error).message);
@@ -202,6 +205,7 @@ export class FakePleo {
     if (id !== this.oauth.clientId || secret !== this.oauth.clientSecret) {
       return new HttpAnswer(401, { error: 'invalid_client' });
     }
+    if (form.get('grant_type') === 'authorization_code') return this.authorize.exchange(form, this.oauth);
     if (form.get('grant_type') !== 'refresh_token') return new HttpAnswer(400, { error: 'unsupported_grant_type' });
     const fault = this.state.takeFault('token');
     if (fault?.status) return new HttpAnswer(fault.status, { error: 'server_error' });

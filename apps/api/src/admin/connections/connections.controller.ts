@@ -1,10 +1,11 @@
-import { Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Patch, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { Body, ConflictException, Controller, Delete, Get, HttpCode, HttpException, NotFoundException, Param, ParseUUIDPipe, Patch, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { CompanyTaken, ConnectionRecord, ConnectionRepository, ConnectionSecrets } from '@app/connections';
 import { AdminTokenGuard } from '../admin-token.guard';
 import { CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
 import { ConnectionInputCheck, bookingWithDefaults } from './connection-input';
 import { connectionView } from './connection-view';
 import { ConnectionVerifier } from './connection-verifier.service';
+import { ConnectRefused, PleoConnectService } from '../../connect/pleo-connect.service';
 
 /**
  * Connections (one Pleo company ↔ one ERP organisation) for operators. Secrets are write-only:
@@ -18,6 +19,7 @@ export class ConnectionsController {
     private readonly secrets: ConnectionSecrets,
     private readonly input: ConnectionInputCheck,
     private readonly verifier: ConnectionVerifier,
+    private readonly connectFlow: PleoConnectService,
   ) {}
 
   @Post()
@@ -88,6 +90,18 @@ export class ConnectionsController {
   @HttpCode(200)
   async verify(@Param('id', ParseUUIDPipe) id: string) {
     return this.answer((await this.verifier.verify(await this.found(id))) ?? (await this.found(id)));
+  }
+
+  /** A signed link (15 minutes) that starts Pleo's OAuth connect flow in a browser. */
+  @Post(':id/connect')
+  @HttpCode(200)
+  async connect(@Param('id', ParseUUIDPipe) id: string) {
+    try {
+      return { data: this.connectFlow.startLink(await this.found(id)) };
+    } catch (err) {
+      if (err instanceof ConnectRefused) throw new HttpException({ statusCode: err.status, error: 'cannot_connect', message: err.message }, err.status);
+      throw err;
+    }
   }
 
   private answer(record: ConnectionRecord) {
