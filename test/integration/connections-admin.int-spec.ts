@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Pool } from 'pg';
+import { ConnectionRepository } from '@app/connections';
 import { TokenCipher } from '@app/pleo';
 import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { TEST_ENCRYPTION_KEY, adminClient, sandboxConnection } from '../support/connections';
@@ -99,6 +100,9 @@ describe('admin API: connections (real PostgreSQL)', () => {
     expect((await db.query('SELECT count(*)::int AS n FROM connections WHERE company_id = $1', [companyId])).rows[0].n).toBe(0);
     expect((await admin.patch(randomUUID(), { name: 'x' })).status).toBe(404);
     expect((await admin.patch((await admin.create(sandboxConnection(companyId, 'k'))).json.data.id, { companyId: randomUUID() })).status).toBe(400);
+    // a connection of a kind this build does not know (stored by a newer one) still lists
+    await db.query("INSERT INTO connections (company_id, name, erp_kind) VALUES ($1, 'From a newer build', 'future-erp')", [randomUUID()]);
+    expect((await admin.list()).status).toBe(200);
   });
 
   it('verify: stores the result; refused Pleo credentials → needs_reauthorisation; a new key and a passing verify → active', async () => {
@@ -118,6 +122,19 @@ describe('admin API: connections (real PostgreSQL)', () => {
     const passed = await admin.verify(json.data.id);
     expect(passed.json.data).toMatchObject({ status: 'active', lastVerification: { ok: true, message: 'The ERP and Pleo both accepted the connection.' } });
     for (const answer of [failed, renewed, passed]) expect(answer.text).not.toContain(TEST_PLEO_API_KEY);
+  });
+
+  it('changing one secret never writes back another that a worker rotated meanwhile', async () => {
+    const { json } = await admin.create({ companyId: randomUUID(), name: 'OAuth', erpKind: 'sandbox', pleo: { auth: 'oauth', clientId: 'app' }, secrets: { pleoClientSecret: 'first' } });
+    expect(json.data).toMatchObject({ status: 'needs_reauthorisation', statusSide: 'pleo', statusReason: expect.stringContaining('connect flow') });
+    const repository = api.app.get(ConnectionRepository);
+    const stale = (await repository.get(json.data.id))!;
+    await repository.rotateSecrets(stale.id, { pleoRefreshToken: 'rotated-by-a-worker' });
+    await repository.update(stale, { secrets: { pleoClientSecret: 'second', pleoApiKey: null } });
+    const sealed = (await db.query('SELECT secrets FROM connections WHERE id = $1', [stale.id])).rows[0].secrets;
+    const cipher = new TokenCipher(TEST_ENCRYPTION_KEY);
+    expect(cipher.decrypt(sealed.pleoRefreshToken, `connection:${stale.id}:pleoRefreshToken`)).toBe('rotated-by-a-worker');
+    expect(cipher.decrypt(sealed.pleoClientSecret, `connection:${stale.id}:pleoClientSecret`)).toBe('second');
   });
 
   it('the sandbox pages show one connection’s book (?connection=)', async () => {

@@ -43,7 +43,13 @@ export class ConnectionResolver {
     }
     const cached = this.cache.get(record.id);
     if (cached && cached.updatedAt === record.updatedAt.getTime()) return { ...cached.connection, companyId };
-    const connection = { id: record.id, key: record.id, name: record.name, settings: record.booking, ...this.clients.build(record) };
+    let clients;
+    try {
+      clients = this.clients.build(record);
+    } catch (err) {
+      throw new Error(`The connection "${record.name}" cannot be used: ${(err as Error).message}. Check its settings, and that ENCRYPTION_KEY is the one its secrets were stored with.`, { cause: err });
+    }
+    const connection = { id: record.id, key: record.id, name: record.name, settings: record.booking, ...clients };
     this.cache.set(record.id, { updatedAt: record.updatedAt.getTime(), connection });
     return { ...connection, companyId };
   }

@@ -71,20 +71,30 @@ export class ConnectionRepository {
     return row ? toRecord(row) : null;
   }
 
-  /** Secrets named in the patch are replaced (null: removed), the others kept. */
+  /**
+   * Secrets named in the patch are replaced (null: removed), the others kept — in place, in SQL, so
+   * a refresh token another process rotated a moment ago is never written back with an old value.
+   */
   async update(current: ConnectionRecord, patch: ConnectionPatch): Promise<ConnectionRecord> {
     const { secrets, ...rest } = patch;
     const status = patch.status ? { status: patch.status, statusSide: null, statusReason: null } : {};
-    const row = await this.prisma.connection.update({
-      where: { id: current.id },
-      data: {
-        ...rest,
-        ...status,
-        ...(rest.erpSettings && { erpSettings: rest.erpSettings as object }),
-        ...(rest.booking && { booking: rest.booking as object }),
-        ...(rest.pleo && { pleo: rest.pleo as object }),
-        ...(secrets && { secrets: this.sealed(current.id, current.secrets, secrets) }),
-      },
+    const row = await this.prisma.$transaction(async (tx) => {
+      if (secrets) {
+        const set = JSON.stringify(this.sealed(current.id, {}, Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== null))));
+        const removed = Object.keys(secrets).filter((name) => secrets[name] === null);
+        await tx.$executeRaw`UPDATE connections SET secrets = (secrets || ${set}::jsonb) - ${removed}::text[] WHERE id = ${current.id}::uuid`;
+      }
+      return tx.connection.update({
+        where: { id: current.id },
+        data: {
+          ...rest,
+          ...status,
+          ...(rest.erpSettings && { erpSettings: rest.erpSettings as object }),
+          ...(rest.booking && { booking: rest.booking as object }),
+          ...(rest.pleo && { pleo: rest.pleo as object }),
+          updatedAt: new Date(), // new secrets alone are a change too: adapters and clients are rebuilt
+        },
+      });
     });
     return toRecord(row);
   }

@@ -18,8 +18,9 @@ export const bookingWithDefaults = (dto: BookingDto = {}, base?: BookingSettings
 export class ConnectionInputCheck {
   constructor(private readonly factory: ErpAdapterFactory) {}
 
+  /** [] for a kind this build does not know (a connection stored by a newer build stays listable). */
   erpSecretNames(kind: string): readonly string[] {
-    return this.factory.definition(kind).secretNames;
+    return this.factory.kindNames.includes(kind) ? this.factory.definition(kind).secretNames : [];
   }
 
   /** Throws 400 with every problem at once. */
@@ -31,7 +32,7 @@ export class ConnectionInputCheck {
     } else {
       problems.push(...this.factory.definition(input.erpKind).settingsProblems(input.erpSettings));
     }
-    const allowed: readonly string[] = [...PLEO_SECRET_NAMES, ...(known.includes(input.erpKind) ? this.erpSecretNames(input.erpKind) : [])];
+    const allowed: readonly string[] = [...PLEO_SECRET_NAMES, ...this.erpSecretNames(input.erpKind)];
     for (const [name, value] of Object.entries(input.secrets)) {
       if (!allowed.includes(name)) problems.push(`secrets.${name}: not a secret this connection takes (${allowed.join(', ')})`);
       else if (value !== null && (typeof value !== 'string' || !value.trim() || value.length > MAX_SECRET_LENGTH)) {

@@ -1,5 +1,5 @@
 import { Body, ConflictException, Controller, Delete, Get, HttpCode, HttpException, NotFoundException, Param, ParseUUIDPipe, Patch, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
-import { CompanyTaken, ConnectionRecord, ConnectionRepository, ConnectionSecrets } from '@app/connections';
+import { CompanyTaken, ConnectionRecord, ConnectionRepository, ConnectionSecrets, PLEO_SECRET_NAMES } from '@app/connections';
 import { AdminTokenGuard } from '../admin-token.guard';
 import { CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
 import { ConnectionInputCheck, bookingWithDefaults } from './connection-input';
@@ -38,11 +38,7 @@ export class ConnectionsController {
         pleo: { auth: body.pleo.auth, ...(body.pleo.clientId && { clientId: body.pleo.clientId }) },
         secrets: Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== null)),
       });
-      // OAuth without a refresh token yet: it waits for the connect flow.
-      if (created.pleo.auth === 'oauth' && !created.secrets.pleoRefreshToken) {
-        await this.repository.needsReauthorisation(created.id, 'pleo', 'Not connected to Pleo yet: run the connect flow (POST /admin/connections/:id/connect).');
-      }
-      return this.answer((await this.repository.get(created.id))!);
+      return this.answer(await this.waitForConnectFlow(created));
     } catch (err) {
       if (err instanceof CompanyTaken) throw new ConflictException({ statusCode: 409, error: 'company_taken', message: `Company ${body.companyId} already has a connection; change it with PATCH, or delete it first.` });
       throw err;
@@ -68,7 +64,8 @@ export class ConnectionsController {
     this.input.check({ erpKind: current.erpKind, erpSettings, pleo, secrets }, current);
     this.requireEncryption(secrets);
     // New credentials for the side that was refused are a re-authorisation.
-    const renewed = current.status === 'needs_reauthorisation' && Object.keys(secrets).some((n) => n.startsWith(current.statusSide ?? '-'));
+    const refusedSide: readonly string[] = current.statusSide === 'pleo' ? PLEO_SECRET_NAMES : current.statusSide === 'erp' ? this.input.erpSecretNames(current.erpKind) : [];
+    const renewed = current.status === 'needs_reauthorisation' && Object.keys(secrets).some((n) => refusedSide.includes(n) && secrets[n] !== null);
     const updated = await this.repository.update(current, {
       ...(body.name && { name: body.name }),
       ...(body.erpSettings && { erpSettings }),
@@ -77,7 +74,7 @@ export class ConnectionsController {
       ...(body.secrets && { secrets }),
       ...((body.status || renewed) && { status: body.status ?? 'active' }),
     });
-    return this.answer(updated);
+    return this.answer(await this.waitForConnectFlow(updated));
   }
 
   @Delete(':id')
@@ -102,6 +99,13 @@ export class ConnectionsController {
       if (err instanceof ConnectRefused) throw new HttpException({ statusCode: err.status, error: 'cannot_connect', message: err.message }, err.status);
       throw err;
     }
+  }
+
+  /** OAuth without a refresh token yet: the connection waits for the connect flow. */
+  private async waitForConnectFlow(record: ConnectionRecord): Promise<ConnectionRecord> {
+    if (record.pleo.auth !== 'oauth' || record.secrets.pleoRefreshToken || record.status !== 'active') return record;
+    await this.repository.needsReauthorisation(record.id, 'pleo', 'Not connected to Pleo yet: run the connect flow (POST /admin/connections/:id/connect).');
+    return (await this.repository.get(record.id)) ?? record;
   }
 
   private answer(record: ConnectionRecord) {
