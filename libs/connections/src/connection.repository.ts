@@ -4,16 +4,10 @@ import { PrismaService, isUniqueViolation } from '@app/database';
 import { ConnectionSecrets } from './connection-secrets';
 import { BookingSettings, ConnectionRecord, ConnectionSide, ConnectionStatus, PleoSettings } from './connection.types';
 
-export interface ConnectionInput {
-  companyId: string;
-  name: string;
-  erpKind: string;
-  erpSettings: Record<string, unknown>;
-  booking: BookingSettings;
-  pleo: PleoSettings;
+export type ConnectionInput = Pick<ConnectionRecord, 'companyId' | 'name' | 'erpKind' | 'erpSettings' | 'booking' | 'pleo'> & {
   /** plain values; null removes a secret */
   secrets: Record<string, string | null>;
-}
+};
 
 export type ConnectionPatch = Partial<Omit<ConnectionInput, 'companyId'>> & { status?: 'active' | 'disabled' };
 
