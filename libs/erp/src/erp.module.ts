@@ -8,15 +8,13 @@ import { ERP_KINDS, ErpKindDefinition } from './erp-kind';
 import { RateGovernor } from './governor/rate-governor';
 import { sandboxErpKind } from './adapters/sandbox/sandbox-erp.kind';
 
-/** The ERP kinds this build knows. Real ERPs join here (one definition each). */
-export const ERP_ADAPTER_NAMES = ['sandbox'];
-
 /** The adapter factory and the Redis rate governor every adapter's requests go through. */
 @Module({
   providers: [
     {
       provide: ERP_KINDS,
       inject: [PrismaService],
+      // the ERP kinds this build knows; real ERPs join here (one definition each)
       useFactory: (prisma: PrismaService): ErpKindDefinition[] => [sandboxErpKind(prisma)],
     },
     {
