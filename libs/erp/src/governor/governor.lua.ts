@@ -62,8 +62,9 @@ for i = 3, #KEYS do
     redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
     local used = redis.call('ZCARD', KEYS[i])
     for k = used + 1, limit - remaining do redis.call('ZADD', KEYS[i], now, ARGV[1] .. ':erp:' .. k) end
-    redis.call('PEXPIRE', KEYS[i], window * 2)
   end
+  -- never shorten the life of a log that still holds requests in flight
+  if redis.call('PTTL', KEYS[i]) < window * 2 then redis.call('PEXPIRE', KEYS[i], window * 2) end
 end
 return 1
 `;
