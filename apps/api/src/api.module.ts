@@ -16,8 +16,8 @@ import { ConnectController } from './connect/connect.controller';
 import { PleoConnectService } from './connect/pleo-connect.service';
 import { HealthController } from './health/health.controller';
 import { ReadinessService } from './health/readiness.service';
-import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service';
+import { WebhookRoute } from './webhooks/webhook-route';
 
 @Module({})
 export class ApiModule {
@@ -38,13 +38,14 @@ export class ApiModule {
           pleoRetryBaseMs: 500,
         }),
       ],
-      controllers: [WebhooksController, AdminEventsController, ReplayController, SandboxController, ExportJobsController, ConnectionsController, ConnectController, HealthController],
+      controllers: [AdminEventsController, ReplayController, SandboxController, ExportJobsController, ConnectionsController, ConnectController, HealthController],
       providers: [
         {
           provide: WebhookVerifier,
           useFactory: () => new WebhookVerifier(config.PLEO_WEBHOOK_SECRETS, config.PLEO_WEBHOOK_TOLERANCE_SECONDS),
         },
         WebhookIngestService,
+        WebhookRoute,
         ConnectionInputCheck,
         ConnectionVerifier,
         PleoConnectService,

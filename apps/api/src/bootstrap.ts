@@ -6,9 +6,13 @@ import { ApiConfig } from '@app/config';
 import { ApiModule } from './api.module';
 import { installJsonBodyParser } from './webhooks/json-body-parser';
 
+/** Bodies of every route but the webhook's are read (and parsed) before the guard runs: keep them small. */
+export const OTHER_ROUTES_BODY_LIMIT_BYTES = 64 * 1024;
+
 /** Builds the API application (used by main.ts and by the integration tests). */
 export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.WEBHOOK_BODY_LIMIT_BYTES });
+  // Admin and health bodies are small; the webhook route sets its own limit (WebhookRoute).
+  const adapter = new FastifyAdapter({ bodyLimit: OTHER_ROUTES_BODY_LIMIT_BYTES });
   installJsonBodyParser(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     bufferLogs: true,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, WebhookEventStatus } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
+import { insertWebhookEvents, markWebhookEventsReceived } from './webhook-event-batch-insert';
 
 export interface NewWebhookEvent {
   webhookId: string;
@@ -74,6 +75,16 @@ export class WebhookEventRepository {
       values: [event.webhookId],
     });
     return { ...existing.rows[0], created: false };
+  }
+
+  /** Group commit (issue #14): see `insertWebhookEvents`. */
+  insertMany(events: readonly NewWebhookEvent[]): Promise<StoredEventRef[]> {
+    return insertWebhookEvents(this.prisma.pool, events);
+  }
+
+  /** `markReceived` for the rows of one ingest batch, in one statement. */
+  markReceivedMany(ids: readonly string[]): Promise<void> {
+    return markWebhookEventsReceived(this.prisma.pool, ids);
   }
 
   /** QUEUED → RECEIVED, after an enqueue failed: the row waits for the outbox sweeper. */

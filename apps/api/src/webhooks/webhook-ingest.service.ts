@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { WebhookEventRepository, WebhookEventStatus, isDatabaseUnavailable } from '@app/database';
-import { HeaderBag, InvalidEnvelope, WebhookVerifier, parseWebhookEnvelope } from '@app/pleo';
+import { NewWebhookEvent, StoredEventRef, WebhookEventRepository, WebhookEventStatus, isDatabaseUnavailable } from '@app/database';
+import { HeaderBag, InvalidEnvelope, MAX_ID_LENGTH, WebhookVerifier, parseWebhookEnvelope } from '@app/pleo';
 import { EventProducer } from '@app/queue';
+import { GroupCommit, PendingItem } from './group-commit';
 import { MalformedJson } from './json-body-parser';
 
 export class StorageUnavailable extends Error {
@@ -19,13 +20,32 @@ export interface IngestResult {
   body: { id: string; status: WebhookEventStatus; duplicate?: true };
 }
 
+type Pending = PendingItem<NewWebhookEvent, IngestResult>;
+
 /**
- * The hot path (design §2.1): verify → validate → store once → enqueue. Once the row is committed
- * the webhook is acknowledged whatever Redis does; the outbox sweeper covers a failed enqueue.
+ * A batch takes what arrived while the flushes before it were committing, up to these caps:
+ * enough to absorb a redelivery storm in a few statements, small enough that one statement stays
+ * short. A few flushes run at once (PostgreSQL shares one WAL flush between concurrent commits
+ * too), well within the pool's 20 connections.
+ */
+export const INGEST_BATCH_LIMITS = { maxItems: 500, maxBytes: 4 * 1024 * 1024, maxInFlight: 8 };
+
+/** A value PostgreSQL refuses (SQLSTATE class 22, data exception; 54000, e.g. an index entry too large). */
+function isRefusedValue(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code === '54000');
+}
+
+/**
+ * The hot path (design §2.1): verify → validate → store once → enqueue. Concurrent webhooks share
+ * one INSERT (group commit, issue #14) and one `addBulk`; each is answered only after its own row is
+ * committed. Once committed the webhook is acknowledged whatever Redis does; the outbox sweeper
+ * covers a failed enqueue.
  */
 @Injectable()
 export class WebhookIngestService {
   private readonly logger = new Logger(WebhookIngestService.name);
+  private readonly batches = new GroupCommit<NewWebhookEvent, IngestResult>((batch) => this.store(batch), INGEST_BATCH_LIMITS);
 
   constructor(
     private readonly verifier: WebhookVerifier,
@@ -36,45 +56,79 @@ export class WebhookIngestService {
   async ingest(rawBody: Buffer, headers: HeaderBag, body: unknown): Promise<IngestResult> {
     const { webhookId } = this.verifier.verify(rawBody, headers);
     if (body instanceof MalformedJson) throw new InvalidEnvelope([body.reason]);
+    if (webhookId.length > MAX_ID_LENGTH) {
+      throw new InvalidEnvelope([`webhook-id must be shorter than or equal to ${MAX_ID_LENGTH} characters`]);
+    }
     const parsed = parseWebhookEnvelope(body);
-
-    let stored;
-    try {
-      stored = await this.events.insertOnce({
-        webhookId,
-        eventId: parsed.eventId,
-        eventType: parsed.eventType,
-        companyId: parsed.companyId,
-        subjectId: parsed.subjectId,
-        payload: parsed.payload,
-        // Stored as QUEUED because the enqueue follows at once; a failed enqueue turns it RECEIVED.
-        status: parsed.kind ? 'QUEUED' : 'IGNORED',
-      });
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) throw new StorageUnavailable(err);
-      throw err;
-    }
-
-    if (!stored.created) {
-      return { outcome: 'duplicate', httpStatus: 200, body: { id: stored.id, status: stored.status, duplicate: true } };
-    }
-    if (!parsed.kind) {
-      return { outcome: 'ignored', httpStatus: 200, body: { id: stored.id, status: stored.status } };
-    }
-    return { outcome: 'accepted', httpStatus: 202, body: { id: stored.id, status: await this.enqueue(stored) } };
+    const event: NewWebhookEvent = {
+      webhookId,
+      eventId: parsed.eventId,
+      eventType: parsed.eventType,
+      companyId: parsed.companyId,
+      subjectId: parsed.subjectId,
+      payload: parsed.payload,
+      // Stored as QUEUED because the enqueue follows at once; a failed enqueue turns it RECEIVED.
+      status: parsed.kind ? 'QUEUED' : 'IGNORED',
+    };
+    return this.batches.submit(event, rawBody.length);
   }
 
-  private async enqueue(stored: { id: string; eventType: string }): Promise<WebhookEventStatus> {
+  /** One batch: one statement; the enqueue runs on while the next batch is being stored. */
+  private async store(batch: Pending[]): Promise<void> {
+    let stored: (StoredEventRef | Error)[];
     try {
-      await this.producer.enqueue(stored);
-      return 'QUEUED';
+      stored = await this.events.insertMany(batch.map((p) => p.item));
     } catch (err) {
-      this.logger.warn(`event ${stored.id} stored but not queued (the sweeper will queue it): ${(err as Error).message}`);
+      if (isDatabaseUnavailable(err)) throw new StorageUnavailable(err);
+      // One bad row fails the statement; row by row, it fails only its own request.
+      this.logger.warn(`a batch of ${batch.length} webhook(s) was refused (${(err as Error).message}); storing them one by one`);
+      stored = await this.storeOneByOne(batch);
     }
-    // Best effort: the sweeper re-enqueues QUEUED rows past their grace period as well.
-    await this.events.markReceived(stored.id).catch((err) =>
-      this.logger.warn(`event ${stored.id}: could not mark it RECEIVED: ${(err as Error).message}`),
-    );
-    return 'RECEIVED';
+    const toQueue: { pending: Pending; row: StoredEventRef }[] = [];
+    batch.forEach((pending, i) => {
+      const row = stored[i];
+      if (row instanceof Error) pending.reject(row);
+      else if (!row.created) {
+        pending.resolve({ outcome: 'duplicate', httpStatus: 200, body: { id: row.id, status: row.status, duplicate: true } });
+      } else if (row.status === 'IGNORED') {
+        pending.resolve({ outcome: 'ignored', httpStatus: 200, body: { id: row.id, status: row.status } });
+      } else toQueue.push({ pending, row });
+    });
+    if (toQueue.length) void this.enqueue(toQueue);
+  }
+
+  private async storeOneByOne(batch: Pending[]): Promise<(StoredEventRef | Error)[]> {
+    const results: (StoredEventRef | Error)[] = [];
+    let unavailable: StorageUnavailable | undefined;
+    for (const { item } of batch) {
+      // Once the database is gone the rest are answered 503 at once, not after a connect timeout each.
+      if (unavailable) {
+        results.push(unavailable);
+        continue;
+      }
+      try {
+        results.push(await this.events.insertOnce(item));
+      } catch (err) {
+        if (isDatabaseUnavailable(err)) results.push((unavailable = new StorageUnavailable(err)));
+        else if (isRefusedValue(err)) results.push(new InvalidEnvelope([`the event cannot be stored: ${err.message}`]));
+        else results.push(err as Error);
+      }
+    }
+    return results;
+  }
+
+  private async enqueue(rows: { pending: Pending; row: StoredEventRef }[]): Promise<void> {
+    let status: WebhookEventStatus = 'QUEUED';
+    try {
+      await this.producer.enqueueMany(rows.map(({ row }) => row));
+    } catch (err) {
+      this.logger.warn(`${rows.length} event(s) stored but not queued (the sweeper will queue them): ${(err as Error).message}`);
+      status = 'RECEIVED';
+      // Best effort: the sweeper re-enqueues QUEUED rows past their grace period as well.
+      await this.events
+        .markReceivedMany(rows.map(({ row }) => row.id))
+        .catch((e) => this.logger.warn(`${rows.length} event(s): could not mark them RECEIVED: ${(e as Error).message}`));
+    }
+    for (const { pending, row } of rows) pending.resolve({ outcome: 'accepted', httpStatus: 202, body: { id: row.id, status } });
   }
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import vector from '../../../../test/fixtures/standard-webhooks-test-vector.json';
 import { WebhookVerificationFailed, WebhookVerifier } from './webhook-verifier';
@@ -28,6 +29,25 @@ describe('WebhookVerifier', () => {
       timestamp: Number(vector.webhookTimestamp),
     });
     expect(verifier.verify(Buffer.from(vector.body), headersOf()).webhookId).toBe(vector.webhookId);
+  });
+
+  it('signs the raw bytes: bodies differing only in invalid UTF-8 no longer verify alike (review I2)', () => {
+    const signer = new Webhook(vector.secret);
+    const valid = Buffer.from(vector.body);
+    // standardwebhooks decodes bytes as UTF-8 first, so its signature of 0xff equals that of 0xfe.
+    const a = Buffer.concat([valid, Buffer.from([0xff])]);
+    const b = Buffer.concat([valid, Buffer.from([0xfe])]);
+    const signatureOfA = new WebhookVerifier([vector.secret], 300, () => frozenAt);
+    const ours = createHmac('sha256', Buffer.from(vector.secret.slice(6), 'base64'))
+      .update(`${vector.webhookId}.${vector.webhookTimestamp}.`)
+      .update(a)
+      .digest('base64');
+    expect(signatureOfA.verify(a, headersOf(`v1,${ours}`)).webhookId).toBe(vector.webhookId);
+    expect(failure(() => signatureOfA.verify(b, headersOf(`v1,${ours}`))).reason).toBe('invalid_signature');
+    // For valid UTF-8 the oracle and the native HMAC agree.
+    expect(verifier.verify(valid, headersOf(signer.sign(vector.webhookId, new Date(frozenAt), vector.body))).webhookId).toBe(
+      vector.webhookId,
+    );
   });
 
   it('rejects a body changed by one byte', () => {
