@@ -99,6 +99,23 @@ describe('rate governor: one per ERP connection, shared by all workers (real Red
     expect(erp.vendors('a').map((v) => v.reference).sort()).toEqual(vendors.map((v) => v.id).sort());
   }, 180_000);
 
+  it('the ERP refusing a connection’s credentials: needs_reauthorisation on the erp side, its vendor job waits', async () => {
+    const companyId = await connect('d', { perWindow: 100, windowMs: 1_000, concurrent: 3 });
+    erp.revokeAccess('d');
+    const data = vendorData({ companyId });
+    fakePleo.state.addVendor(data as never);
+    const body = JSON.stringify({ data, eventType: 'v1.vendor.created', eventId: randomUUID() });
+    const eventId = (await post(`${api.url}/webhooks/pleo`, body, signedHeaders(body))).json.id;
+    const waiting = await waitFor(async () => {
+      const row = (await db.query('SELECT status, last_error FROM webhook_events WHERE id = $1', [eventId])).rows[0];
+      return row.last_error?.startsWith('Waiting:') ? row : undefined;
+    }, 30_000);
+    expect(waiting.status).toBe('QUEUED');
+    const listed = (await admin.list()).json.data.find((c: any) => c.companyId === companyId);
+    expect(listed).toMatchObject({ status: 'needs_reauthorisation', statusSide: 'erp', statusReason: expect.stringContaining('no longer accepts') });
+    expect(fakePleo.state.vendors.get(data.id)?.state).toBe('DRAFT');
+  });
+
   it('a 429 with Retry-After pauses only that connection: its job waits (no attempt spent), the other runs on', async () => {
     const roomy = { perWindow: 100, windowMs: 1_000, concurrent: 3 };
     const [b, c] = [await connect('b', roomy), await connect('c', roomy)];

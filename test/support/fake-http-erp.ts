@@ -18,6 +18,8 @@ interface Org {
   /** POST /entries per reference: an entry posted twice shows here */
   posts: Map<string, number>;
   pending429?: number;
+  /** every request is refused 401 (the ERP revoked our access) */
+  refusing?: boolean;
 }
 
 /**
@@ -41,6 +43,11 @@ export class FakeHttpErp {
   /** The org's next request is refused with 429 and this Retry-After. */
   rateLimitNext(org: string, retryAfterSeconds: number): void {
     this.org(org).pending429 = retryAfterSeconds;
+  }
+
+  /** From now on the org refuses our credentials (401). */
+  revokeAccess(org: string): void {
+    this.org(org).refusing = true;
   }
 
   maxInFlight(org: string): number {
@@ -112,6 +119,7 @@ export class FakeHttpErp {
         this.violations.push(`${orgName}: ${org.inFlight} in flight, ${inWindow} in the window`);
         return send(429, { error: 'rate limit exceeded' }, { 'retry-after': '1' });
       }
+      if (org.refusing) return send(401, { error: 'invalid_token' });
       if (org.pending429 !== undefined) {
         const seconds = org.pending429;
         org.pending429 = undefined;

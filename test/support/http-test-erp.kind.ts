@@ -53,6 +53,7 @@ class HttpTestErpAdapter implements ErpAdapter {
     if (res.status === 429) {
       throw new ErpError('rate_limited', 'The test ERP is limiting our requests.', { retryAfterMs: Number(res.headers.get('retry-after') ?? 1) * 1000 });
     }
+    if (res.status === 401) throw new ErpError('auth', 'The test ERP no longer accepts our credentials.');
     if (res.status >= 500) throw new ErpError('unavailable', `The test ERP answered ${res.status}.`, { mayHaveApplied: method !== 'GET' });
     return { status: res.status, json: text ? JSON.parse(text) : undefined };
   }

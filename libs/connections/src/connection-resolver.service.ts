@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ErpAdapterFactory } from '@app/erp';
+import { ErpAdapterFactory, ErpError } from '@app/erp';
 import { PleoApiError, PleoAuthError, PleoExportClient, PleoVendorsClient } from '@app/pleo';
 import { ConnectionClients } from './connection-clients';
 import { ConnectionRepository } from './connection.repository';
@@ -14,6 +14,13 @@ export interface EnvConnectionSettings {
 }
 
 const DEFAULT_KEY = 'default';
+
+/** Which side refused our credentials, if that is what the error says. */
+function refusedSide(err: unknown): ConnectionSide | undefined {
+  if (err instanceof PleoAuthError || (err instanceof PleoApiError && (err.status === 401 || err.status === 403))) return 'pleo';
+  if (err instanceof ErpError && err.kind === 'auth') return 'erp';
+  return undefined;
+}
 
 /**
  * Which connection serves a company: its stored row, else the environment's default. Clients are
@@ -55,19 +62,19 @@ export class ConnectionResolver {
   }
 
   /**
-   * Runs a sync for a company with its connection. Pleo refusing a stored connection's credentials
-   * makes that connection needs_reauthorisation and the job waits (ConnectionUnavailable); the
-   * default connection's refusals stay errors, as before.
+   * Runs a sync for a company with its connection. Pleo or the ERP refusing a stored connection's
+   * credentials makes that connection needs_reauthorisation and the job waits
+   * (ConnectionUnavailable); the default connection's refusals stay errors, as before.
    */
   async run<T>(companyId: string, work: (connection: SyncConnection) => Promise<T>): Promise<T> {
     const connection = await this.forCompany(companyId);
     try {
       return await work(connection);
     } catch (err) {
-      const refused = err instanceof PleoAuthError || (err instanceof PleoApiError && (err.status === 401 || err.status === 403));
-      if (!connection.id || !refused) throw err;
-      const reason = `Pleo refused this connection's credentials: ${(err as Error).message}`;
-      await this.markNeedsReauthorisation(connection.id, 'pleo', reason);
+      const side = refusedSide(err);
+      if (!connection.id || !side) throw err;
+      const reason = `${side === 'pleo' ? 'Pleo' : 'The ERP'} refused this connection's credentials: ${(err as Error).message}`;
+      await this.markNeedsReauthorisation(connection.id, side, reason);
       throw new ConnectionUnavailable(connection.id, 'needs_reauthorisation', reason);
     }
   }
