@@ -59,6 +59,28 @@ describe('the built api and worker processes', () => {
     expect(worker.stderr()).toContain('OUTBOX_GRACE_SECONDS');
   });
 
+  it('R4: with NODE_ENV=production the processes refuse the demo secrets and plain-http Pleo URLs, naming each setting', async () => {
+    const demo = {
+      ...env,
+      NODE_ENV: 'production',
+      PLEO_WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      ADMIN_API_TOKEN: 'local-admin-token-change-me',
+      PLEO_API_BASE_URL: 'http://fake-pleo:4010',
+    };
+    const api = spawnNode(API_MAIN, demo);
+    expect(await api.exited).toBe(1);
+    expect(api.stderr()).toMatch(/^Invalid configuration:/);
+    for (const name of ['PLEO_WEBHOOK_SECRETS', 'ADMIN_API_TOKEN']) expect(api.stderr()).toContain(`${name}: the public demo`);
+    const worker = spawnNode(WORKER_MAIN, demo);
+    expect(await worker.exited).toBe(1);
+    expect(worker.stderr()).toContain('PLEO_API_BASE_URL: must be https://');
+    // DEMO_MODE=true is the explicit allowance (the compose demo): it starts, warning loudly.
+    const allowed = spawnNode(API_MAIN, { ...demo, DEMO_MODE: 'true', PORT: String(await freePort()) });
+    await allowed.waitForOutput(/DEMO_MODE=true with NODE_ENV=production/);
+    await allowed.waitForOutput(/Nest application successfully started/);
+    expect(await allowed.stop('SIGTERM')).toBe(0);
+  });
+
   it('npm run webhook:send posts a signed sample that the api accepts and queues', async () => {
     const { stdout } = await run(
       process.execPath,

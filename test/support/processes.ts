@@ -30,11 +30,14 @@ export interface Spawned {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs a built entry point with exactly the given environment (plus PATH). */
+/**
+ * Runs a built entry point with exactly the given environment (plus PATH). A worker's health
+ * listener takes a free port unless the test names one (processes run side by side).
+ */
 export function spawnNode(file: string, env: Record<string, string>, args: string[] = []): Spawned {
   const child = spawn(process.execPath, [file, ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', WORKER_HEALTH_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -35,6 +35,7 @@ export function workerConfig(overrides: Record<string, string> = {}): WorkerConf
     PLEO_API_BASE_URL: 'http://127.0.0.1:9/', // tests that talk to Pleo point this at their fake
     PLEO_HTTP_RETRY_BASE_MS: '20',
     SYNC_BACKOFF_BASE_SECONDS: '0',
+    WORKER_HEALTH_PORT: '0',
     ...overrides,
   });
 }

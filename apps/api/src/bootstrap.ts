@@ -1,4 +1,4 @@
-import { ValidationPipe } from '@nestjs/common';
+import { Logger as NestLogger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -12,13 +12,15 @@ export const OTHER_ROUTES_BODY_LIMIT_BYTES = 64 * 1024;
 /** Builds the API application (used by main.ts and by the integration tests). */
 export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
   // Admin and health bodies are small; the webhook route sets its own limit (WebhookRoute).
-  const adapter = new FastifyAdapter({ bodyLimit: OTHER_ROUTES_BODY_LIMIT_BYTES });
+  // S2: a client trickling a body (or idling on a socket) cannot hold a connection for ever.
+  const adapter = new FastifyAdapter({ bodyLimit: OTHER_ROUTES_BODY_LIMIT_BYTES, requestTimeout: 30_000, connectionTimeout: 120_000 });
   installJsonBodyParser(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     bufferLogs: true,
     bodyParser: false, // ours (installJsonBodyParser) keeps the raw bytes for the signature check
   });
   app.useLogger(app.get(Logger));
+  for (const warning of config.startupWarnings()) new NestLogger('Config').warn(warning);
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
   return app;
 }

@@ -6,6 +6,7 @@ import { LoggingModule } from '@app/logging';
 import { QueueModule } from '@app/queue';
 import { SyncModule } from '@app/sync';
 import { OutboxSweeper } from './maintenance/outbox-sweeper.service';
+import { RetentionService } from './maintenance/retention.service';
 import { EventJobRunner } from './queue-workers/event-job-runner';
 import { QUEUE_PROCESSORS } from './queue-workers/queue-processor';
 import { QueueWorkersService } from './queue-workers/queue-workers.service';
@@ -13,6 +14,8 @@ import { VendorSyncProcessor } from './vendor-sync/vendor-sync.processor';
 import { ExportSyncProcessor } from './export-sync/export-sync.processor';
 import { ExportPoller } from './export-sync/export-poller.service';
 import { connectionsOptions, envConnection } from './env-connection';
+import { WorkerHttpServer } from './health/worker-http.server';
+import { WorkerHealthService } from './health/worker-health.service';
 
 @Module({})
 export class WorkerModule {
@@ -33,6 +36,7 @@ export class WorkerModule {
       ],
       providers: [
         OutboxSweeper,
+        RetentionService,
         EventJobRunner,
         VendorSyncProcessor,
         ExportSyncProcessor,
@@ -43,6 +47,8 @@ export class WorkerModule {
           useFactory: (...processors) => processors,
         },
         QueueWorkersService,
+        WorkerHttpServer,
+        WorkerHealthService,
       ],
     };
   }

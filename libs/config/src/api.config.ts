@@ -12,6 +12,12 @@ const splitList = ({ value }: { value: unknown }) =>
         .filter((s) => s.length > 0)
     : value;
 
+const SECRET_FORMAT = /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/;
+
+/** Public values from this repository's demo: refused in production (unless DEMO_MODE). */
+export const DEMO_WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+export const DEMO_ADMIN_TOKEN = 'local-admin-token-change-me';
+
 /** Configuration of the API process (`apps/api`). */
 export class ApiConfig extends CommonConfig {
   @IntSetting(0, 65535) // 0: any free port (tests)
@@ -22,7 +28,7 @@ export class ApiConfig extends CommonConfig {
   @Transform(splitList)
   @IsArray({ message: 'PLEO_WEBHOOK_SECRETS must be a comma-separated list of whsec_… secrets' })
   @ArrayNotEmpty({ message: 'PLEO_WEBHOOK_SECRETS must name at least one whsec_… secret' })
-  @Matches(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, {
+  @Matches(SECRET_FORMAT, {
     each: true,
     message: 'PLEO_WEBHOOK_SECRETS entries must look like whsec_<base64> (as Pleo shows them)',
   })
@@ -59,4 +65,27 @@ export class ApiConfig extends CommonConfig {
   /** How browsers reach this API (the connect flow's redirect URI); default http://localhost:PORT. */
   @UrlSetting(true)
   PUBLIC_URL?: string;
+
+  override crossFieldProblems(): string[] {
+    const problems = super.crossFieldProblems();
+    const wellFormed = (this.PLEO_WEBHOOK_SECRETS ?? []).filter((s) => typeof s === 'string' && SECRET_FORMAT.test(s));
+    for (const s of wellFormed) {
+      // standardwebhooks decodes strictly and would crash at start-up on bad padding.
+      const b64 = s.slice('whsec_'.length);
+      if (b64.length % 4 !== 0 || Buffer.from(b64, 'base64').toString('base64') !== b64) {
+        problems.push(`PLEO_WEBHOOK_SECRETS: ${s.slice(0, 10)}… is not valid base64 (check that it was copied whole, padding included)`);
+      }
+    }
+    if (this.isProduction() && !this.DEMO_MODE) {
+      if (this.PLEO_WEBHOOK_SECRETS?.includes(DEMO_WEBHOOK_SECRET)) {
+        problems.push('PLEO_WEBHOOK_SECRETS: the public demo secret is refused with NODE_ENV=production; use the secret Pleo gave you');
+      }
+      if (this.ADMIN_API_TOKEN === DEMO_ADMIN_TOKEN) {
+        problems.push('ADMIN_API_TOKEN: the public demo token is refused with NODE_ENV=production; set a random one (openssl rand -hex 32)');
+      } else if (typeof this.ADMIN_API_TOKEN === 'string' && this.ADMIN_API_TOKEN.length < 32) {
+        problems.push('ADMIN_API_TOKEN: must be at least 32 characters with NODE_ENV=production (openssl rand -hex 32)');
+      }
+    }
+    return problems;
+  }
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata'; // class-transformer's decorators read design-time metadata
 import { Expose, Transform } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsString, Matches } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { BoolSetting } from './bool-setting';
 import { IntSetting } from './int-setting';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -48,4 +49,38 @@ export class CommonConfig {
   /** How long a stopping process waits for in-flight work before it exits anyway. */
   @IntSetting(1, 600)
   SHUTDOWN_TIMEOUT_SECONDS = 25;
+
+  /** Connections this process may open to PostgreSQL (every process has its own pool). */
+  @IntSetting(2, 500)
+  DATABASE_POOL_SIZE = 30;
+
+  /** `production` turns on the safe-default checks (demo secrets, plain-http Pleo URLs are refused). */
+  @Expose()
+  @Transform(trim)
+  @IsOptional()
+  @IsString()
+  NODE_ENV?: string;
+
+  /**
+   * The explicit allowance for the local demo (docker compose): with NODE_ENV=production it lets the
+   * demo webhook secret, the demo admin token and http:// Pleo URLs through, with a loud warning.
+   */
+  @BoolSetting()
+  DEMO_MODE = false;
+
+  isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  /** Rules across variables, checked by loadConfig after the per-variable ones. */
+  crossFieldProblems(): string[] {
+    return [];
+  }
+
+  /** Said once at start-up (each process logs them): allowed, but worth an operator's attention. */
+  startupWarnings(): string[] {
+    return this.isProduction() && this.DEMO_MODE
+      ? ['DEMO_MODE=true with NODE_ENV=production: demo secrets and plain-http Pleo URLs are allowed. Never expose this deployment.']
+      : [];
+  }
 }

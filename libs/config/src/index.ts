@@ -6,3 +6,4 @@ export * from './load-config';
 export * from './config.module';
 export * from './dotenv';
 export * from './connections.config';
+export * from './bool-setting';

@@ -103,3 +103,66 @@ describe('loadConfig', () => {
     });
   });
 });
+
+describe('safe defaults in production (R4, S4, I2)', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const strongToken = 'x'.repeat(40);
+  const ownSecret = 'whsec_' + Buffer.from('a production secret of 32 bytes!').toString('base64');
+  const prodApi = { ...valid, NODE_ENV: 'production', PLEO_WEBHOOK_SECRETS: ownSecret, ADMIN_API_TOKEN: strongToken };
+  const problemsOf = (cls: new () => object, env: Record<string, string>) => {
+    try {
+      loadConfig(cls, env);
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it('R4: refuses the demo webhook secret, the demo admin token and short admin tokens, naming each setting', () => {
+    expect(problemsOf(ApiConfig, prodApi)).toEqual([]);
+    const demo = problemsOf(ApiConfig, { ...prodApi, PLEO_WEBHOOK_SECRETS: secret, ADMIN_API_TOKEN: 'local-admin-token-change-me' });
+    expect(demo.map((p) => p.split(':')[0])).toEqual(['PLEO_WEBHOOK_SECRETS', 'ADMIN_API_TOKEN']);
+    expect(problemsOf(ApiConfig, { ...prodApi, ADMIN_API_TOKEN: 'a-long-enough-admin-token' })).toEqual([
+      expect.stringMatching(/^ADMIN_API_TOKEN: must be at least 32 characters/),
+    ]);
+    // outside production, and in the explicit demo mode, they pass
+    expect(problemsOf(ApiConfig, { ...valid, ADMIN_API_TOKEN: 'local-admin-token-change-me' })).toEqual([]);
+    const demoMode = loadConfig(ApiConfig, { ...prodApi, PLEO_WEBHOOK_SECRETS: secret, DEMO_MODE: 'true' });
+    expect(demoMode.startupWarnings()).toEqual([expect.stringMatching(/^DEMO_MODE=true with NODE_ENV=production/)]);
+  });
+
+  it('S4: Pleo URLs must be https, except loopback outside production or when explicitly allowed', () => {
+    const worker = { ...valid, PLEO_API_KEY: 'k' };
+    expect(problemsOf(WorkerConfig, { ...worker, PLEO_API_BASE_URL: 'http://127.0.0.1:4010' })).toEqual([]);
+    expect(problemsOf(WorkerConfig, { ...worker, PLEO_API_BASE_URL: 'http://pleo.example.com' })).toEqual([
+      expect.stringMatching(/^PLEO_API_BASE_URL: must be https/),
+    ]);
+    expect(problemsOf(WorkerConfig, { ...worker, PLEO_OAUTH_TOKEN_URL: 'http://localhost/token', NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^PLEO_OAUTH_TOKEN_URL: must be https/),
+    ]);
+    expect(problemsOf(WorkerConfig, { ...worker, PLEO_API_BASE_URL: 'http://fake-pleo:4010', ALLOW_INSECURE_HTTP: 'true' })).toEqual([]);
+    expect(problemsOf(WorkerConfig, { ...worker, PLEO_API_BASE_URL: 'http://fake-pleo:4010', DEMO_MODE: 'true' })).toEqual([]);
+  });
+
+  it('F-7: warns when the API and the token endpoint are different Pleo environments', () => {
+    const oauth = { ...valid, PLEO_OAUTH_CLIENT_ID: 'c', PLEO_OAUTH_CLIENT_SECRET: 's', PLEO_OAUTH_REFRESH_TOKEN: 'r', ENCRYPTION_KEY: key };
+    const mixed = loadConfig(WorkerConfig, { ...oauth, PLEO_API_BASE_URL: 'https://external.staging.pleo.io' });
+    expect(mixed.startupWarnings()).toEqual([expect.stringContaining("PLEO_API_BASE_URL is Pleo's staging environment")]);
+    expect(loadConfig(WorkerConfig, oauth).startupWarnings()).toEqual([]);
+  });
+
+  it('I2: a webhook secret with broken base64 is a configuration error, not a crash', () => {
+    expect(problemsOf(ApiConfig, { ...valid, PLEO_WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS' })).toEqual([
+      expect.stringMatching(/^PLEO_WEBHOOK_SECRETS: whsec_MfKQ… is not valid base64/),
+    ]);
+  });
+
+  it('O2: DATABASE_POOL_SIZE must cover the configured concurrency', () => {
+    const worker = { ...valid, PLEO_API_KEY: 'k' };
+    expect(problemsOf(WorkerConfig, worker)).toEqual([]);
+    expect(problemsOf(WorkerConfig, { ...worker, DATABASE_POOL_SIZE: '20', VENDOR_SYNC_CONCURRENCY: '10' })).toEqual([
+      expect.stringMatching(/^DATABASE_POOL_SIZE: 20 is too small .* needs at least 30/),
+    ]);
+    expect(problemsOf(WorkerConfig, { ...worker, DATABASE_POOL_SIZE: '20', VENDOR_SYNC_CONCURRENCY: '10', WORKER_QUEUES: 'vendor-sync' })).toEqual([]);
+  });
+});

@@ -1,9 +1,30 @@
 import { Expose, Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { CommonConfig } from './common.config';
+import { BoolSetting } from './bool-setting';
 import { IntSetting } from './int-setting';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/** `production` / `staging` for Pleo's own hosts; undefined for anything else (a fake, a proxy). */
+function pleoEnvironment(url: string): string | undefined {
+  try {
+    const host = new URL(url).hostname;
+    if (!/(^|\.)pleo\.io$/.test(host)) return undefined;
+    return /(^|\.)staging\./.test(host) ? 'staging' : 'production';
+  } catch {
+    return undefined;
+  }
+}
 
 /** How the worker reaches Pleo's API, and how it retries (processes that call Pleo extend this). */
 export class PleoApiConfig extends CommonConfig {
@@ -38,6 +59,16 @@ export class PleoApiConfig extends CommonConfig {
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'PLEO_OAUTH_TOKEN_URL must be an http(s) URL' })
   PLEO_OAUTH_TOKEN_URL = 'https://auth.pleo.io/oauth/token';
 
+  /** How the client authenticates at the token endpoint: HTTP Basic (default) or in the form body. */
+  @Expose()
+  @Transform(trim)
+  @IsIn(['basic', 'form'], { message: 'PLEO_OAUTH_CLIENT_AUTH must be basic or form' })
+  PLEO_OAUTH_CLIENT_AUTH: 'basic' | 'form' = 'basic';
+
+  /** Lets http:// Pleo URLs through for hosts other than loopback (a fake on a private network). */
+  @BoolSetting()
+  ALLOW_INSECURE_HTTP = false;
+
   /** 32 random bytes, base64: encrypts stored OAuth tokens (AES-256-GCM). */
   @Expose()
   @IsOptional()
@@ -65,7 +96,35 @@ export class PleoApiConfig extends CommonConfig {
   }
 
   /** Rules across variables, checked by loadConfig after the per-variable ones. */
-  crossFieldProblems(): string[] {
+  override crossFieldProblems(): string[] {
+    const problems = [...super.crossFieldProblems(), ...this.transportProblems()];
+    return [...problems, ...this.credentialProblems()];
+  }
+
+  override startupWarnings(): string[] {
+    const warnings = super.startupWarnings();
+    const api = pleoEnvironment(this.PLEO_API_BASE_URL);
+    const auth = this.pleoAuthMode() === 'oauth' ? pleoEnvironment(this.PLEO_OAUTH_TOKEN_URL) : undefined;
+    if (api && auth && api !== auth) {
+      warnings.push(
+        `PLEO_API_BASE_URL is Pleo's ${api} environment but PLEO_OAUTH_TOKEN_URL is ${auth}: tokens from one are refused by the other`,
+      );
+    }
+    return warnings;
+  }
+
+  /** Credentials travel in these requests: https, unless the host is this machine or it is allowed. */
+  private transportProblems(): string[] {
+    const allowed = this.ALLOW_INSECURE_HTTP || this.DEMO_MODE;
+    return (['PLEO_API_BASE_URL', 'PLEO_OAUTH_TOKEN_URL'] as const).flatMap((name) => {
+      const value = this[name];
+      if (typeof value !== 'string' || !value.startsWith('http://') || allowed) return [];
+      if (isLoopback(value) && !this.isProduction()) return [];
+      return [`${name}: must be https:// (credentials are sent to it); http:// only for loopback outside production, or with ALLOW_INSECURE_HTTP=true`];
+    });
+  }
+
+  private credentialProblems(): string[] {
     const mode = this.pleoAuthMode();
     if (!mode) return ['PLEO_API_KEY: set it, or the OAuth settings (PLEO_OAUTH_CLIENT_ID, PLEO_OAUTH_CLIENT_SECRET, PLEO_OAUTH_REFRESH_TOKEN)'];
     if (mode === 'api-key') return [];

@@ -6,6 +6,11 @@ import { IntSetting } from './int-setting';
 const QueueNames = { VendorSync: 'vendor-sync', ExportSync: 'export-sync' } as const;
 import { PleoApiConfig } from './pleo-api.config';
 
+/** Company export runs one worker process runs at the same time (different companies). */
+export const EXPORT_RUNS_PER_WORKER = 4;
+/** Connections besides the sync jobs': sweeper, poller, retention, an OAuth refresh, health checks. */
+const POOL_MARGIN = 4;
+
 /** Configuration of the worker process (`apps/worker`). */
 export class WorkerConfig extends PleoApiConfig {
   /** Vendor-sync jobs one worker process runs at the same time. */
@@ -91,6 +96,44 @@ export class WorkerConfig extends PleoApiConfig {
   /** Items of one export job posted to the ERP at the same time (jobs themselves run one at a time). */
   @IntSetting(1, 32)
   EXPORT_ITEM_CONCURRENCY = 4;
+
+  /** /health/live and /health/ready of the worker; 0: any free port (tests). */
+  @IntSetting(0, 65535)
+  WORKER_HEALTH_PORT = 3001;
+
+  /**
+   * Finished webhook events older than this are deleted. The webhook-id of a deleted event is
+   * forgotten, so keep it well beyond the signature tolerance plus Pleo's retry horizon.
+   */
+  @IntSetting(7, 36_500, 'days')
+  RETENTION_EVENTS_DAYS = 30;
+
+  /** Finished export runs older than this are deleted. */
+  @IntSetting(7, 36_500, 'days')
+  RETENTION_EXPORT_RUNS_DAYS = 90;
+
+  /** The export ledger is the exactly-once record of every ERP posting: keep it long. */
+  @IntSetting(30, 36_500, 'days')
+  RETENTION_LEDGER_DAYS = 400;
+
+  /** Connections the configured concurrency can hold at once (see README "Operating it"). */
+  poolNeeded(): number {
+    const vendor = this.worksOn(QueueNames.VendorSync) ? this.VENDOR_SYNC_CONCURRENCY : 0;
+    const exportRuns = this.worksOn(QueueNames.ExportSync) ? EXPORT_RUNS_PER_WORKER * this.EXPORT_ITEM_CONCURRENCY : 0;
+    return vendor + exportRuns + POOL_MARGIN;
+  }
+
+  override crossFieldProblems(): string[] {
+    const problems = super.crossFieldProblems();
+    if (this.DATABASE_POOL_SIZE < this.poolNeeded()) {
+      problems.push(
+        `DATABASE_POOL_SIZE: ${this.DATABASE_POOL_SIZE} is too small for the configured concurrency; needs at least ${this.poolNeeded()} ` +
+          `(VENDOR_SYNC_CONCURRENCY ${this.VENDOR_SYNC_CONCURRENCY} + ${EXPORT_RUNS_PER_WORKER} export runs × EXPORT_ITEM_CONCURRENCY ${this.EXPORT_ITEM_CONCURRENCY} + ${POOL_MARGIN}). ` +
+          'Raise it, or lower the concurrency',
+      );
+    }
+    return problems;
+  }
 
   worksOn(queue: string): boolean {
     if (this.WORKER_QUEUES.includes('none')) return false;

@@ -9,3 +9,4 @@ export * from './vendor-link.repository';
 export * from './export-ledger.repository';
 export * from './export-run.repository';
 export { ExportRunStatus } from './generated/prisma/client';
+export * from './retention.repository';

@@ -17,18 +17,20 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   constructor(config: CommonConfig) {
     const pool = new Pool({
       connectionString: config.DATABASE_URL,
-      max: 20,
+      max: config.DATABASE_POOL_SIZE,
       // An unreachable database must turn into a quick 503 for Pleo, not a hung request.
       connectionTimeoutMillis: 5_000,
       query_timeout: 15_000,
     });
-    // Without this, a connection dropped by the server would be an unhandled 'error' event and
-    // take the process down.
-    pool.on('error', (err) => PrismaService.logger.warn(`idle database connection failed: ${err.message}`));
+    const warn = (what: string) => (err: Error) => PrismaService.logger.warn(`${what}: ${err.message}`);
+    // pg-pool only listens for errors on idle clients. A client that is checked out (a transaction,
+    // an advisory lock held across HTTP calls) and loses its server (restart, failover: 57P01)
+    // emits 'error' with nobody listening, which kills the process. Every client gets a listener
+    // for its whole life; the query in flight fails on its own and pg-pool drops the dead client.
+    pool.on('connect', (client) => client.on('error', warn('database connection lost')));
+    pool.on('error', warn('idle database connection failed'));
     super({
-      adapter: new PrismaPg(pool, {
-        onConnectionError: (err) => PrismaService.logger.warn(`database connection failed: ${err.message}`),
-      }),
+      adapter: new PrismaPg(pool, { onConnectionError: warn('database connection failed') }),
     });
     this.pool = pool;
   }

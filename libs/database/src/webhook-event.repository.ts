@@ -31,6 +31,9 @@ export interface ClaimedEvent {
   attempts: number;
 }
 
+/** Which claim of an event an outcome belongs to. */
+export type ClaimRef = Pick<ClaimedEvent, 'id' | 'attempts'>;
+
 export interface EventListFilter {
   status?: WebhookEventStatus;
   eventType?: string;
@@ -101,6 +104,13 @@ export class WebhookEventRepository {
       WHERE id = ANY(${ids}::uuid[]) AND status IN ('RECEIVED', 'QUEUED', 'PROCESSING')`;
   }
 
+  /** Rows whose job is still on the queue: only updated_at moves, so the sweeper's scan moves on. */
+  async touch(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.prisma.$executeRaw`
+      UPDATE webhook_events SET updated_at = now() WHERE id = ANY(${ids}::uuid[]) AND status IN ('RECEIVED', 'QUEUED', 'PROCESSING')`;
+  }
+
   /**
    * Rows that should be on the queue and have not been touched for `graceSeconds`, least recently
    * touched first. Marking them swept (updated_at = now()) moves the scan on to the next ones.
@@ -133,17 +143,38 @@ export class WebhookEventRepository {
     return rows[0] ?? null;
   }
 
-  async markSucceeded(id: string): Promise<void> {
-    await this.prisma.webhookEvent.update({ where: { id }, data: { status: 'SUCCEEDED', lastError: null } });
+  /**
+   * The outcome of one claim. Each write applies only while the row is still PROCESSING under that
+   * claim (`attempts` as the claim's token, O6): an executor whose job lock lapsed and whose event
+   * was claimed again elsewhere (or finished, or replayed) never overwrites the later outcome.
+   * Returns false when the write was refused for that reason.
+   */
+  markSucceeded(claim: ClaimRef): Promise<boolean> {
+    return this.finishClaim(claim, 'SUCCEEDED', null);
   }
 
   /** A try failed and another will follow: back to QUEUED (its job waits in BullMQ), with the reason. */
-  async markRetrying(id: string, reason: string): Promise<void> {
-    await this.prisma.webhookEvent.update({ where: { id }, data: { status: 'QUEUED', lastError: reason } });
+  markRetrying(claim: ClaimRef, reason: string): Promise<boolean> {
+    return this.finishClaim(claim, 'QUEUED', reason);
   }
 
-  async markFailed(id: string, reason: string): Promise<void> {
-    await this.prisma.webhookEvent.update({ where: { id }, data: { status: 'FAILED', lastError: reason } });
+  markFailed(claim: ClaimRef, reason: string): Promise<boolean> {
+    return this.finishClaim(claim, 'FAILED', reason);
+  }
+
+  /** The claim found its work busy elsewhere (a company lock): back to QUEUED, the try not counted. */
+  async releaseBusy(claim: ClaimRef, reason: string): Promise<boolean> {
+    const n = await this.prisma.$executeRaw`
+      UPDATE webhook_events SET status = 'QUEUED', attempts = attempts - 1, last_error = ${reason}, updated_at = now()
+      WHERE id = ${claim.id}::uuid AND status = 'PROCESSING' AND attempts = ${claim.attempts}`;
+    return n === 1;
+  }
+
+  private async finishClaim(claim: ClaimRef, status: WebhookEventStatus, reason: string | null): Promise<boolean> {
+    const n = await this.prisma.$executeRaw`
+      UPDATE webhook_events SET status = ${status}::"WebhookEventStatus", last_error = ${reason}, updated_at = now()
+      WHERE id = ${claim.id}::uuid AND status = 'PROCESSING' AND attempts = ${claim.attempts}`;
+    return n === 1;
   }
 
   /**

@@ -22,6 +22,7 @@ export const PLEO_AUTH = Symbol('PLEO_AUTH');
               clientSecret: config.PLEO_OAUTH_CLIENT_SECRET!,
               refreshToken: config.PLEO_OAUTH_REFRESH_TOKEN!,
               tokenUrl: config.PLEO_OAUTH_TOKEN_URL,
+              clientAuth: config.PLEO_OAUTH_CLIENT_AUTH,
               timeoutMs: config.PLEO_HTTP_TIMEOUT_MS,
             })
           : new ApiKeyAuth(config.PLEO_API_KEY!),

@@ -1,12 +1,14 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
 import { eventKindOf } from '@app/pleo';
 import { CommonConfig } from '@app/config';
 import { withTimeout } from '@app/runtime';
 import { JOB_RETENTION, ENQUEUE_TIMEOUT_MS, SYNC_BACKOFF_TYPE } from './retention';
 import { QueueName, queueForEvent } from './queue-names';
 import { WebhookEventJobData, jobIdForEvent } from './job-payloads';
+import { PRODUCER_CONNECTION } from './redis-connection';
 
 export interface EnqueueableEvent {
   id: string;
@@ -23,6 +25,7 @@ export class EventProducer {
     @InjectQueue(QueueName.VendorSync) vendorSync: Queue<WebhookEventJobData>,
     @InjectQueue(QueueName.ExportSync) exportSync: Queue<WebhookEventJobData>,
     private readonly config: CommonConfig,
+    @Inject(PRODUCER_CONNECTION) private readonly redis: IORedis,
   ) {
     this.queues = { [QueueName.VendorSync]: vendorSync, [QueueName.ExportSync]: exportSync };
     for (const queue of Object.values(this.queues)) {
@@ -87,6 +90,38 @@ export class EventProducer {
     }
     await queue.add(event.eventType, { webhookEventId: event.id }, this.jobOptions(event.id));
     return true;
+  }
+
+  /**
+   * The events whose job is still on its queue and not finished (waiting, delayed or active): one
+   * pipelined round trip per queue instead of several per event (O5).
+   */
+  async unfinishedJobs(events: EnqueueableEvent[]): Promise<Set<string>> {
+    const unfinished = new Set<string>();
+    const byQueue = new Map<Queue<WebhookEventJobData>, EnqueueableEvent[]>();
+    for (const e of events) {
+      const queue = this.queueFor(e.eventType);
+      if (queue) byQueue.set(queue, [...(byQueue.get(queue) ?? []), e]);
+    }
+    for (const [queue, list] of byQueue) {
+      // The queues' own connection (see QueueModule); it queues nothing while offline, so wait
+      // for it as the queue's own commands do.
+      await withTimeout(queue.waitUntilReady(), ENQUEUE_TIMEOUT_MS * 5, `connecting to ${queue.name}`);
+      const pipeline = this.redis.pipeline();
+      for (const e of list) {
+        const jobId = jobIdForEvent(e.id);
+        pipeline.exists(queue.toKey(jobId)).zscore(queue.toKey('completed'), jobId).zscore(queue.toKey('failed'), jobId);
+      }
+      const answers = await withTimeout(pipeline.exec(), ENQUEUE_TIMEOUT_MS * 5, `checking ${list.length} jobs of ${queue.name}`);
+      const results = (answers ?? []) as [Error | null, unknown][];
+      const failure = results.find(([err]) => err)?.[0];
+      if (failure) throw failure;
+      list.forEach((e, i) => {
+        const [exists, completed, failed] = results.slice(3 * i, 3 * i + 3).map(([, value]) => value);
+        if (exists === 1 && completed === null && failed === null) unfinished.add(e.id);
+      });
+    }
+    return unfinished;
   }
 
   /**

@@ -2,11 +2,13 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { CommonConfig } from '@app/config';
-import { createProducerConnection } from './redis-connection';
+import { PRODUCER_CONNECTION, createProducerConnection } from './redis-connection';
 import { ALL_QUEUES } from './queue-names';
 import { EventProducer } from './event-producer.service';
+import { DependencyChecks } from './dependency-checks';
+import { RedisPolicyCheck } from './redis-policy-check';
 
-export const PRODUCER_CONNECTION = Symbol('PRODUCER_CONNECTION');
+export { PRODUCER_CONNECTION };
 
 /** The queues share one connection that we own (BullMQ does not close a connection it was given). */
 @Injectable()
@@ -42,7 +44,7 @@ class ProducerConnectionModule {}
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [EventProducer],
-  exports: [EventProducer],
+  providers: [EventProducer, DependencyChecks, RedisPolicyCheck],
+  exports: [EventProducer, DependencyChecks],
 })
 export class QueueModule {}

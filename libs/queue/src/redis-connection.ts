@@ -15,3 +15,6 @@ export function createProducerConnection(redisUrl: string, name: string): IORedi
   };
   return new IORedis(redisUrl, options);
 }
+
+/** Injection token of the producer connection (the queues', the health checks'). */
+export const PRODUCER_CONNECTION = Symbol('PRODUCER_CONNECTION');

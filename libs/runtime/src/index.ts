@@ -3,3 +3,5 @@ export * from './backoff';
 export * from './concurrency';
 export * from './periodic-task';
 export * from './with-timeout';
+export * from './heartbeats';
+export * from './health-probe';

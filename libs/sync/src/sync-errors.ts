@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '@app/database';
+import { AdvisoryLockTimeout, isDatabaseUnavailable } from '@app/database';
 import { ErpError } from '@app/erp';
 import { PleoApiError, PleoAuthError, PleoUnreachable } from '@app/pleo';
 
@@ -45,6 +45,7 @@ export function classifySyncError(err: unknown): ClassifiedFailure {
     }
     return { retryable: false, message: `Pleo refused the request (${what}: ${err.message}).` };
   }
+  if (err instanceof AdvisoryLockTimeout) return { retryable: true, message: err.message };
   if (isDatabaseUnavailable(err)) return { retryable: true, message: 'Our database is unavailable; retrying.' };
   return { retryable: true, message: `Unexpected error: ${(err as Error)?.message ?? String(err)}` };
 }

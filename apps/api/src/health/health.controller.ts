@@ -12,11 +12,11 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** 503 while PostgreSQL or Redis cannot be reached, so a load balancer stops sending traffic. */
+  /** 503 only while PostgreSQL cannot be reached; Redis down is 200 "degraded" (see ReadinessService). */
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const { ready, checks } = await this.readiness.check();
-    reply.status(ready ? 200 : 503);
-    return { status: ready ? 'ok' : 'unavailable', checks };
+    const readiness = await this.readiness.check();
+    reply.status(readiness.status === 'unavailable' ? 503 : 200);
+    return readiness;
   }
 }

@@ -1,35 +1,26 @@
-import { Inject, Injectable } from '@nestjs/common';
-import IORedis from 'ioredis';
-import { PrismaService } from '@app/database';
-import { PRODUCER_CONNECTION } from '@app/queue';
-import { withTimeout } from '@app/runtime';
+import { Injectable } from '@nestjs/common';
+import { DependencyChecks } from '@app/queue';
+import { ProbeResult } from '@app/runtime';
 
-export type CheckResult = { status: 'up' } | { status: 'down'; error: string };
-
-const CHECK_TIMEOUT_MS = 2_000;
-
-async function check(probe: () => Promise<unknown>): Promise<CheckResult> {
-  try {
-    await withTimeout(probe(), CHECK_TIMEOUT_MS, 'the check');
-    return { status: 'up' };
-  } catch (err) {
-    return { status: 'down', error: (err as Error).message.split('\n')[0] };
-  }
+export interface Readiness {
+  /** ok: everything up; degraded: Redis down (webhooks are still stored, the sweeper queues them) */
+  status: 'ok' | 'degraded' | 'unavailable';
+  checks: Record<'database' | 'redis', ProbeResult>;
 }
 
-/** Ready means: a webhook received now could be stored (PostgreSQL) and queued (Redis). */
+/**
+ * Ready means a webhook received now can be stored: PostgreSQL. Redis is reported but not
+ * required: while it is down webhooks are answered 202 RECEIVED and the worker's outbox sweeper
+ * queues them later, and a probe that failed on Redis would take every instance out of the load
+ * balancer and switch that path off (O1).
+ */
 @Injectable()
 export class ReadinessService {
-  constructor(
-    private readonly prisma: PrismaService,
-    @Inject(PRODUCER_CONNECTION) private readonly redis: IORedis,
-  ) {}
+  constructor(private readonly dependencies: DependencyChecks) {}
 
-  async check(): Promise<{ ready: boolean; checks: Record<'database' | 'redis', CheckResult> }> {
-    const [database, redis] = await Promise.all([
-      check(() => this.prisma.$queryRaw`SELECT 1`),
-      check(() => this.redis.ping()),
-    ]);
-    return { ready: database.status === 'up' && redis.status === 'up', checks: { database, redis } };
+  async check(): Promise<Readiness> {
+    const checks = await this.dependencies.check();
+    const status = checks.database.status !== 'up' ? 'unavailable' : checks.redis.status !== 'up' ? 'degraded' : 'ok';
+    return { status, checks };
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
+import { EXPORT_RUNS_PER_WORKER } from '@app/config';
 import { ExportSyncJobData, QueueName, WebhookEventJobData } from '@app/queue';
 import { ExportJobRunner } from '@app/sync';
 import { EventJobRunner } from '../queue-workers/event-job-runner';
@@ -10,7 +11,7 @@ import { QueueProcessor } from '../queue-workers/queue-processor';
 export class ExportSyncProcessor implements QueueProcessor {
   readonly queue = QueueName.ExportSync;
   /** runs of different companies go side by side; one company never twice (its lock) */
-  readonly concurrency = 4;
+  readonly concurrency = EXPORT_RUNS_PER_WORKER;
 
   constructor(
     private readonly runner: EventJobRunner,

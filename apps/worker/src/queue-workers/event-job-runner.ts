@@ -36,12 +36,12 @@ export class EventJobRunner {
     if (!event) return { skipped: 'the event is finished or unknown' };
     try {
       const result = await handle(event);
-      await this.events.markSucceeded(event.id);
+      if (!(await this.events.markSucceeded(event))) this.logger.warn(`event ${event.id}: claimed again elsewhere meanwhile; its outcome stands`);
       return result;
     } catch (err) {
       if (waitInsteadMs(err) !== undefined) {
-        // Not a failure (company busy, connection waiting for a person or its ERP allowance): the processor delays the job.
-        await this.events.markRetrying(event.id, waitingMessage(err));
+        // Not a failure, not an attempt (company busy, connection waiting for a person or its ERP allowance): the processor delays the job.
+        await this.events.releaseBusy(event, waitingMessage(err));
         throw err;
       }
       const failure = classifySyncError(err);
@@ -50,12 +50,12 @@ export class EventJobRunner {
       const max = Math.min(job.opts.attempts ?? 1, this.config.SYNC_MAX_ATTEMPTS);
       if (!failure.retryable || attempt >= max) {
         const reason = failure.retryable ? `Gave up after ${attempt} attempts. ${failure.message}` : failure.message;
-        await this.events.markFailed(event.id, reason);
+        await this.events.markFailed(event, reason);
         this.logger.warn(`event ${event.id} (${event.eventType}) failed: ${reason}`);
         throw new UnrecoverableError(reason);
       }
       const delay = failure.retryAfterMs ? ` in ${Math.ceil(failure.retryAfterMs / 1000)} s` : '';
-      await this.events.markRetrying(event.id, `Attempt ${attempt} of ${max} failed: ${failure.message} Next try${delay || ' soon'}.`);
+      await this.events.markRetrying(event, `Attempt ${attempt} of ${max} failed: ${failure.message} Next try${delay || ' soon'}.`);
       this.logger.warn(`event ${event.id} attempt ${attempt}/${max} failed: ${(err as Error)?.message ?? err}`);
       throw new RetryableJobError(failure.message, failure.retryAfterMs);
     }

@@ -3,7 +3,7 @@ import { Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { WorkerConfig } from '@app/config';
 import { ALL_QUEUES, SYNC_BACKOFF_TYPE } from '@app/queue';
-import { backoffDelayMs } from '@app/runtime';
+import { backoffDelayMs, heartbeats } from '@app/runtime';
 import { QUEUE_PROCESSORS, QueueProcessor } from './queue-processor';
 import { RetryableJobError } from './event-job-runner';
 
@@ -17,6 +17,7 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnModuleDest
   private readonly logger = new Logger('QueueWorkers');
   private readonly workers: Worker[] = [];
   private connection?: IORedis;
+  private liveness?: { timer: NodeJS.Timeout; unregister(): void };
 
   constructor(
     private readonly config: WorkerConfig,
@@ -62,10 +63,22 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnModuleDest
       this.workers.push(worker);
       this.logger.log(`processing ${processor.queue} (concurrency ${processor.concurrency})`);
     }
+    this.watchLiveness();
+  }
+
+  /** A heartbeat while every BullMQ worker is still running (one that stopped on its own is wedged). */
+  private watchLiveness(): void {
+    if (!this.workers.length) return;
+    const heartbeat = heartbeats.register('queue workers', 60_000);
+    const timer = setInterval(() => this.workers.every((w) => w.isRunning()) && heartbeat.beat(), 10_000);
+    timer.unref();
+    this.liveness = { timer, unregister: heartbeat.unregister };
   }
 
   /** First phase of shutdown: take no new jobs, let running ones finish (database still open). */
   async onModuleDestroy(): Promise<void> {
+    clearInterval(this.liveness?.timer);
+    this.liveness?.unregister();
     await Promise.all(this.workers.map((w) => w.close()));
   }
 
