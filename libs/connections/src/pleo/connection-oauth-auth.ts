@@ -1,9 +1,9 @@
-import { PleoAuth, PleoAuthError } from '@app/pleo';
+import { Logger } from '@nestjs/common';
+import { PleoAuth, PleoAuthError, requestTokens } from '@app/pleo';
 import { PrismaService } from '@app/database';
 import { ConnectionRepository } from '../connection.repository';
 import { ConnectionSecrets } from '../connection-secrets';
 import { PLEO_ACCESS_TOKEN } from '../connection.types';
-import { callTokenEndpoint } from './pleo-token-endpoint';
 
 const MARGIN_MS = 60_000;
 
@@ -14,6 +14,7 @@ const MARGIN_MS = 60_000;
  * token is used; only `invalid_grant` makes the connection needs_reauthorisation.
  */
 export class ConnectionOAuthAuth implements PleoAuth {
+  private readonly logger = new Logger('ConnectionOAuth');
   private cached?: { token: string; expiresAt: number };
   private inflight?: Promise<string>;
   private rejected?: string;
@@ -59,17 +60,19 @@ export class ConnectionOAuthAuth implements PleoAuth {
         const clientSecret = open('pleoClientSecret');
         if (!refreshToken || !clientSecret) return { refused: 'no OAuth refresh token or client secret is stored: connect the company to Pleo' };
 
-        const answer = await callTokenEndpoint(this.client.tokenUrl, { clientId: this.client.clientId, clientSecret }, { grant_type: 'refresh_token', refresh_token: refreshToken }, this.client.timeoutMs);
-        if (answer.kind === 'refused') {
-          if (answer.error !== 'invalid_grant') return { refused: `Pleo refused the OAuth client (${answer.error}); check its client id and secret` };
+        const settings = { clientId: this.client.clientId, clientSecret, tokenUrl: this.client.tokenUrl, timeoutMs: this.client.timeoutMs };
+        const answer = await requestTokens(settings, refreshToken, this.logger);
+        if (answer.kind === 'misconfigured') return { refused: `Pleo refused the OAuth client (${answer.reason}); check its client id and secret` };
+        if (answer.kind === 'revoked') {
+          // only invalid_grant: the chain is gone, a person must connect the company again
           await tx.connection.update({
             where: { id },
-            data: { status: 'needs_reauthorisation', statusSide: 'pleo', statusReason: `Pleo no longer accepts the refresh token (invalid_grant). Connect the company to Pleo again.` },
+            data: { status: 'needs_reauthorisation', statusSide: 'pleo', statusReason: `Pleo no longer accepts the refresh token (${answer.reason}). Connect the company to Pleo again.` },
           });
-          return { refused: 'Pleo no longer accepts the refresh token (invalid_grant)' };
+          return { refused: `Pleo no longer accepts the refresh token (${answer.reason})` };
         }
         const expiresAt = Date.now() + answer.expiresInSeconds * 1000;
-        await this.repository.rotateSecrets(id, { pleoRefreshToken: answer.refreshToken ?? refreshToken, [PLEO_ACCESS_TOKEN]: JSON.stringify({ token: answer.accessToken, expiresAt }) }, tx);
+        await this.repository.rotateSecrets(id, { pleoRefreshToken: answer.refreshToken, [PLEO_ACCESS_TOKEN]: JSON.stringify({ token: answer.accessToken, expiresAt }) }, tx);
         return { token: answer.accessToken, expiresAt };
       },
       { timeout: 60_000, maxWait: 60_000 },

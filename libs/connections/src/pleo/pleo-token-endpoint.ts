@@ -1,8 +1,7 @@
 import { PleoUnreachable } from '@app/pleo';
 
-export type TokenGrant =
-  | { grant_type: 'refresh_token'; refresh_token: string }
-  | { grant_type: 'authorization_code'; code: string; redirect_uri: string; code_verifier: string };
+/** The connect flow's grant; refreshing a chain goes through requestTokens (libs/pleo). */
+export type TokenGrant = { grant_type: 'authorization_code'; code: string; redirect_uri: string; code_verifier: string };
 
 export type TokenAnswer =
   | { kind: 'ok'; accessToken: string; refreshToken: string | null; expiresInSeconds: number }
