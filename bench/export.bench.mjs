@@ -37,7 +37,7 @@ function item(companyId, i) {
     contraAccount: { id: randomUUID(), name: 'Pleo EUR', code: '1910' },
     additionalInformation: { reconciliationId: `B-${i}` },
     accountingEntryLines: [{
-      accountingEntryLineId: randomUUID(), lineAmount: amount(gross), netAmount: amount(gross - tax),
+      accountingEntryLineId: randomUUID(), lineAmount: amount(gross), netAmount: amount(gross), // TaxTypeV3 inclusive: net includes tax
       account: { id: randomUUID(), name: 'Meals', code: '7100' },
       tax: { id: randomUUID(), rate: 0.25, type: 'inclusive', amount: amount(tax), code: 'S25' },
       tags: [{ id: randomUUID(), groupCode: 'DEPT', code: 'SALES' }],
@@ -104,7 +104,7 @@ async function main() {
   // Also the ingest benchmark's events: the worker's outbox sweeper would otherwise queue them all.
   await db.query('TRUNCATE webhook_events, export_item_ledger, export_job_runs, sandbox_entries CASCADE');
   await db.end();
-  const fake = new FakePleo({ apiKey: API_KEY });
+  const fake = new FakePleo({ apiKey: API_KEY, control: true });
   await fake.listen(0);
   try {
     const results = [];

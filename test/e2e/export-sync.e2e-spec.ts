@@ -27,7 +27,7 @@ describe('export sync across real processes', () => {
     assertBuilt();
     const port = await freePort();
     fakeUrl = `http://127.0.0.1:${port}`;
-    fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(port), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '' });
+    fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(port), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '', FAKE_PLEO_CONTROL: '1', FAKE_PLEO_FILES_PORT: String(await freePort()) });
     await fake.waitForOutput(/fake Pleo listening/);
     db = testDb();
   });
@@ -75,9 +75,9 @@ describe('export sync across real processes', () => {
     expect(done.data.status).toBe('completed');
     expect(done.events.map((e: any) => e.event)).toEqual(['started', 'completed']);
     expect(Object.values(done.items).every((i: any) => i.status === 'successful')).toBe(true);
-    const rows = (await db.query('SELECT reference, number FROM sandbox_entries WHERE reference = ANY($1)', [ids])).rows;
+    const rows = (await db.query('SELECT reference, id FROM sandbox_entries WHERE reference = ANY($1)', [ids])).rows;
     expect(rows).toHaveLength(300); // one entry per item, none twice
-    for (const row of rows) expect(done.items[row.reference].externalId).toBe(row.number);
+    for (const row of rows) expect(done.items[row.reference].externalId).toBe(row.id); // the ERP's id (F-13)
     expect((await control('/_fake/calls')).specProblems).toEqual([]);
   });
 });

@@ -58,7 +58,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
 
   it('a 3-item job: 3 entries, one PUT, completed, exactly one final event', async () => {
     const companyId = randomUUID();
-    const items = [exportItem({ companyId }), exportItem({ companyId, type: 'out_of_pocket', contraAccount: null }), exportItem({ companyId, currency: 'JPY', gross: 3300, tax: { rate: 0.1, amount: 300, code: 'R7' } })];
+    const items = [exportItem({ companyId }), exportItem({ companyId, type: 'out_of_pocket', contraAccount: null }), exportItem({ companyId, currency: 'SEK', gross: 3300, tax: { rate: 0.1, amount: 300, code: 'R7' } })];
     const job = seed(companyId, items);
     const eventId = await trigger(job);
     const done = await finished(job.id);
@@ -70,12 +70,12 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     expect(rows).toHaveLength(3);
     for (const [id, item] of done.items) {
       const row = rows.find((r) => r.reference === id);
-      expect(item).toMatchObject({ status: 'successful', externalId: row.number });
+      expect(item).toMatchObject({ status: 'successful', externalId: row.id }); // the ERP's id (F-13)
     }
-    const jpy = rows.find((r) => r.reference === items[2].accountingEntryId);
-    expect(jpy).toMatchObject({ currency: 'JPY', mode: 'journal', state: 'posted', external_reference: (items[2].additionalInformation as any).reconciliationId });
-    expect(Number(jpy.total)).toBe(3300);
-    expect(jpy.lines.lines[0]).toMatchObject({ account: '7100', net: { value: '3000' }, tax: { code: 'R7', amount: { value: '300' } }, dimensions: [{ group: 'DEPT', value: 'SALES' }] });
+    const sek = rows.find((r) => r.reference === items[2].accountingEntryId);
+    expect(sek).toMatchObject({ currency: 'SEK', mode: 'journal', state: 'posted', external_reference: (items[2].additionalInformation as any).reconciliationId });
+    expect(Number(sek.total)).toBe(33);
+    expect(sek.lines.lines[0]).toMatchObject({ account: '7100', net: { value: '30.00' }, tax: { code: 'R7', amount: { value: '3.00' } }, dimensions: [{ group: 'DEPT', value: 'SALES' }] });
     expect(rows.find((r) => r.reference === items[1].accountingEntryId).lines.contraAccount).toBe('2890');
 
     // recorded right after Pleo took the final event
@@ -89,7 +89,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const listed: any = await (await fetch(`${api.url}/admin/export-jobs?companyId=${companyId}`, { headers: admin })).json();
     expect(listed.data).toEqual([expect.objectContaining({ jobId: job.id, status: 'COMPLETED', itemsSucceeded: 3, finalEvent: 'completed' })]);
     const sandbox: any = await (await fetch(`${api.url}/admin/sandbox/entries?limit=1000`, { headers: admin })).json();
-    expect(sandbox.data.filter((e: any) => idsOf(items).includes(e.reference)).map((e: any) => e.total).sort()).toEqual(['125', '125', '3300']);
+    expect(sandbox.data.filter((e: any) => idsOf(items).includes(e.reference)).map((e: any) => e.total).sort()).toEqual(['125', '125', '33']);
   });
 
   it('one bad item: completed_with_errors, the item failed with Pleo’s reason type and an actionable message', async () => {
@@ -196,7 +196,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     await trigger(again);
     const done = await finished(again.id);
     expect(done.status).toBe('completed');
-    expect(done.items.get(String(item.accountingEntryId))).toMatchObject({ status: 'successful', externalId: entry.number });
+    expect(done.items.get(String(item.accountingEntryId))).toMatchObject({ status: 'successful', externalId: entry.id });
     expect(await entries([String(item.accountingEntryId)])).toHaveLength(1);
   });
 
@@ -206,14 +206,14 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const id = String(item.accountingEntryId);
     // As if an earlier run posted it and died before the ledger said POSTED.
     const posted = (await db.query(
-      `INSERT INTO sandbox_entries (reference, mode, date, currency, description, total, lines) VALUES ($1, 'journal', '2026-11-20', 'EUR', 'x', 125, '{}') RETURNING number`,
+      `INSERT INTO sandbox_entries (reference, mode, date, currency, description, total, lines) VALUES ($1, 'journal', '2026-11-20', 'EUR', 'x', 125, '{}') RETURNING id, number`,
       [id],
     )).rows[0];
     await db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status) VALUES ($1, $2, $3, 'POSTING')`, [companyId, id, randomUUID()]);
     const job = seed(companyId, [item]);
     await trigger(job);
     const done = await finished(job.id);
-    expect(done.items.get(id)).toMatchObject({ status: 'successful', externalId: posted.number });
+    expect(done.items.get(id)).toMatchObject({ status: 'successful', externalId: posted.id });
     expect(await entries([id])).toHaveLength(1);
     expect((await db.query('SELECT status, erp_number FROM export_item_ledger WHERE accounting_entry_id = $1', [id])).rows[0]).toEqual({ status: 'POSTED', erp_number: posted.number });
   });
@@ -261,7 +261,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const [firstUrl, secondUrl] = (job.exportItems[0].files as { url: string }[]).map((f) => f.url.split('/').pop()!);
     await trigger(job);
     const done = await finished(job.id);
-    expect(done.items.get(id)).toMatchObject({ status: 'successful', externalId: entry.number });
+    expect(done.items.get(id)).toMatchObject({ status: 'successful', externalId: entry.id });
     expect(fake.exports.downloads.get(firstUrl)).toBeUndefined();
     expect(fake.exports.downloads.get(secondUrl)).toBe(1);
     const attached = (await db.query('SELECT file_name FROM sandbox_attachments WHERE entry_id = $1', [entry.id])).rows;

@@ -189,6 +189,28 @@ describe('vendor sync: webhook → ERP vendor → Pleo activation (real PostgreS
     expect(activations(data.id)).toHaveLength(0);
   });
 
+  it('F-14: Pleo still says DRAFT while our link says activated: activated again, activatedAt refreshed', async () => {
+    const { data, body } = draftVendor();
+    expect((await settled((await send(body)).json.id)).status).toBe('SUCCEEDED');
+    const before = (await db.query('SELECT activated_at FROM vendor_links WHERE pleo_vendor_id = $1', [data.id])).rows[0].activated_at;
+    fake.state.vendors.get(data.id)!.state = 'DRAFT'; // Pleo lost or undid the activation
+    expect((await settled((await send(JSON.stringify({ data, eventType: 'v1.vendor.created', eventId: crypto.randomUUID() }))).json.id)).status).toBe('SUCCEEDED');
+    expect(activations(data.id)).toHaveLength(2);
+    expect(fake.state.vendors.get(data.id)!.state).toBe('ACTIVE');
+    const after = (await db.query('SELECT activated_at FROM vendor_links WHERE pleo_vendor_id = $1', [data.id])).rows[0].activated_at;
+    expect(after.getTime()).toBeGreaterThan(before.getTime());
+    expect(await sandboxVendors(data.id)).toHaveLength(1);
+  });
+
+  it('F-3: a link that disagrees with Pleo’s ACTIVE vendor is corrected to Pleo’s externalId and code', async () => {
+    const { data, body } = draftVendor();
+    expect((await settled((await send(body)).json.id)).status).toBe('SUCCEEDED');
+    Object.assign(fake.state.vendors.get(data.id)!, { externalId: 'erp-other-1', code: 'OTHER-1' }); // re-linked in Pleo by someone else
+    expect((await settled((await send(JSON.stringify({ data, eventType: 'v1.vendor.created', eventId: crypto.randomUUID() }))).json.id)).status).toBe('SUCCEEDED');
+    expect((await db.query('SELECT erp_vendor_id, erp_code FROM vendor_links WHERE pleo_vendor_id = $1', [data.id])).rows[0]).toEqual({ erp_vendor_id: 'erp-other-1', erp_code: 'OTHER-1' });
+    expect(activations(data.id)).toHaveLength(1);
+  });
+
   it('refuses to replay an event that is not finished, and 404s an unknown one', async () => {
     const ignored = JSON.stringify({ data: {}, eventId: 'e', eventType: 'v1.other' });
     const res = await send(ignored);

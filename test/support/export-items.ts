@@ -42,7 +42,8 @@ export function exportItem(spec: ItemSpec): Record<string, unknown> {
       {
         accountingEntryLineId: randomUUID(),
         lineAmount: amount(gross, currency),
-        netAmount: amount(gross - (tax && tax.type !== 'reverse' ? tax.amount : 0), currency),
+        // TaxTypeV3: netAmount includes the tax for inclusive (and reverse), excludes it for exclusive
+        netAmount: amount(tax?.type === 'exclusive' ? gross - tax.amount : gross, currency),
         ...(spec.account !== null && { account: { id: randomUUID(), name: 'Meals', code: spec.account ?? '7100' } }),
         ...(tax && { tax: { id: randomUUID(), rate: tax.rate, type: tax.type ?? 'inclusive', amount: amount(tax.amount, currency), code: tax.code } }),
         tags: [{ id: randomUUID(), groupCode: 'DEPT', code: 'SALES' }],

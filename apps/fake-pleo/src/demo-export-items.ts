@@ -6,7 +6,7 @@ function line(gross: number, account: string, tax?: { rate: number; amount: numb
   return {
     accountingEntryLineId: randomUUID(),
     lineAmount: amount(gross),
-    netAmount: amount(gross - (tax?.amount ?? 0)),
+    netAmount: amount(gross), // TaxTypeV3 inclusive: the net bill amount includes the tax
     account: { id: randomUUID(), name: `Account ${account}`, code: account },
     ...(tax && { tax: { id: randomUUID(), rate: tax.rate, type: 'inclusive', amount: amount(tax.amount), code: tax.code } }),
     tags: [{ id: randomUUID(), groupCode: 'DEPT', code: 'SALES' }],

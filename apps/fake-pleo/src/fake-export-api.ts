@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { HttpAnswer, paginate, pleoError } from './http-answer';
+import { FakeFiles } from './fake-files';
+import { HttpAnswer, pageAnswer, pleoError } from './http-answer';
 import { MatchedOperation } from './spec-validator';
+import { FINISHED, ItemStatus, JobEventRequest, JobStatus, OPEN, applyItemUpdates, applyJobEvent, iso } from './fake-job-updates';
 
-type JobStatus = 'pending' | 'in_progress' | 'failed' | 'completed' | 'completed_with_errors';
-type ItemStatus = 'pending' | 'in_progress' | 'failed' | 'successful' | 'abandoned';
-const FINISHED: JobStatus[] = ['failed', 'completed', 'completed_with_errors'];
 const EXPIRY_MS = 3600_000;
 
 export interface FakeJob {
@@ -28,25 +27,43 @@ export interface FakeJob {
   events: { event: string; failureReasonType?: string; failureReason?: string; at: string }[];
   /** sizes of the PUT …/items calls */
   updates: number[];
+  /** switches: contra accounts not configured (400 on export items) */
+  contraMissing?: boolean;
+  /** refuse these item updates with this error type, the given number of times */
+  itemFaults: Map<string, { type: string; times: number }>;
+  /** the user cancels (or the job expires) when the n-th request of this operation arrives */
+  interruptOn?: { operation: string; nth: number; reason: 'canceled_by_user' | 'job_expired'; seen?: number };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
- * Pleo's Export API v3 as the fake plays it: jobs, the control layer (job items), the data layer
- * (export items) with pagination, job events with Pleo's transitions (422 otherwise), item updates
- * with per-item errors, 413 above 100, 422 once finished, 409 for a second job in progress, expiry
- * one hour after the last update, and receipt downloads.
+ * Pleo's Export API v3 as the fake plays it, as strictly as Pleo: jobs listed newest first, the
+ * control layer, the data layer with capped pages and opaque cursors, job events with Pleo's
+ * transitions (422 otherwise), item updates that can fail per item, 413 above 100, 422 once
+ * finished, 409 for a second job in progress, expiry one hour after the last update, contra
+ * accounts missing (400), cancel or expiry mid-run. What Pleo would silently take but the
+ * integration rules forbid (completing with failed items, updating a final item, …) is recorded
+ * in `problems` (the server adds them to the call's spec problems).
  */
 export class FakeExportApi {
   readonly jobs = new Map<string, FakeJob>();
-  readonly files = new Map<string, { type: string; content: Buffer }>();
-  /** moved forward by tests to make jobs expire */
+  readonly filesHost: FakeFiles;
+  /** moved forward by tests to make jobs expire and file URLs run out */
   clockOffsetMs = 0;
-  /** receipt downloads answered (path → count) */
-  readonly downloads = new Map<string, number>();
+  /** FP-6: whether an item update counts as activity for expiry (unconfirmed in Pleo's docs) */
+  putRefreshesExpiry = true;
+  /** problems found while answering the current request (drained by the server) */
+  problems: string[] = [];
+  /** an API key bound to a company sees only that company's jobs (others: 404) */
+  companyScope?: string;
 
-  constructor(private readonly baseUrl: () => string) {}
+  constructor(filesPublicUrl?: string) {
+    this.filesHost = new FakeFiles(() => this.now(), filesPublicUrl);
+  }
+
+  get downloads(): Map<string, number> {
+    return this.filesHost.downloads;
+  }
 
   now(): number {
     return Date.now() + this.clockOffsetMs;
@@ -54,9 +71,9 @@ export class FakeExportApi {
 
   reset(): void {
     this.jobs.clear();
-    this.files.clear();
-    this.downloads.clear();
+    this.filesHost.reset();
     this.clockOffsetMs = 0;
+    this.putRefreshesExpiry = true;
   }
 
   /** Creates a pending job (as a user clicking Export). Files given as {content (base64), type}. */
@@ -68,11 +85,8 @@ export class FakeExportApi {
       if (item.files) {
         item.files = item.files.map((f) => {
           if (f.url) return f;
-          if (!this.baseUrl()) throw new Error('seed export jobs with files after listen(): their URLs point at the fake');
-          const fileId = randomUUID();
           const content = Buffer.from(f.content ?? '', 'base64');
-          this.files.set(fileId, { type: f.type, content });
-          return { url: `${this.baseUrl()}/files/${fileId}`, type: f.type, size: f.size ?? content.length };
+          return { url: this.filesHost.store(f.type, content), type: f.type, size: f.size ?? content.length };
         });
       }
       return item;
@@ -94,6 +108,7 @@ export class FakeExportApi {
       exportItems,
       events: [],
       updates: [],
+      itemFaults: new Map(),
     };
     this.jobs.set(id, job);
     return job;
@@ -120,58 +135,84 @@ export class FakeExportApi {
     };
   }
 
+  private context() {
+    return { now: this.now(), problems: this.problems, putRefreshesExpiry: this.putRefreshesExpiry };
+  }
+
+  /** Ends the job from Pleo's side (the user cancels it, or it expires): failed, open items abandoned. */
+  interrupt(job: FakeJob, reason: 'canceled_by_user' | 'job_expired'): void {
+    if (FINISHED.includes(job.status)) return;
+    job.status = 'failed';
+    job.failureReasonType = reason;
+    job.failureReason = reason === 'job_expired' ? 'Job not updated within expiry time limit' : 'The export was cancelled by the user';
+    if (reason === 'job_expired') job.expiredAt = iso(this.now());
+    else job.completedAt = iso(this.now());
+    for (const item of job.items.values()) if (OPEN(item.status)) item.status = 'abandoned';
+  }
+
   /** A job not updated for an hour expires: failed (job_expired), unfinished items abandoned. */
   private expire(job: FakeJob): void {
     if (FINISHED.includes(job.status) || this.now() - job.lastUpdated < EXPIRY_MS) return;
-    job.status = 'failed';
-    job.failureReasonType = 'job_expired';
-    job.failureReason = 'Job not updated within expiry time limit';
+    this.interrupt(job, 'job_expired');
     job.expiredAt = iso(job.lastUpdated + EXPIRY_MS);
-    for (const item of job.items.values()) if (item.status === 'pending' || item.status === 'in_progress') item.status = 'abandoned';
   }
 
-  /** Serves /files/{id}: the receipts' time-limited URLs. */
-  file(id: string): HttpAnswer | null {
-    const f = this.files.get(id);
-    if (!f) return null;
-    this.downloads.set(id, (this.downloads.get(id) ?? 0) + 1);
-    return new HttpAnswer(200, f.content, { 'content-type': f.type });
+  private visible(job: FakeJob | undefined): FakeJob | undefined {
+    return job && (!this.companyScope || job.companyId === this.companyScope) ? job : undefined;
+  }
+
+  /** The interrupt switch: the user cancels (or the job expires) as this request arrives. */
+  private maybeInterrupt(job: FakeJob | undefined, operationId: string): void {
+    const on = job?.interruptOn;
+    if (!job || !on || on.operation !== operationId) return;
+    on.seen = (on.seen ?? 0) + 1;
+    if (on.seen === on.nth) this.interrupt(job, on.reason);
   }
 
   handle(op: MatchedOperation, url: URL, body: unknown): HttpAnswer | null {
-    const job = op.pathParams.jobId ? this.jobs.get(op.pathParams.jobId) : undefined;
+    const jobIdOf = op.pathParams.jobId ?? (op.operationId === 'getExportItemsV3' ? url.searchParams.get('job_id') : (body as { jobId?: string })?.jobId);
+    const job = this.visible(jobIdOf ? this.jobs.get(jobIdOf) : undefined);
     if (job) this.expire(job);
+    this.maybeInterrupt(job, op.operationId);
     const notFound = pleoError(404, 'EXPORT_NOT_FOUND', 'Export job not found');
     switch (op.operationId) {
       case 'getExportJobsListV3': {
         const statuses = url.searchParams.getAll('statuses');
         const companyId = url.searchParams.get('company_id');
+        if (this.companyScope && companyId && companyId !== this.companyScope) return pleoError(403, 'FORBIDDEN', 'not your company');
         const all = [...this.jobs.values()]
+          .filter((j) => this.visible(j))
           .map((j) => this.view(j))
           .filter((j) => (!companyId || j.companyId === companyId) && (!statuses.length || statuses.includes(j.status)))
-          .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-        return new HttpAnswer(200, paginate(all, url));
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id)); // newest first, as Pleo lists
+        return pageAnswer(all, url, (j) => j.id);
       }
       case 'getExportJobByIdV3':
         return job ? new HttpAnswer(200, { data: this.view(job) }) : notFound;
       case 'createExportJobEventV3':
-        return this.event(body as { jobId: string; event: string; failureReason?: string; failureReasonType?: string });
+        return job ? applyJobEvent(job, body as JobEventRequest, this.context()) : pleoError(422, 'INVALID_EXPORT_JOB_STATUS_CHANGE', 'unknown export job');
       case 'getExportJobItemsV3': {
         if (!job) return notFound;
         const status = url.searchParams.get('status');
         const all = [...job.items.entries()]
           .map(([accountingEntryId, i]) => ({ accountingEntryId, exportJobId: job.id, ...i }))
           .filter((i) => !status || i.status === status);
-        return new HttpAnswer(200, paginate(all, url));
+        return pageAnswer(all, url, (i) => i.accountingEntryId);
       }
       case 'updateExportJobItemsV3':
-        return job ? this.update(job, body as Record<string, string>[]) : notFound;
+        return job ? applyItemUpdates(job, body as Record<string, string>[], this.context()) : notFound;
       case 'getExportItemsV3': {
-        const forJob = this.jobs.get(url.searchParams.get('job_id') ?? '');
-        if (!forJob) return notFound;
-        this.expire(forJob);
-        if (FINISHED.includes(forJob.status)) return pleoError(422, 'EXPORT_JOB_STATUS_UNPROCESSABLE', 'Export Job is finished and can no longer be processed.');
-        return new HttpAnswer(200, paginate(forJob.exportItems, url));
+        if (!job) return notFound;
+        if (FINISHED.includes(job.status)) return pleoError(422, 'EXPORT_JOB_STATUS_UNPROCESSABLE', 'Export Job is finished and can no longer be processed.');
+        if (job.contraMissing) {
+          return pleoError(400, 'MISSING_CONTRA_ACCOUNTS', 'Contra accounts are not fully configured for this company. Configure a contra account for every Pleo account.');
+        }
+        // Every read issues fresh time-limited file URLs.
+        const issued = job.exportItems.map((item) => {
+          const files = item.files as { url: string }[] | undefined;
+          return files ? { ...item, files: files.map((f) => ({ ...f, url: this.filesHost.issue(f.url) })) } : item;
+        });
+        return pageAnswer(issued, url, (i) => String(i.accountingEntryId));
       }
       case 'createExportJobV3': {
         const req = body as { companyId: string; accountingEntryIds: string[] };
@@ -184,59 +225,5 @@ export class FakeExportApi {
       default:
         return null;
     }
-  }
-
-  private event(req: { jobId: string; event: string; failureReason?: string; failureReasonType?: string }): HttpAnswer {
-    const job = this.jobs.get(req.jobId);
-    if (!job) return pleoError(404, 'EXPORT_NOT_FOUND', 'Export job not found');
-    this.expire(job);
-    const invalid = () => pleoError(422, 'INVALID_EXPORT_JOB_STATUS_CHANGE', `cannot apply ${req.event} to a ${job.status} job`);
-    const now = this.now();
-    if (req.event === 'started') {
-      if (job.status !== 'pending') return invalid();
-      job.status = 'in_progress';
-      job.startedAt = iso(now);
-    } else {
-      if (FINISHED.includes(job.status) || (req.event !== 'failed' && job.status !== 'in_progress')) return invalid();
-      if (req.event !== 'failed' && [...job.items.values()].some((i) => i.status === 'pending' || i.status === 'in_progress')) {
-        return pleoError(422, 'INVALID_EXPORT_JOB_STATUS_CHANGE', 'items are not all final');
-      }
-      job.status = req.event as JobStatus;
-      job.completedAt = iso(now);
-      if (req.event === 'failed') {
-        job.failureReason = req.failureReason ?? null;
-        job.failureReasonType = req.failureReasonType;
-        for (const item of job.items.values()) if (item.status === 'pending' || item.status === 'in_progress') item.status = 'abandoned';
-      }
-    }
-    job.lastUpdated = now;
-    job.events.push({ event: req.event, failureReason: req.failureReason, failureReasonType: req.failureReasonType, at: iso(now) });
-    return new HttpAnswer(202);
-  }
-
-  private update(job: FakeJob, updates: Record<string, string>[]): HttpAnswer {
-    if (updates.length > 100) return pleoError(413, 'EXPORT_JOB_ITEMS_UPDATE_LIMIT', 'At most 100 items can be updated at once.');
-    if (FINISHED.includes(job.status)) return pleoError(422, 'EXPORT_JOB_STATUS_UNPROCESSABLE', 'Export job is finished');
-    job.updates.push(updates.length);
-    const data = [];
-    const errors = [];
-    for (const u of updates) {
-      const item = job.items.get(u.accountingEntryId);
-      if (!item) {
-        errors.push({ accountingEntryId: u.accountingEntryId, type: 'ACCOUNTING_ENTRY_DOES_NOT_EXIST', message: 'No such accounting entry in this job' });
-        continue;
-      }
-      Object.assign(item, {
-        status: u.status,
-        ...(u.exportedAt && { exportedAt: u.exportedAt }),
-        ...(u.externalId && { externalId: u.externalId }),
-        ...(u.externalUrl && { externalUrl: u.externalUrl }),
-        ...(u.failureReason && { failureReason: u.failureReason }),
-        ...(u.failureReasonType && { failureReasonType: u.failureReasonType }),
-      });
-      data.push({ accountingEntryId: u.accountingEntryId, exportJobId: job.id, ...item });
-    }
-    job.lastUpdated = this.now();
-    return new HttpAnswer(200, { data, errors });
   }
 }

@@ -4,16 +4,23 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FakeOAuth, FakePleoState, FakeVendor, Fault } from './fake-pleo-state';
 import { MatchedOperation, OpenApiSpec } from './spec-validator';
-import { HttpAnswer, paginate, pleoError } from './http-answer';
+import { HttpAnswer, pageAnswer, pleoError } from './http-answer';
 import { FakeExportApi } from './fake-export-api';
+import { fakeControl } from './fake-control';
 import { FakeOAuthAuthorize } from './fake-oauth-authorize';
 
 export interface FakePleoOptions {
   apiKey?: string;
   oauth?: { clientId: string; clientSecret: string; refreshToken: string; accessTokenTtlSeconds?: number };
   specsDir?: string;
-  /** how others reach this server (receipt URLs); default: the address it listens on */
-  publicUrl?: string;
+  /** how others reach the receipt-file listener; default: the address it listens on */
+  filesPublicUrl?: string;
+  /** port of the receipt-file listener (a separate origin, as Pleo's file storage); 0: any free port */
+  filesPort?: number;
+  /** the /_fake/* control API (seeding, faults, inspection); off unless asked for (FAKE_PLEO_CONTROL=1) */
+  control?: boolean;
+  /** bind the API key to one company, as Pleo's API keys are: other companies' resources are 404 */
+  apiKeyCompanyId?: string;
 }
 
 /**
@@ -27,7 +34,7 @@ export class FakePleo {
   readonly oauth?: FakeOAuth;
   private readonly vendorsSpec: OpenApiSpec;
   private readonly exportSpec: OpenApiSpec;
-  readonly exports = new FakeExportApi(() => this.options.publicUrl ?? this.url);
+  readonly exports: FakeExportApi;
   readonly authorize = new FakeOAuthAuthorize(() => this.oauth);
   private server?: Server;
   url = '';
@@ -42,13 +49,25 @@ export class FakePleo {
       path.resolve(__dirname, '..', 'specs');
     this.vendorsSpec = OpenApiSpec.load(path.join(specs, 'vendors-openapi.yml'));
     this.exportSpec = OpenApiSpec.load(path.join(specs, 'export-openapi.yml'));
+    this.exports = new FakeExportApi(options.filesPublicUrl);
+    this.exports.companyScope = options.apiKeyCompanyId;
     if (options.oauth) {
       const o = options.oauth;
       this.oauth = new FakeOAuth(o.clientId, o.clientSecret, o.refreshToken, o.accessTokenTtlSeconds);
     }
   }
 
-  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+  get controlEnabled(): boolean {
+    return !!this.options.control;
+  }
+
+  /** Where receipt files are served (a second listener: another origin than the API). */
+  get filesUrl(): string {
+    return this.exports.filesHost.url;
+  }
+
+  async listen(port = 0, host = '127.0.0.1', filesPort = this.options.filesPort ?? 0): Promise<string> {
+    await this.exports.filesHost.listen(filesPort, host);
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     const addr = this.server.address() as AddressInfo;
@@ -59,11 +78,12 @@ export class FakePleo {
   async close(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.exports.filesHost.close();
   }
 
   /** Every spec problem seen so far (requests from the service, answers of the fake). */
   specProblems(): string[] {
-    return this.state.calls.flatMap((c) => c.specProblems.map((p) => `${c.method} ${c.path}: ${p}`));
+    return [...this.state.calls.flatMap((c) => c.specProblems.map((p) => `${c.method} ${c.path}: ${p}`)), ...this.exports.filesHost.problems()];
   }
 
   callsTo(operationId: string) {
@@ -77,9 +97,7 @@ export class FakePleo {
     const raw = await readBody(req);
     let answer: HttpAnswer;
     try {
-      const file = /^\/files\/([^/]+)$/.exec(url.pathname);
-      if (file && req.method === 'GET') answer = this.exports.file(file[1]) ?? new HttpAnswer(404);
-      else if (url.pathname.startsWith('/_fake/')) answer = this.control(req.method ?? 'GET', url, raw);
+      if (url.pathname.startsWith('/_fake/')) answer = this.options.control ? fakeControl(this, req.method ?? 'GET', url, raw) : new HttpAnswer(404, { message: 'the control API is off (FAKE_PLEO_CONTROL=1)' });
       else if (url.pathname === '/oauth/token') answer = this.token(req, raw);
       else if (url.pathname === '/oauth/authorize') answer = this.authorize.authorize(url);
       else answer = await this.api(req, url, raw, () => closed);
@@ -133,7 +151,9 @@ export class FakePleo {
       if (faulted) return finish(faulted);
     }
     if (clientGone()) return finish(new HttpAnswer(499)); // the caller gave up: nothing is applied
-    return finish(this.operate(op, url, body));
+    const answer = this.operate(op, url, body);
+    call.specProblems.push(...this.exports.problems.splice(0));
+    return finish(answer);
   }
 
   private async applyFault(fault: Fault, clientGone: () => boolean): Promise<HttpAnswer | null> {
@@ -151,25 +171,27 @@ export class FakePleo {
     const id = op.pathParams.id;
     switch (op.operationId) {
       case 'getVendorById': {
-        const vendor = this.state.vendors.get(id);
+        const vendor = this.vendor(id);
         return vendor ? new HttpAnswer(200, { data: vendor }) : new HttpAnswer(404);
       }
       case 'activateVendor': {
-        const vendor = this.state.vendors.get(id);
+        const vendor = this.vendor(id);
         if (!vendor) return new HttpAnswer(404);
         const { externalId, code } = body as { externalId: string; code?: string };
+        if (vendor.state !== 'DRAFT') this.exports.problems.push(`activation of an ${vendor.state} vendor (only DRAFT vendors need creating in the ERP)`);
+        if (!externalId?.trim()) this.exports.problems.push('activation with an empty externalId');
         Object.assign(vendor, { state: 'ACTIVE', externalId, ...(code && { code }), updatedAt: new Date().toISOString() });
         this.state.activations.push({ vendorId: id, externalId, code, at: new Date().toISOString() });
         return new HttpAnswer(204);
       }
       case 'searchVendors':
-        return new HttpAnswer(200, this.search(url, (body ?? {}) as Record<string, unknown>));
+        return this.search(url, (body ?? {}) as Record<string, unknown>);
       default:
         return this.exports.handle(op, url, body) ?? pleoError(501, 'NOT_IMPLEMENTED', `the fake does not implement ${op.operationId}`);
     }
   }
 
-  private search(url: URL, criteria: Record<string, unknown>) {
+  private search(url: URL, criteria: Record<string, unknown>): HttpAnswer {
     const companyId = url.searchParams.get('company_id');
     const has = (key: string, value: string | undefined) => {
       const list = criteria[key] as string[] | undefined;
@@ -178,6 +200,7 @@ export class FakePleo {
     const all = [...this.state.vendors.values()].filter(
       (v) =>
         v.companyId === companyId &&
+        (!this.options.apiKeyCompanyId || v.companyId === this.options.apiKeyCompanyId) &&
         has('ids', v.id) &&
         has('codes', v.code) &&
         has('externalIds', v.externalId) &&
@@ -185,7 +208,12 @@ export class FakePleo {
         has('states', v.state) &&
         (!criteria.name || v.name.toLowerCase().includes(String(criteria.name).toLowerCase())),
     );
-    return paginate(all, url);
+    return pageAnswer(all, url, (v) => v.id);
+  }
+
+  private vendor(id: string): FakeVendor | undefined {
+    const vendor = this.state.vendors.get(id);
+    return vendor && (!this.options.apiKeyCompanyId || vendor.companyId === this.options.apiKeyCompanyId) ? vendor : undefined;
   }
 
   private authorised(header: string | undefined): boolean {
@@ -211,49 +239,6 @@ export class FakePleo {
     if (fault?.status) return new HttpAnswer(fault.status, { error: 'server_error' });
     const tokens = this.oauth.refresh(form.get('refresh_token') ?? '');
     return tokens ? new HttpAnswer(200, tokens) : new HttpAnswer(400, { error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked' });
-  }
-
-  /** /_fake/…: seed vendors, read calls, set faults, reset. Not part of Pleo's API. */
-  private control(method: string, url: URL, raw: string): HttpAnswer {
-    const body = raw ? JSON.parse(raw) : {};
-    const route = `${method} ${url.pathname}`;
-    if (route === 'POST /_fake/vendors') {
-      // Accepts a vendor, or a whole v1.vendor.created webhook body ({data: vendor}).
-      const input = (body.data ?? body) as FakeVendor;
-      return new HttpAnswer(201, { data: this.state.addVendor(input) });
-    }
-    const vendor = /^GET \/_fake\/vendors\/(.+)$/.exec(route);
-    if (vendor) {
-      const found = this.state.vendors.get(vendor[1]);
-      return found ? new HttpAnswer(200, { data: found }) : new HttpAnswer(404, { message: 'no such vendor' });
-    }
-    if (route === 'GET /_fake/calls') return new HttpAnswer(200, { calls: this.state.calls, activations: this.state.activations, specProblems: this.specProblems() });
-    if (route === 'POST /_fake/faults') {
-      this.state.faults.push(...((Array.isArray(body) ? body : [body]) as Fault[]));
-      return new HttpAnswer(204);
-    }
-    if (route === 'POST /_fake/export-jobs') return new HttpAnswer(201, { data: this.exports.view(this.exports.seedJob(body)) });
-    const job = /^GET \/_fake\/export-jobs\/(.+)$/.exec(route);
-    if (job) {
-      const found = this.exports.jobs.get(job[1]);
-      if (!found) return new HttpAnswer(404, { message: 'no such job' });
-      return new HttpAnswer(200, {
-        data: this.exports.view(found),
-        events: found.events,
-        updates: found.updates,
-        items: Object.fromEntries(found.items),
-      });
-    }
-    if (route === 'POST /_fake/clock') {
-      this.exports.clockOffsetMs += Number(body.advanceSeconds ?? 0) * 1000;
-      return new HttpAnswer(204);
-    }
-    if (route === 'POST /_fake/reset') {
-      this.state.reset();
-      this.exports.reset();
-      return new HttpAnswer(204);
-    }
-    return new HttpAnswer(404, { message: `unknown control route ${route}` });
   }
 }
 

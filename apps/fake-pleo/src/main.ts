@@ -11,7 +11,8 @@ async function main() {
   const env = process.env;
   const fake = new FakePleo({
     apiKey: env.FAKE_PLEO_API_KEY || 'fake-pleo-api-key',
-    publicUrl: env.FAKE_PLEO_PUBLIC_URL || undefined,
+    filesPublicUrl: env.FAKE_PLEO_FILES_PUBLIC_URL || undefined,
+    control: env.FAKE_PLEO_CONTROL === '1',
     oauth: env.FAKE_PLEO_OAUTH_CLIENT_ID
       ? {
           clientId: env.FAKE_PLEO_OAUTH_CLIENT_ID,
@@ -20,7 +21,7 @@ async function main() {
         }
       : undefined,
   });
-  const url = await fake.listen(Number(env.FAKE_PLEO_PORT || 4010), env.FAKE_PLEO_HOST || '0.0.0.0');
+  const url = await fake.listen(Number(env.FAKE_PLEO_PORT || 4010), env.FAKE_PLEO_HOST || '0.0.0.0', Number(env.FAKE_PLEO_FILES_PORT || 4011));
   // After listen: receipt URLs point at this server.
   const defaults = 'test/fixtures/vendor-created.json,test/fixtures/export-job-created.json';
   for (const file of (env.FAKE_PLEO_SEED_FILES ?? defaults).split(',').filter(Boolean)) {
@@ -31,7 +32,7 @@ async function main() {
     // An export sample: a pending job with that id and three demo expenses.
     if (/export/.test(body.eventType)) fake.exports.seedJob({ id: body.data.id, companyId: body.data.companyId, items: demoExportItems(body.data.companyId) });
   }
-  console.log(JSON.stringify({ msg: 'fake Pleo listening', url, vendors: fake.state.vendors.size, exportJobs: fake.exports.jobs.size }));
+  console.log(JSON.stringify({ msg: 'fake Pleo listening', url, filesUrl: fake.filesUrl, control: fake.controlEnabled, vendors: fake.state.vendors.size, exportJobs: fake.exports.jobs.size }));
   const stop = () => fake.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -139,7 +139,7 @@ function withoutPlaceholderPatterns(node: unknown): unknown {
   if (!node || typeof node !== 'object') return node;
   return Object.fromEntries(
     Object.entries(node)
-      .filter(([k, v]) => !(k === 'pattern' && typeof v === 'string' && /^YYYY/.test(v)))
+      .filter(([k, v]) => !(k === 'pattern' && typeof v === 'string' && /^yyyy/i.test(v)))
       .map(([k, v]) => [k, withoutPlaceholderPatterns(v)]),
   );
 }

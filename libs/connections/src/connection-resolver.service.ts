@@ -16,7 +16,7 @@ export interface EnvConnectionSettings {
 const DEFAULT_KEY = 'default';
 
 /** Which side refused our credentials, if that is what the error says. */
-function refusedSide(err: unknown): ConnectionSide | undefined {
+export function refusedSide(err: unknown): ConnectionSide | undefined {
   if (err instanceof PleoAuthError || (err instanceof PleoApiError && (err.status === 401 || err.status === 403))) return 'pleo';
   if (err instanceof ErpError && err.kind === 'auth') return 'erp';
   return undefined;

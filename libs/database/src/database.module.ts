@@ -4,11 +4,14 @@ import { WebhookEventRepository } from './webhook-event.repository';
 import { VendorLinkRepository } from './vendor-link.repository';
 import { ExportLedgerRepository } from './export-ledger.repository';
 import { ExportRunRepository } from './export-run.repository';
+import { ExportCompanyRunRepository } from './export-company-run.repository';
 import { RetentionRepository } from './retention.repository';
+
+const REPOSITORIES = [WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ExportRunRepository, ExportCompanyRunRepository, RetentionRepository];
 
 @Global()
 @Module({
-  providers: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ExportRunRepository, RetentionRepository],
-  exports: [PrismaService, WebhookEventRepository, VendorLinkRepository, ExportLedgerRepository, ExportRunRepository, RetentionRepository],
+  providers: [PrismaService, ...REPOSITORIES],
+  exports: [PrismaService, ...REPOSITORIES],
 })
 export class DatabaseModule {}

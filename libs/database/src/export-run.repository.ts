@@ -46,6 +46,27 @@ export class ExportRunRepository {
     });
   }
 
+  /**
+   * Pleo ended the job itself (cancelled by the user, expired) or already holds a final state we did
+   * not send: its status and reason are recorded as Pleo has them, and the job is not touched again.
+   */
+  async recordPleoOutcome(jobId: string, pleo: { status: FinalEvent; failureReasonType?: string | null; failureReason?: string | null }): Promise<void> {
+    await this.prisma.exportJobRun.update({
+      where: { jobId },
+      data: {
+        status: STATUS_OF[pleo.status],
+        failureReasonType: pleo.failureReasonType ?? null,
+        failureReason: pleo.failureReason ? `Pleo: ${pleo.failureReason}` : null,
+        finishedAt: new Date(),
+      },
+    });
+  }
+
+  /** The company's runs still RUNNING here (for reconciling with what Pleo holds). */
+  unfinished(companyId: string) {
+    return this.prisma.exportJobRun.findMany({ where: { companyId, finishedAt: null }, select: { jobId: true, finalEvent: true }, take: 100 });
+  }
+
   list(filter: { companyId?: string; status?: ExportRunStatus }, limit: number) {
     return this.prisma.exportJobRun.findMany({ where: filter, orderBy: { startedAt: 'desc' }, take: limit });
   }

@@ -8,5 +8,6 @@ export * from './advisory-lock';
 export * from './vendor-link.repository';
 export * from './export-ledger.repository';
 export * from './export-run.repository';
+export * from './export-company-run.repository';
 export { ExportRunStatus } from './generated/prisma/client';
 export * from './retention.repository';

@@ -37,7 +37,12 @@ export interface VendorInput {
   registrationNumber?: string | null;
 }
 
+/** Looked up only by the fields given, in this order: id, code, reference, tax number, name. */
 export interface VendorQuery {
+  /** the ERP's internal id (what Pleo holds as the vendor's `externalId`) */
+  id?: string;
+  /** the ERP's vendor number (what Pleo holds as the vendor's `code`) */
+  code?: string;
   reference?: string;
   taxNumber?: string | null;
   name?: string;
@@ -62,14 +67,31 @@ export interface ExpenseLine {
   description?: string;
   /** excluding tax */
   net: Money;
-  /** reverse: self-assessed (EU reverse charge) — booked in and out, not part of the total */
-  tax?: { code: string; amount: Money; mode: TaxMode };
+  /**
+   * reverse: self-assessed (EU reverse charge) — booked in and out, not part of the total.
+   * ingoingAccount / outgoingAccount: the tax accounts Pleo names for the code (reverse charge).
+   */
+  tax?: { code: string; amount: Money; mode: TaxMode; ingoingAccount?: string; outgoingAccount?: string };
   dimensions?: { group: string; value: string }[];
+}
+
+/**
+ * A settlement of accounts payable: debit payables, credit `account` (the wallet / bank the money
+ * left). Adapters book it as the ERP's own payment (Xero Payment, Business Central payment journal
+ * line, Tryton payment) applied to the bill.
+ */
+export interface ExpensePayment {
+  /** the account the money was paid from (credit) */
+  account: string;
+  date: string; // YYYY-MM-DD
+  amount: Money;
 }
 
 export interface ExpenseEntry {
   /** Pleo accountingEntryId: the idempotency key; one entry per reference, ever */
   reference: string;
+  /** what Pleo calls the expense (its item type: card_purchase, invoice, invoice_payment, …) */
+  kind?: string;
   /** Pleo's reconciliationId ("book id"), shown on the entry for bookkeepers */
   externalReference?: string;
   mode: PostingMode;
@@ -82,13 +104,20 @@ export interface ExpenseEntry {
   vendorId?: string;
   /** the counter (credit) account: wallet, out-of-pocket, contra or AP */
   contraAccount: string;
+  /** the expense lines; empty for a payment-only entry (`payment` applied to the bill `invoice.number`) */
   lines: ExpenseLine[];
+  /** accounts payable: the vendor's invoice this entry is (or, payment-only, pays) */
+  invoice?: { number?: string; date?: string; dueDate?: string };
+  /** accounts payable, money already moved: the bill is settled by this payment */
+  payment?: ExpensePayment;
 }
 
 export interface PostedExpense {
   id: string;
   number: string;
   url?: string;
+  /** the ERP's id of the payment booked with the entry, if any */
+  paymentId?: string;
 }
 
 export interface FileInput {
@@ -102,9 +131,13 @@ export interface ErpAdapter {
   readonly capabilities: ErpCapabilities;
   /** Fails with an ErpError (auth / unavailable / configuration) when the ERP cannot be used. */
   verifyConnection(ctx: OperationContext): Promise<void>;
-  /** Looks by reference first, then tax number, then exact name; null when none matches. */
+  /** Looks by id, code, reference, tax number, then exact name (only the fields given); null when none matches. */
   findVendor(query: VendorQuery, ctx: OperationContext): Promise<ErpVendor | null>;
   createVendor(input: VendorInput, ctx: OperationContext): Promise<ErpVendor>;
+  /**
+   * Books the entry (and its payment, if any) once per reference. A payment-only entry (no lines)
+   * whose bill the ERP does not hold fails with ErpError('unknown_reference', subject 'invoice').
+   */
   postExpense(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense>;
   /** Reconciliation after an unknown outcome: the entry posted with this reference, if any. */
   findPostedExpense(reference: string, ctx: OperationContext): Promise<PostedExpense | null>;

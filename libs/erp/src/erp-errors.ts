@@ -30,7 +30,7 @@ export class ErpError extends Error {
       mayHaveApplied?: boolean;
       cause?: unknown;
       /** with unknown_reference: what kind of reference the ERP does not know */
-      subject?: 'account' | 'tax_code' | 'vendor' | 'dimension' | 'entry';
+      subject?: 'account' | 'tax_code' | 'vendor' | 'dimension' | 'entry' | 'invoice';
     } = {},
   ) {
     super(message, { cause: options.cause });

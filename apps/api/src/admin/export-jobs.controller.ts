@@ -1,6 +1,6 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
-import { ExportRunRepository, ExportRunStatus } from '@app/database';
+import { IsEnum, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ExportCompanyRunRepository, ExportRunRepository, ExportRunStatus } from '@app/database';
 import { AdminTokenGuard } from './admin-token.guard';
 import { QueryLimit } from './query-limit';
 
@@ -18,14 +18,37 @@ export class ListExportJobsQuery {
   limit = 50;
 }
 
+export class ListCompanyRunsQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  companyId?: string;
+
+  @IsOptional()
+  @IsIn(['RUNNING', 'SUCCEEDED', 'RETRYING', 'FAILED'], { message: 'status must be one of RUNNING, SUCCEEDED, RETRYING, FAILED' })
+  status?: 'RUNNING' | 'SUCCEEDED' | 'RETRYING' | 'FAILED';
+
+  @QueryLimit(500)
+  limit = 50;
+}
+
 /** Export runs: counts, outcome and whether the final event reached Pleo. */
 @Controller('admin/export-jobs')
 @UseGuards(AdminTokenGuard)
 export class ExportJobsController {
-  constructor(private readonly runs: ExportRunRepository) {}
+  constructor(
+    private readonly runs: ExportRunRepository,
+    private readonly companyRuns: ExportCompanyRunRepository,
+  ) {}
 
   @Get()
   async list(@Query() query: ListExportJobsQuery) {
     return { data: await this.runs.list({ companyId: query.companyId, status: query.status }, query.limit) };
+  }
+
+  /** Company runs the poller started (no webhook event tracks them): state, attempts, last error. */
+  @Get('company-runs')
+  async companyRunList(@Query() query: ListCompanyRunsQuery) {
+    return { data: await this.companyRuns.list({ companyId: query.companyId, status: query.status }, query.limit) };
   }
 }

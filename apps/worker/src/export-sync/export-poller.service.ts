@@ -1,14 +1,15 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerConfig } from '@app/config';
-import { PrismaService } from '@app/database';
 import { ConnectionRepository, ConnectionResolver, ConnectionUnavailable } from '@app/connections';
+import { PleoExportClient } from '@app/pleo';
 import { EventProducer } from '@app/queue';
 import { PeriodicTask } from '@app/runtime';
 
 /**
  * The fallback Pleo recommends (design §2.5): at start (recovery) and every
- * EXPORT_POLL_INTERVAL_SECONDS, list each company's pending and in-progress export jobs and queue
- * an export run where there are any — so a job whose webhook never arrived is still exported.
+ * EXPORT_POLL_INTERVAL_SECONDS, list the pending and in-progress export jobs and queue an export
+ * run for each company that has any — so a job whose webhook never arrived is still exported, even
+ * for a company that never sent a webhook.
  */
 @Injectable()
 export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
@@ -17,7 +18,8 @@ export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly config: WorkerConfig,
-    private readonly prisma: PrismaService,
+    /** the environment's connection's client */
+    private readonly pleo: PleoExportClient,
     private readonly connections: ConnectionResolver,
     private readonly stored: ConnectionRepository,
     private readonly producer: EventProducer,
@@ -36,28 +38,51 @@ export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
     await this.task.stop();
   }
 
-  /** Every stored connection's company, and the default connection's: PLEO_COMPANY_IDS, else those seen in webhooks. */
-  async companies(): Promise<string[]> {
-    const stored = (await this.stored.list()).map((c) => c.companyId);
-    if (this.config.PLEO_COMPANY_IDS.length) return [...new Set([...stored, ...this.config.PLEO_COMPANY_IDS])];
-    const rows = await this.prisma.$queryRaw<{ company_id: string }[]>`
-      SELECT DISTINCT company_id FROM webhook_events WHERE company_id IS NOT NULL AND status <> 'IGNORED'`;
-    return [...new Set([...stored, ...rows.map((r) => r.company_id)])];
+  /**
+   * The companies with pending or in-progress jobs (F-8). The environment's connection: one listing
+   * without `company_id` (the credentials' own company for an API key, every installed company for
+   * an OAuth app), grouped by `companyId`; PLEO_COMPANY_IDS, when set, narrows it. Each stored
+   * connection: its own company with its own credentials (skipped while it waits for a person —
+   * GET /admin/connections shows why).
+   */
+  async companiesWithJobs(): Promise<string[]> {
+    const only = new Set(this.config.PLEO_COMPANY_IDS);
+    const found = new Set<string>();
+    for (const connection of await this.stored.list()) {
+      try {
+        const next = await this.connections.run(connection.companyId, (conn) => conn.pleoExports.listJobs(connection.companyId, ['pending', 'in_progress']).next());
+        if (!next.done) found.add(connection.companyId);
+      } catch (err) {
+        if (!(err instanceof ConnectionUnavailable)) this.logger.warn(`export poll for connection ${connection.id} failed: ${(err as Error).message}`);
+      }
+    }
+    try {
+      for await (const job of this.pleo.listJobs(undefined, ['pending', 'in_progress'])) {
+        if (!only.size || only.has(job.companyId)) found.add(job.companyId);
+      }
+    } catch (err) {
+      if (!found.size) throw err;
+      this.logger.warn(`export poll with the environment's credentials failed: ${(err as Error).message}`);
+    }
+    return [...found];
   }
 
   /** Returns the companies a run was queued for. */
   async pollOnce(): Promise<string[]> {
     const queued: string[] = [];
-    for (const companyId of await this.companies()) {
+    let companies: string[];
+    try {
+      companies = await this.companiesWithJobs();
+    } catch (err) {
+      this.logger.warn(`export poll failed: ${(err as Error).message}`);
+      return queued;
+    }
+    for (const companyId of companies) {
       try {
-        const next = await this.connections.run(companyId, (conn) => conn.pleoExports.listJobs(companyId, ['pending', 'in_progress']).next());
-        if (next.done) continue;
         await this.producer.enqueueCompanyRun(companyId);
         queued.push(companyId);
       } catch (err) {
-        // needs re-authorisation or disabled: skipped, and shown on GET /admin/connections
-        if (err instanceof ConnectionUnavailable) continue;
-        this.logger.warn(`export poll for company ${companyId} failed: ${(err as Error).message}`);
+        this.logger.warn(`export poll: queueing a run for company ${companyId} failed: ${(err as Error).message}`);
       }
     }
     return queued;

@@ -17,6 +17,11 @@ export class RetryableJobError extends Error {
   }
 }
 
+/** Whether this try is the job's last: the worker's setting rules, the job's own limit caps it. */
+export function isLastAttempt(job: Job, config: CommonConfig): boolean {
+  return job.attemptsMade + 1 >= Math.min(job.opts.attempts ?? 1, config.SYNC_MAX_ATTEMPTS);
+}
+
 /**
  * The part every event processor shares: claim the event row, run the sync, and record the outcome
  * on the row in words a bookkeeper understands. Retryable failures go back to BullMQ for another
@@ -31,11 +36,11 @@ export class EventJobRunner {
     private readonly config: CommonConfig,
   ) {}
 
-  async run<T>(job: Job<WebhookEventJobData>, handle: (event: ClaimedEvent) => Promise<T>): Promise<T | { skipped: string }> {
+  async run<T>(job: Job<WebhookEventJobData>, handle: (event: ClaimedEvent, lastAttempt: boolean) => Promise<T>): Promise<T | { skipped: string }> {
     const event = await this.events.claim(job.data.webhookEventId);
     if (!event) return { skipped: 'the event is finished or unknown' };
     try {
-      const result = await handle(event);
+      const result = await handle(event, isLastAttempt(job, this.config));
       if (!(await this.events.markSucceeded(event))) this.logger.warn(`event ${event.id}: claimed again elsewhere meanwhile; its outcome stands`);
       return result;
     } catch (err) {

@@ -10,7 +10,11 @@ export class PleoApiError extends Error {
   ) {
     super(`Pleo API ${method} ${path} answered ${status}${type ? ` ${type}` : ''}: ${message}`);
     this.name = 'PleoApiError';
+    this.pleoMessage = message;
   }
+
+  /** Pleo's own words (the body's `message`), e.g. to pass on in a job's failureReason */
+  readonly pleoMessage: string;
 
   /** 429 and 5xx may succeed later; 4xx will not. */
   get retryable(): boolean {

@@ -20,13 +20,14 @@ export class PleoExportClient {
     private readonly pageSize = 100,
   ) {}
 
-  async *listJobs(companyId: string, statuses: ExportJobStatus[]): AsyncGenerator<ExportJob> {
-    yield* this.pages<ExportJob>('v3/export-jobs', { company_id: companyId, statuses });
+  /** Without a company: every company the credentials can see (an API key sees its own). */
+  async *listJobs(companyId: string | undefined, statuses: ExportJobStatus[]): AsyncGenerator<ExportJob> {
+    yield* this.pages<ExportJob>('v3/export-jobs', { ...(companyId && { company_id: companyId }), statuses });
   }
 
   /** null when Pleo does not know the job. */
   async getJob(jobId: string): Promise<ExportJob | null> {
-    return (await this.http.getOrNull<{ data: ExportJob }>(`v3/export-jobs/${jobId}`))?.data ?? null;
+    return (await this.http.getOrNull<{ data: ExportJob }>(`v3/export-jobs/${encodeURIComponent(jobId)}`))?.data ?? null;
   }
 
   async sendJobEvent(event: {
@@ -40,7 +41,7 @@ export class PleoExportClient {
 
   /** The control layer: each item's status in the job. */
   async *jobItems(jobId: string): AsyncGenerator<ExportJobItem> {
-    yield* this.pages<ExportJobItem>(`v3/export-jobs/${jobId}/items`, {});
+    yield* this.pages<ExportJobItem>(`v3/export-jobs/${encodeURIComponent(jobId)}/items`, {});
   }
 
   /** The data layer: the accounting payload of each item, a page at a time. */
@@ -51,7 +52,7 @@ export class PleoExportClient {
   /** At most 100 per call (Pleo answers 413 above); Pleo may accept some and refuse others. */
   async updateItems(jobId: string, updates: ExportItemUpdate[]): Promise<{ errors: ExportItemUpdateError[] }> {
     if (updates.length > MAX_ITEM_UPDATES_PER_CALL) throw new Error(`at most ${MAX_ITEM_UPDATES_PER_CALL} item updates per call`);
-    const res = await this.http.request<{ errors?: ExportItemUpdateError[] }>('PUT', `v3/export-jobs/${jobId}/items`, { body: updates });
+    const res = await this.http.request<{ errors?: ExportItemUpdateError[] }>('PUT', `v3/export-jobs/${encodeURIComponent(jobId)}/items`, { body: updates });
     return { errors: res?.errors ?? [] };
   }
 
@@ -66,14 +67,19 @@ export class PleoExportClient {
     for await (const page of this.pageArrays<T>(path, query)) yield* page;
   }
 
-  /** Follows Pleo's cursor (`after` = the last page's endCursor) while `hasNextPage`. */
+  /**
+   * Follows Pleo's cursor (`after` = the last page's endCursor) while `hasNextPage`; a cursor that
+   * comes back unchanged ends the walk instead of looping forever.
+   */
   private async *pageArrays<T>(path: string, query: Record<string, string | string[]>): AsyncGenerator<T[]> {
     let after: string | undefined;
     for (;;) {
       const res = await this.http.request<CursorPage<T>>('GET', path, { query: { ...query, limit: this.pageSize, after } });
       if (res?.data.length) yield res.data;
-      if (!res?.pagination.hasNextPage || !res.pagination.endCursor) return;
-      after = res.pagination.endCursor;
+      const next = res?.pagination.endCursor;
+      if (!res?.pagination.hasNextPage || !next) return;
+      if (next === after) throw new Error(`Pleo API GET ${path}: the page cursor did not advance (${next}); stopped instead of reading the same page again`);
+      after = next;
     }
   }
 }

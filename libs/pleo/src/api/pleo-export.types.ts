@@ -51,12 +51,21 @@ export interface ExportJob {
   numberOfItems: number;
   vendorBasedBookkeeping: boolean;
   lastUpdatedAt?: string | null;
+  startedAt?: string | null;
+  /** set by Pleo when the job expired (no action within `expiresIn`) */
+  expiredAt?: string | null;
+  failureReason?: string | null;
+  failureReasonType?: ExportJobFailureReasonType | null;
 }
+
+export const FINAL_JOB_STATUSES: ExportJobStatus[] = ['failed', 'completed', 'completed_with_errors'];
 
 export interface ExportJobItem {
   accountingEntryId: string;
   exportJobId: string;
   status: ExportJobItemStatus;
+  failureReasonType?: ExportItemFailureReasonType | null;
+  failureReason?: string | null;
 }
 
 export interface MoneyModel {
@@ -81,7 +90,15 @@ export interface ExportItemLine {
   netAmount: AmountV3;
   account?: RefV3 | null;
   tags?: { id: string; code: string; groupCode: string }[] | null;
-  tax?: { id: string; rate: number; type: 'inclusive' | 'exclusive' | 'reverse'; amount: AmountV3; code?: string | null } | null;
+  tax?: {
+    id: string;
+    rate: number;
+    type: 'inclusive' | 'exclusive' | 'reverse';
+    amount: AmountV3;
+    code?: string | null;
+    ingoingTaxAccount?: string | null;
+    outgoingTaxAccount?: string | null;
+  } | null;
 }
 
 export interface ExportItem {
@@ -98,7 +115,12 @@ export interface ExportItem {
   bookkeeping?: { method: 'none' | 'journal' | 'accounts_payable' } | null;
   contraAccount?: RefV3 | null;
   user?: { id: string; name: string; code?: string | null } | null;
-  additionalInformation: { reconciliationId: string; attendees?: string[] | null; reconciledEntries?: string[] | null };
+  additionalInformation: {
+    reconciliationId: string;
+    attendees?: (string | null)[] | null;
+    reconciledEntries?: (string | null)[] | null;
+    invoiceInformation?: { invoiceNumber: string; invoiceDate: string; status?: string; dueDate?: string | null; paymentDate?: string | null } | null;
+  };
   accountingEntryLines: ExportItemLine[];
 }
 

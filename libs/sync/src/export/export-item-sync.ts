@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ExportItemLedger, ExportLedgerRepository, VendorLinkRepository } from '@app/database';
+import { ExportItemLedger, ExportLedgerRepository, VendorLinkRepository, isDatabaseUnavailable } from '@app/database';
 import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
 import { ExportItem, ExportItemUpdate, PleoExportClient } from '@app/pleo';
 import { backoffDelayMs, forEachConcurrently, sleep } from '@app/runtime';
@@ -7,6 +7,7 @@ import { itemFailureFromErp } from './erp-failures';
 import { mapExportItem } from './export-mapping';
 import { ExportSettings } from './export-settings';
 import { ItemFailure, VENDOR_UNKNOWN_REASON } from './item-failure';
+import { resolveErpVendor } from './vendor-resolver';
 
 const extensionOf: Record<string, string> = {
   'application/pdf': 'pdf',
@@ -87,7 +88,8 @@ export class ExportItemSync {
           accountingEntryId: item.accountingEntryId,
           status: 'successful',
           exportedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          externalId: posted!.number,
+          // the ERP's identifier of the entry (F-13); the number a bookkeeper sees is in the ERP's URL
+          externalId: posted!.id,
           ...(posted!.url && { externalUrl: posted!.url }),
         });
       }
@@ -95,7 +97,19 @@ export class ExportItemSync {
     return updates;
   }
 
+  /** Never throws for one item's data: only a retryable ERP or database failure stops the page (R3). */
   private async plan(item: ExportItem, row: ExportItemLedger | undefined, ctx: OperationContext): Promise<Plan> {
+    try {
+      return await this.planItem(item, row, ctx);
+    } catch (err) {
+      if ((err instanceof ErpError && err.retryable) || isDatabaseUnavailable(err)) throw err;
+      if (err instanceof ErpError) return { item, attachmentsDone: 0, failure: itemFailureFromErp(err) };
+      this.logger.warn(`item ${item.accountingEntryId}: ${(err as Error)?.message ?? err}`);
+      return { item, attachmentsDone: 0, failure: { type: 'unexpected_failure', reason: `The expense could not be prepared for booking: ${(err as Error)?.message ?? err}` } };
+    }
+  }
+
+  private async planItem(item: ExportItem, row: ExportItemLedger | undefined, ctx: OperationContext): Promise<Plan> {
     const attachmentsDone = row?.attachmentsDone ?? 0;
     if (row?.status === 'POSTED' && row.erpId) {
       return { item, attachmentsDone, posted: { id: row.erpId, number: row.erpNumber ?? row.erpId, url: row.erpUrl ?? undefined } };
@@ -109,18 +123,10 @@ export class ExportItemSync {
     if (!mapped.ok) return { item, attachmentsDone: 0, failure: mapped.failure };
     let vendorId: string | undefined;
     if (mapped.vendor) {
-      vendorId = await this.resolveVendor(mapped.vendor, ctx);
+      vendorId = await resolveErpVendor(this.erp, this.links, mapped.vendor, item.companyId, ctx);
       if (!vendorId) return { item, attachmentsDone: 0, failure: { type: 'vendor_unknown', reason: VENDOR_UNKNOWN_REASON } };
     }
     return { item, attachmentsDone: 0, entry: { ...mapped.entry, vendorId } };
-  }
-
-  /** ERP vendor id for an AP item: our vendor link first, then the ERP's own records. */
-  private async resolveVendor(vendor: NonNullable<ExportItem['vendor']>, ctx: OperationContext): Promise<string | undefined> {
-    const link = await this.links.find(vendor.id);
-    if (link) return link.erpVendorId;
-    const found = await this.erp.findVendor({ reference: vendor.id, taxNumber: vendor.taxRegistrationNumber || null, name: vendor.name }, ctx);
-    return found?.id;
   }
 
   private async attachReceipts(item: ExportItem, entry: PostedExpense, alreadyDone: number, ctx: OperationContext): Promise<ItemFailure | null> {

@@ -12,7 +12,8 @@ function line(gross: number, opts: { account?: string | null; tax?: [number, num
   return {
     accountingEntryLineId: uuid(),
     lineAmount: amt(gross, currency),
-    netAmount: amt(opts.tax ? gross - opts.tax[1] : gross, currency),
+    // TaxTypeV3: netAmount includes the tax for inclusive (and reverse), excludes it for exclusive
+    netAmount: amt(opts.tax?.[3] === 'exclusive' ? gross - opts.tax[1] : gross, currency),
     account: opts.account === null ? null : { id: uuid(), name: 'Travel', code: opts.account ?? '7000' },
     ...(opts.tax && { tax: { id: uuid(), rate: opts.tax[0], amount: amt(opts.tax[1], currency), code: opts.tax[2], type: opts.tax[3] ?? 'inclusive' } }),
     ...(opts.tags && { tags: opts.tags.map(([groupCode, code]) => ({ id: uuid(), groupCode, code })) }),
@@ -58,6 +59,7 @@ describe('mapExportItem', () => {
       vendor: null,
       entry: {
         reference: i.accountingEntryId,
+        kind: 'card_purchase',
         externalReference: 'B-20261120-0007',
         mode: 'journal',
         state: 'posted',
@@ -91,8 +93,24 @@ describe('mapExportItem', () => {
     expect(failure(item({ type: 'invoice', bookkeeping: { method: 'accounts_payable' }, vendor, contraAccount: null }), { ...settings, apAccount: undefined }).type).toBe('missing_configuration');
   });
 
-  it('accounts payable without a vendor: vendor_unknown', () => {
-    expect(failure(item({ type: 'invoice', bookkeeping: { method: 'accounts_payable' }, vendor: null })).type).toBe('vendor_unknown');
+  it('F-13: accounts payable without a vendor is a validation_failure (vendor_unknown is for an unknown ERP vendor)', () => {
+    expect(failure(item({ type: 'invoice', bookkeeping: { method: 'accounts_payable' }, vendor: null })).type).toBe('validation_failure');
+  });
+
+  it('F-4: an AP card purchase is a bill plus a payment from the wallet; an unpaid invoice is the bill alone', () => {
+    const vendor = { id: uuid(), name: 'Office Furniture A/S', defaultCurrency: 'EUR' };
+    const paid = ok(item({ type: 'card_purchase', bookkeeping: { method: 'accounts_payable' }, vendor }));
+    expect(paid.entry).toMatchObject({ mode: 'accounts_payable', kind: 'card_purchase', contraAccount: '2400', payment: { account: '1911', date: '2026-11-20', amount: { value: '125.00', currency: 'EUR' } } });
+    const bill = ok(item({ type: 'invoice', bookkeeping: { method: 'accounts_payable' }, vendor, contraAccount: null }));
+    expect(bill.entry.payment).toBeUndefined();
+  });
+
+  it('F-4: an AP invoice payment is the payment alone, applied to the bill by its number; no number: validation_failure', () => {
+    const vendor = { id: uuid(), name: 'Office Furniture A/S', defaultCurrency: 'EUR' };
+    const info = { reconciliationId: 'B-1', invoiceInformation: { invoiceNumber: 'INV-77', invoiceDate: '2026-11-01', status: 'paid' } };
+    const r = ok(item({ type: 'invoice_payment', bookkeeping: { method: 'accounts_payable' }, vendor, additionalInformation: info }));
+    expect(r.entry).toMatchObject({ lines: [], invoice: { number: 'INV-77', date: '2026-11-01' }, payment: { account: '1911', amount: { value: '125.00' } } });
+    expect(failure(item({ type: 'invoice_payment', bookkeeping: { method: 'accounts_payable' }, vendor })).reason).toContain('names no invoice number');
   });
 
   it('invoice under journal bookkeeping: journal, the contra account', () => {
@@ -120,14 +138,37 @@ describe('mapExportItem', () => {
     ]);
   });
 
-  it.each([
-    ['JPY', 10_000, '10000'],
-    ['EUR', 10_000, '100.00'],
-    ['KWD', 10_000, '10.000'],
-  ])('%s amounts by the currency exponent', (currency, minor, expected) => {
-    const r = ok(item({ accountingEntryLines: [line(minor, { currency })] }));
-    expect(r.entry.total).toEqual({ value: expected, currency });
-    expect(r.entry.lines[0].net.value).toBe(expected);
+  it('F-5: amounts are cents; a currency without two decimals fails rather than being booked wrong', () => {
+    expect(ok(item({ accountingEntryLines: [line(10_000, { currency: 'SEK' })] })).entry.total).toEqual({ value: '100.00', currency: 'SEK' });
+    for (const currency of ['JPY', 'KWD']) {
+      expect(failure(item({ accountingEntryLines: [line(10_000, { currency })] }))).toMatchObject({ type: 'validation_failure', reason: expect.stringContaining(`${currency} has`) });
+    }
+  });
+
+  it('F-6: netAmount per TaxTypeV3 — exclusive books netAmount, and a netAmount that disagrees fails with both numbers', () => {
+    const r = ok(item({ accountingEntryLines: [line(12500, { tax: [0.25, 2500, 'S25', 'exclusive'] })] }));
+    expect(r.entry.lines[0]).toMatchObject({ net: { value: '100.00' }, tax: { mode: 'exclusive', amount: { value: '25.00' } } });
+    const l = line(12500, { tax: [0.25, 2500, 'S25'] });
+    const off = { ...l, netAmount: amt(10000) }; // inclusive: netAmount must include the tax
+    expect(failure(item({ accountingEntryLines: [off] }))).toEqual({
+      type: 'validation_failure',
+      reason: "Pleo's net amount on line 1 (100.00 EUR) does not match its line amount with inclusive tax (125.00 EUR). Check the tax on the expense in Pleo.",
+    });
+  });
+
+  it('F-6: reverse charge carries Pleo’s ingoing and outgoing tax accounts; tax in another currency fails', () => {
+    const l = line(40000, { account: '6300', tax: [0.25, 10000, 'RC25', 'reverse'] });
+    const rc = { ...l, tax: { ...l.tax!, ingoingTaxAccount: '5610', outgoingTaxAccount: '5620' } };
+    expect(ok(item({ accountingEntryLines: [rc] })).entry.lines[0].tax).toEqual({ code: 'RC25', mode: 'reverse', amount: { value: '100.00', currency: 'EUR' }, ingoingAccount: '5610', outgoingAccount: '5620' });
+    const usd = { ...l, tax: { ...l.tax!, amount: amt(10000, 'USD') } };
+    expect(failure(item({ accountingEntryLines: [usd] })).reason).toBe('The tax on line 1 is in USD, the expense in EUR.');
+  });
+
+  it('F-12: a returned payment must bring money back; attendees and settled entries are in the description', () => {
+    expect(failure(item({ type: 'invoice_payment', subType: 'invoice_payment_returned' })).reason).toContain('returns money, but its amount is positive');
+    expect(ok(item({ type: 'invoice_payment', subType: 'invoice_payment_returned', accountingEntryLines: [line(-12500, { tax: [0.25, -2500, 'S25'] })] })).entry.total.value).toBe('-125.00');
+    const r = ok(item({ additionalInformation: { reconciliationId: 'B-9', attendees: ['Ann Berg', 'Ole Dam'], reconciledEntries: ['B-7', 'B-8'] } }));
+    expect(r.entry.description).toBe('Taxi Nord · Maja Hansen · Airport to office · attendees: Ann Berg, Ole Dam · settles: B-7, B-8');
   });
 
   it('reverse charge: the full amount is net, the tax is self-assessed (not part of the total)', () => {

@@ -1,8 +1,9 @@
-import { ExpenseEntry, ExpenseLine, PostingMode, sumDecimals, decimalsEqual } from '@app/erp';
+import { ExpenseEntry, ExpensePayment, PostingMode } from '@app/erp';
 import { ExportItem } from '@app/pleo';
+import { checkTotal, mapLines } from './export-lines';
 import { ExportSettings } from './export-settings';
 import { ItemFailure } from './item-failure';
-import { InvalidAmount, currencyExponent, money } from './money';
+import { InvalidAmount, money } from './money';
 
 /** What mapping yields: the entry (vendor still to resolve for AP), or why the item cannot go. */
 export type MappedItem =
@@ -16,6 +17,8 @@ const WALLET_MOVEMENTS = new Set([
 ]);
 /** Wallet loads and unloads are always journal entries (pleo-api.md §3.6 step 5). */
 const ALWAYS_JOURNAL = new Set(['wallet_topup', 'wallet_unload']);
+/** Sub-types that reverse the usual flow of money (F-12): money comes back, the amount is not positive. */
+const RETURNS = new Set(['invoice_payment_returned', 'reimbursement_to_employee_refund', 'reimbursement_to_company']);
 
 const missing = (what: string, setting: string): ItemFailure => ({
   type: 'missing_configuration',
@@ -28,9 +31,8 @@ export function postingModeOf(item: ExportItem): PostingMode {
   return item.bookkeeping?.method === 'accounts_payable' ? 'accounts_payable' : 'journal';
 }
 
-/** The credit side: contraAccount from Pleo, else the configured account for the item's kind. */
-export function counterAccountOf(item: ExportItem, mode: PostingMode, s: ExportSettings): string | ItemFailure {
-  if (mode === 'accounts_payable') return s.apAccount ?? missing('fallback accounts payable', 'EXPORT_AP_ACCOUNT');
+/** Where the money came from: contraAccount from Pleo, else the configured account for the item's kind. */
+export function moneyAccountOf(item: ExportItem, s: ExportSettings): string | ItemFailure {
   const fromPleo = refCode(item.contraAccount);
   if (fromPleo) return fromPleo;
   if (EMPLOYEE_PAID.has(item.type)) return s.outOfPocketAccount ?? missing('Pleo out-of-pocket', 'EXPORT_OUT_OF_POCKET_ACCOUNT');
@@ -38,9 +40,27 @@ export function counterAccountOf(item: ExportItem, mode: PostingMode, s: ExportS
   return s.contraAccount ?? missing('Pleo contra', 'EXPORT_CONTRA_ACCOUNT');
 }
 
-/** Supplier, user and note; initials for the user when it would be too long. */
+/** The credit side of the entry: payables for AP (the bill), else where the money came from. */
+export function counterAccountOf(item: ExportItem, mode: PostingMode, s: ExportSettings): string | ItemFailure {
+  if (mode === 'accounts_payable') return s.apAccount ?? missing('fallback accounts payable', 'EXPORT_AP_ACCOUNT');
+  return moneyAccountOf(item, s);
+}
+
+/** Supplier, user, note, attendees and the entries a reimbursement settles; initials for a long user name. */
 export function descriptionOf(item: ExportItem, max = 250): string {
-  const parts = (user?: string) => [item.supplier?.name, user, item.note].filter((p): p is string => !!p && !!p.trim()).map((p) => p.trim());
+  const info = item.additionalInformation;
+  const attendees = (info?.attendees ?? []).filter((a): a is string => !!a?.trim());
+  const settles = (info?.reconciledEntries ?? []).filter((e): e is string => !!e?.trim());
+  const parts = (user?: string) =>
+    [
+      item.supplier?.name,
+      user,
+      item.note,
+      attendees.length ? `attendees: ${attendees.join(', ')}` : undefined,
+      settles.length ? `settles: ${settles.join(', ')}` : undefined,
+    ]
+      .filter((p): p is string => !!p && !!p.trim())
+      .map((p) => p.trim());
   let text = parts(item.user?.name ?? undefined).join(' · ');
   if (text.length > max && item.user?.name) {
     const initials = item.user.name.split(/\s+/).map((w) => w[0]?.toUpperCase() ?? '').join('');
@@ -52,73 +72,68 @@ export function descriptionOf(item: ExportItem, max = 250): string {
 
 /**
  * One Pleo export item → one ERP entry (design §2.4). Pure: everything it needs is in the item and
- * the settings. Amounts are in the wallet currency (what was booked), minor units → decimals.
+ * the settings. Amounts are in the wallet currency (what was booked), Pleo's cents → decimals.
+ * Accounts payable is "vendor invoice plus payment" (F-4): the bill credits payables; when the item
+ * moved money (anything but an unpaid `invoice`) a payment debits payables and credits the account
+ * the money left; `invoice_payment` is the payment alone, applied to the bill by its number.
+ * The posting date is the UTC day of Pleo's `date` (an instant in Z; the export API gives no
+ * company time zone to convert it with).
  */
 export function mapExportItem(item: ExportItem, settings: ExportSettings): MappedItem {
   const fail = (failure: ItemFailure): MappedItem => ({ ok: false, failure });
   const currency = item.amount.inWalletCurrency.currency;
   const mode = postingModeOf(item);
   if (mode === 'accounts_payable' && !item.vendor) {
-    return fail({ type: 'vendor_unknown', reason: 'The invoice is booked to accounts payable but has no vendor. Select the vendor in Pleo and export again.' });
+    return fail({ type: 'validation_failure', reason: 'The expense is booked to accounts payable but has no vendor. Select the vendor in Pleo and export again.' });
   }
   const counter = counterAccountOf(item, mode, settings);
   if (typeof counter !== 'string') return fail(counter);
-  if (!item.accountingEntryLines.length) return fail({ type: 'validation_failure', reason: 'The expense has no lines to book.' });
+  const paymentOnly = mode === 'accounts_payable' && item.type === 'invoice_payment';
+  if (!paymentOnly && !item.accountingEntryLines.length) return fail({ type: 'validation_failure', reason: 'The expense has no lines to book.' });
+  const date = item.date.slice(0, 10);
 
   try {
-    const lines: ExpenseLine[] = [];
-    const paid: string[] = [];
-    for (const [i, line] of item.accountingEntryLines.entries()) {
-      const account = refCode(line.account);
-      if (!account) {
-        return fail({
-          type: 'missing_configuration',
-          reason: `Account missing on line ${i + 1}${line.account?.name ? ` (category "${line.account.name}")` : ''}: give the category an account code in Pleo and export again.`,
-        });
-      }
-      const gross = line.lineAmount.inWalletCurrency;
-      if (gross.currency !== currency) return fail({ type: 'validation_failure', reason: `Line ${i + 1} is in ${gross.currency}, the expense in ${currency}.` });
-      const grossMinor = gross.value;
-      let netMinor = grossMinor;
-      let tax: ExpenseLine['tax'];
-      if (line.tax && (line.tax.rate !== 0 || line.tax.amount.inWalletCurrency.value !== 0)) {
-        if (!line.tax.code) {
-          return fail({
-            type: 'missing_configuration',
-            reason: `Tax code missing for the ${+(line.tax.rate * 100).toFixed(4)} % rate on line ${i + 1}: map the tax rate to the Accounting System's tax code in Pleo.`,
-          });
-        }
-        const taxMinor = line.tax.amount.inWalletCurrency.value;
-        // Reverse charge: nothing was paid as tax; it is self-assessed in and out.
-        if (line.tax.type !== 'reverse') netMinor = grossMinor - taxMinor;
-        tax = { code: line.tax.code, mode: line.tax.type, amount: money(taxMinor, currency) };
-      }
-      paid.push(money(grossMinor, currency).value);
-      lines.push({
-        account,
-        net: money(netMinor, currency),
-        ...(tax && { tax }),
-        ...(line.tags?.length && { dimensions: line.tags.map((t) => ({ group: t.groupCode, value: t.code })) }),
-      });
-    }
     const total = money(item.amount.inWalletCurrency.value, currency);
-    const linesTotal = sumDecimals(paid, currencyExponent(currency));
-    if (!decimalsEqual(linesTotal, total.value)) {
-      return fail({ type: 'validation_failure', reason: `The lines add up to ${linesTotal} ${currency} but the expense is ${total.value} ${currency}.` });
+    if (item.subType && RETURNS.has(item.subType) && total.value !== '0.00' && !total.value.startsWith('-')) {
+      return fail({ type: 'validation_failure', reason: `A ${item.subType.replace(/_/g, ' ')} returns money, but its amount is positive (${total.value} ${currency}).` });
+    }
+    let payment: ExpensePayment | undefined;
+    if (mode === 'accounts_payable' && item.type !== 'invoice') {
+      const account = moneyAccountOf(item, settings);
+      if (typeof account !== 'string') return fail(account);
+      payment = { account, date, amount: total };
+    }
+    const invoiceInfo = item.additionalInformation.invoiceInformation;
+    const invoice = invoiceInfo
+      ? { number: invoiceInfo.invoiceNumber, date: invoiceInfo.invoiceDate?.slice(0, 10), ...(invoiceInfo.dueDate && { dueDate: invoiceInfo.dueDate.slice(0, 10) }) }
+      : undefined;
+    if (paymentOnly && !invoice?.number) {
+      return fail({ type: 'validation_failure', reason: 'The invoice payment names no invoice number, so the bill it pays cannot be found. Add the invoice number in Pleo.' });
+    }
+    let lines: ExpenseEntry['lines'] = [];
+    if (!paymentOnly) {
+      const mapped = mapLines(item, currency);
+      if ('type' in mapped) return fail(mapped);
+      const unbalanced = checkTotal(mapped.paid, total);
+      if (unbalanced) return fail(unbalanced);
+      lines = mapped.lines;
     }
     return {
       ok: true,
       vendor: mode === 'accounts_payable' ? item.vendor ?? null : null,
       entry: {
         reference: item.accountingEntryId,
+        kind: item.type,
         externalReference: item.additionalInformation.reconciliationId,
         mode,
         state: settings.postingState,
-        date: item.date.slice(0, 10),
+        date,
         description: descriptionOf(item),
         total,
         contraAccount: counter,
         lines,
+        ...(mode === 'accounts_payable' && invoice && { invoice }),
+        ...(payment && { payment }),
       },
     };
   } catch (err) {

@@ -4,15 +4,17 @@ import { ExportItemUpdate, MAX_ITEM_UPDATES_PER_CALL, PleoExportClient } from '@
 
 /**
  * Reports item results to Pleo as they come: a PUT per 100 results, or sooner when the last report
- * is older than `maxIntervalMs` (each report also keeps the job from expiring). Inspects Pleo's
- * per-item errors; accepted results are marked reported in the ledger.
+ * is older than `maxIntervalMs` (each report also keeps the job from expiring). Pleo may refuse some
+ * updates of a PUT (`errors[]`): those are kept, sent once more by `resendRefused`, and left
+ * unmarked in the ledger; accepted results are marked reported.
  */
 export class ItemReporter {
   private readonly logger = new Logger('ExportReporter');
   private buffer: ExportItemUpdate[] = [];
   private lastReport = Date.now();
   calls = 0;
-  rejected: { accountingEntryId: string; message: string; type: string }[] = [];
+  /** updates Pleo refused, by accounting entry id */
+  readonly refused = new Map<string, { update: ExportItemUpdate; type: string; message: string }>();
 
   constructor(
     private readonly pleo: PleoExportClient,
@@ -36,6 +38,15 @@ export class ItemReporter {
     return this.serial(() => this.send());
   }
 
+  /** Sends the refused updates once more (Pleo's errors may be passing); returns the ids still refused. */
+  resendRefused(): Promise<string[]> {
+    return this.serial(async () => {
+      this.buffer.push(...[...this.refused.values()].map((r) => r.update));
+      this.refused.clear();
+      await this.send();
+    }).then(() => [...this.refused.keys()]);
+  }
+
   private serial(step: () => Promise<void>): Promise<void> {
     this.queue = this.queue.then(step);
     return this.queue;
@@ -48,12 +59,15 @@ export class ItemReporter {
       this.buffer = this.buffer.slice(batch.length);
       this.calls++;
       this.lastReport = Date.now();
-      const refused = new Set(errors.map((e) => e.accountingEntryId));
+      for (const e of errors) {
+        const update = batch.find((u) => u.accountingEntryId === e.accountingEntryId);
+        if (update) this.refused.set(e.accountingEntryId, { update, type: e.type, message: e.message });
+      }
       if (errors.length) {
-        this.rejected.push(...errors);
         this.logger.warn(`job ${this.jobId}: Pleo refused ${errors.length} item update(s): ${errors.map((e) => `${e.accountingEntryId} ${e.type}`).join(', ')}`);
       }
-      await this.ledger.markReported(this.companyId, batch.map((u) => u.accountingEntryId).filter((id) => !refused.has(id)));
+      const accepted = batch.map((u) => u.accountingEntryId).filter((id) => !this.refused.has(id));
+      await this.ledger.markReported(this.companyId, accepted);
     }
   }
 }

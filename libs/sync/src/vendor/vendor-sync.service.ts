@@ -46,7 +46,12 @@ export class VendorSyncService {
     let link = await this.links.find(vendorId);
 
     if (vendor.state !== 'DRAFT') {
-      // Activated already — by us before a crash (record it), or by someone else.
+      // Activated already — by us before a crash (record it), or by someone else (F-3): Pleo's
+      // externalId is the truth, a link that names another ERP vendor is corrected.
+      if (vendor.state === 'ACTIVE' && link && vendor.externalId && link.erpVendorId !== vendor.externalId) {
+        link = await this.links.save({ pleoVendorId: vendorId, companyId: vendor.companyId, erpKind: conn.erp.kind, erpVendorId: vendor.externalId, erpCode: vendor.code ?? null });
+        this.logger.warn(`vendor ${vendorId}: Pleo has it active as ${vendor.externalId}; our link is corrected`);
+      }
       if (vendor.state === 'ACTIVE' && link && !link.activatedAt) await this.links.markActivated(vendorId);
       return { outcome: vendor.state === 'ACTIVE' ? 'already-active' : 'archived', pleoState: vendor.state };
     }
@@ -62,11 +67,10 @@ export class VendorSyncService {
         erpCode: erpVendor.code,
       });
     }
-    if (!link.activatedAt) {
-      await conn.pleoVendors.activateVendor(vendorId, { externalId: link.erpVendorId, ...(link.erpCode && { code: link.erpCode }) });
-      await this.links.markActivated(vendorId);
-      this.logger.log(`vendor ${vendorId} activated in Pleo as ${link.erpCode ?? link.erpVendorId}`);
-    }
+    // Pleo says DRAFT, so it is not active whatever our link remembers (F-14): activate, always.
+    await conn.pleoVendors.activateVendor(vendorId, { externalId: link.erpVendorId, ...(link.erpCode && { code: link.erpCode }) });
+    await this.links.markActivated(vendorId);
+    this.logger.log(`vendor ${vendorId} activated in Pleo as ${link.erpCode ?? link.erpVendorId}`);
     return { outcome: 'activated', erpVendorId: link.erpVendorId, erpCode: link.erpCode };
   }
 

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PrismaService, isDatabaseUnavailable, isUniqueViolation } from '@app/database';
 import { ErpError } from '../../erp-errors';
-import { decimalsEqual, sumDecimals } from '../../decimal';
+import { checkEntry } from './sandbox-entry-rules';
 import {
   ErpAdapter,
   ErpCapabilities,
@@ -104,6 +104,10 @@ export class SandboxErpAdapter implements ErpAdapter {
   async findVendor(query: VendorQuery, _ctx?: OperationContext): Promise<ErpVendor | null> {
     return this.guard(async () => {
       const select = { id: true, number: true, name: true, reference: true, taxNumber: true };
+      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+      const byId = query.id && uuid.test(query.id) ? await this.prisma.sandboxVendor.findFirst({ where: { id: query.id, book: this.book }, select }) : null;
+      const byCode = byId ?? (query.code ? await this.prisma.sandboxVendor.findFirst({ where: { number: query.code, book: this.book }, select }) : null);
+      if (byCode) return toVendor(byCode);
       const byReference = query.reference
         ? await this.prisma.sandboxVendor.findUnique({ where: { book_reference: { book: this.book, reference: query.reference } }, select })
         : null;
@@ -156,36 +160,31 @@ export class SandboxErpAdapter implements ErpAdapter {
     if (!this.capabilities.postingModes.includes(entry.mode)) {
       throw new ErpError('configuration', `The ERP does not support the posting mode "${entry.mode}".`);
     }
-    if (!entry.lines.length) throw new ErpError('validation', 'The entry has no lines.');
-    if (entry.mode === 'accounts_payable' && !entry.vendorId) {
-      throw new ErpError('validation', 'An accounts-payable entry needs a vendor.');
-    }
-    const counted = entry.lines.flatMap((l) => [l.net.value, ...(l.tax && l.tax.mode !== 'reverse' ? [l.tax.amount.value] : [])]);
-    if (!decimalsEqual(sumDecimals(counted, 6), entry.total.value)) {
-      throw new ErpError('validation', `The entry does not balance: its lines add up to ${sumDecimals(counted, 2)}, its total is ${entry.total.value}.`);
-    }
+    checkEntry(entry);
     return this.guard(async () => {
       const chart = await this.loadChart();
       this.assertOnline(chart);
       await this.checkReferences(entry, chart);
+      const bill = entry.lines.length ? null : await this.billPaidBy(entry);
+      const payment = entry.payment && { ...entry.payment, id: randomUUID(), ...(bill && { appliedTo: bill.number }) };
       try {
         const row = await this.prisma.sandboxEntry.create({
           data: {
             book: this.book,
             reference: entry.reference,
             externalReference: entry.externalReference ?? null,
-            mode: entry.mode,
+            mode: bill ? 'payment' : entry.mode,
             state: entry.state,
             date: new Date(`${entry.date}T00:00:00Z`),
             currency: entry.total.currency,
             total: entry.total.value,
             description: entry.description,
             vendorId: entry.vendorId ?? null,
-            lines: { contraAccount: entry.contraAccount, lines: entry.lines } as object,
+            lines: { kind: entry.kind, contraAccount: entry.contraAccount, lines: entry.lines, invoice: entry.invoice, payment } as object,
           },
           select: { id: true, number: true },
         });
-        return { id: row.id, number: row.number };
+        return { id: row.id, number: row.number, ...(payment && { paymentId: payment.id }) };
       } catch (err) {
         // The ERP deduplicates by external reference: the entry posted before is the answer.
         if (isUniqueViolation(err)) return (await this.findPostedExpense(entry.reference))!;
@@ -194,9 +193,27 @@ export class SandboxErpAdapter implements ErpAdapter {
     });
   }
 
+  /** The vendor's bill a payment-only entry settles, by invoice number; refused when the ERP has none. */
+  private async billPaidBy(entry: ExpenseEntry): Promise<{ number: string }> {
+    const [bill] = await this.prisma.$queryRaw<{ number: string }[]>`
+      SELECT number FROM sandbox_entries
+      WHERE book = ${this.book} AND mode = 'accounts_payable' AND vendor_id = ${entry.vendorId}::uuid AND lines->'invoice'->>'number' = ${entry.invoice!.number}
+      ORDER BY created_at LIMIT 1`;
+    if (!bill) {
+      throw new ErpError('unknown_reference', `The Accounting System has no bill ${entry.invoice!.number} from this vendor to apply the payment to. Export the invoice first.`, { subject: 'invoice' });
+    }
+    return bill;
+  }
+
   /** Every account, tax code and vendor the entry names must exist, as in a real ERP. */
   private async checkReferences(entry: ExpenseEntry, chart: { accounts: Set<string>; taxCodes: Set<string> }): Promise<void> {
-    const missingAccount = [entry.contraAccount, ...entry.lines.map((l) => l.account)].find((a) => !chart.accounts.has(a));
+    const named = [
+      entry.contraAccount,
+      ...entry.lines.map((l) => l.account),
+      ...entry.lines.flatMap((l) => [l.tax?.ingoingAccount, l.tax?.outgoingAccount]).filter((a): a is string => !!a),
+      ...(entry.payment ? [entry.payment.account] : []),
+    ];
+    const missingAccount = named.find((a) => !chart.accounts.has(a));
     if (missingAccount) {
       throw new ErpError('unknown_reference', `Account No. ${missingAccount} does not exist in the Accounting System. Check Category.`, { subject: 'account' });
     }
@@ -211,8 +228,9 @@ export class SandboxErpAdapter implements ErpAdapter {
 
   async findPostedExpense(reference: string, _ctx?: OperationContext): Promise<PostedExpense | null> {
     return this.guard(async () => {
-      const row = await this.prisma.sandboxEntry.findUnique({ where: { book_reference: { book: this.book, reference } }, select: { id: true, number: true } });
-      return row ? { id: row.id, number: row.number } : null;
+      const row = await this.prisma.sandboxEntry.findUnique({ where: { book_reference: { book: this.book, reference } }, select: { id: true, number: true, lines: true } });
+      const paymentId = (row?.lines as { payment?: { id?: string } } | null)?.payment?.id;
+      return row ? { id: row.id, number: row.number, ...(paymentId && { paymentId }) } : null;
     });
   }
 
