@@ -8,3 +8,4 @@ export * from './governor/rate-governor';
 export * from './adapters/sandbox/sandbox-erp.adapter';
 export * from './adapters/sandbox/sandbox-erp.kind';
 export * from './decimal';
+export * from './adapters/xero';

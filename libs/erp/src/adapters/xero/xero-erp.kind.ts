@@ -1,0 +1,42 @@
+import type { PrismaService } from '@app/database';
+import { ErpKindDefinition } from './xero-kind.types';
+import { XeroErpAdapter } from './xero-erp.adapter';
+import { XERO_SECRET_NAMES, xeroSettings, xeroSettingsProblems } from './xero-settings';
+import { PrismaXeroTokenStore, SecretSealer } from './xero-token.store';
+import { XeroTokens } from './xero-tokens';
+
+/**
+ * Xero's limits per organisation (tenant): 5 calls at once, 60 a minute, 5,000 a day; every answer
+ * says what is left (developer.xero.com/faq/limits).
+ */
+export const XERO_RATE_LIMITS = {
+  windows: [
+    { limit: 60, windowMs: 60_000 },
+    { limit: 5000, windowMs: 86_400_000 },
+  ],
+  concurrent: 5,
+  remainingHeaders: [
+    { header: 'x-minlimit-remaining', windowMs: 60_000 },
+    { header: 'x-daylimit-remaining', windowMs: 86_400_000 },
+  ],
+};
+
+/** The Xero kind: settings checked, tokens kept per connection (sealed, locked), one adapter per connection. */
+export function xeroErpKind(prisma: PrismaService, sealer: SecretSealer): ErpKindDefinition {
+  return {
+    kind: 'xero',
+    secretNames: XERO_SECRET_NAMES,
+    settingsProblems: xeroSettingsProblems,
+    rateLimits: () => XERO_RATE_LIMITS,
+    build: (target, deps) => {
+      const s = xeroSettings(target.settings);
+      const tokens = new XeroTokens(
+        { clientId: s.clientId, clientSecret: target.secrets.clientSecret ?? '', grantType: s.grantType, initialRefreshToken: target.secrets.refreshToken, identityUrl: s.identityUrl },
+        s.grantType === 'authorization_code' ? new PrismaXeroTokenStore(prisma, sealer, target.key) : null,
+        // the identity service is not the API: its calls do not count against the tenant's limits
+        fetch,
+      );
+      return new XeroErpAdapter({ apiUrl: s.apiUrl, tenantId: s.tenantId }, tokens, deps.fetch);
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { PrismaService } from '@app/database';
+import { XeroLockedTokens, XeroTokenRecord, XeroTokenStore } from './xero-tokens';
+
+/** Seals secrets at rest (the service's TokenCipher: AES-256-GCM under ENCRYPTION_KEY). */
+export interface SecretSealer {
+  encrypt(plain: string): string;
+  decrypt(sealed: string): string;
+}
+
+/**
+ * Xero tokens of one connection in `xero_oauth_credentials`, sealed. The lock is a PostgreSQL
+ * transaction-scoped advisory lock on the connection: every process refreshing the same chain
+ * queues on it, and what the work writes commits with the transaction, before the token is used.
+ */
+export class PrismaXeroTokenStore implements XeroTokenStore {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly sealer: SecretSealer,
+    private readonly connectionKey: string,
+  ) {}
+
+  withLock<T>(work: (tokens: XeroLockedTokens) => Promise<T>): Promise<T> {
+    const key = this.connectionKey;
+    const { sealer } = this;
+    return this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`xero-oauth:${key}`}, 0))`;
+        return work({
+          async read(): Promise<XeroTokenRecord | null> {
+            const row = await tx.xeroOAuthCredential.findUnique({ where: { connectionKey: key } });
+            if (!row) return null;
+            return {
+              refreshToken: row.refreshTokenEnc ? sealer.decrypt(row.refreshTokenEnc) : null,
+              accessToken: row.accessTokenEnc ? sealer.decrypt(row.accessTokenEnc) : null,
+              accessTokenExpiresAt: row.accessTokenExpiresAt?.getTime() ?? null,
+              seedHash: row.seedHash,
+              revokedReason: row.revokedReason,
+            };
+          },
+          async write(record: XeroTokenRecord): Promise<void> {
+            const data = {
+              refreshTokenEnc: record.refreshToken ? sealer.encrypt(record.refreshToken) : null,
+              accessTokenEnc: record.accessToken ? sealer.encrypt(record.accessToken) : null,
+              accessTokenExpiresAt: record.accessTokenExpiresAt ? new Date(record.accessTokenExpiresAt) : null,
+              seedHash: record.seedHash,
+              revokedReason: record.revokedReason,
+            };
+            await tx.xeroOAuthCredential.upsert({ where: { connectionKey: key }, create: { connectionKey: key, ...data }, update: data });
+          },
+        });
+      },
+      // the refresh call to Xero runs inside: allow for a slow identity service
+      { timeout: 90_000, maxWait: 90_000 },
+    );
+  }
+}
