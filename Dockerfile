@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image, three processes: `api` (default command), `worker`, and the demo's `fake-pleo`
 # (see docker-compose.yml).
 

@@ -13,11 +13,16 @@ const YAML = require('yaml');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const problems = [];
 const fail = (msg) => problems.push(msg);
+const APP_IMAGE = 'pleo-erp-sync:local';
 
-// ${VAR:-default} / ${VAR-default} / ${VAR} with an empty shell environment: the no-.env case.
-const interpolate = (value) =>
+// ${VAR:-default} / ${VAR-default} / ${VAR} with an empty shell environment (the no-.env case), or
+// with the given variables (a .env beside the compose file).
+const interpolate = (value, vars = {}) =>
   typeof value === 'string'
-    ? value.replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_, _name, def) => def ?? '')
+    ? value.replace(/\$\{([A-Z0-9_]+)(:?)-?([^}]*)\}/g, (_, name, colon, def) => {
+        const set = vars[name];
+        return set === undefined || (colon && set === '') ? def : set;
+      })
     : String(value);
 
 const doc = YAML.parseDocument(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
@@ -40,19 +45,36 @@ for (const [name, svc] of Object.entries(services)) {
     }
     if (condition === 'service_healthy' && !services[dep]?.healthcheck) fail(`${name} waits for ${dep} to be healthy, but ${dep} has no healthcheck`);
   }
-  if (svc.build) {
+  if (svc.build || svc.image === APP_IMAGE) {
+    if (!svc.init) fail(`${name}: init: true is missing (node as PID 1 ignores SIGTERM until its handlers exist)`);
     const [bin, file] = svc.command ?? [];
     if (bin !== 'node' || !file) fail(`${name}: command must be ["node", <file>]`);
     else if (!existsSync(path.join(root, file))) fail(`${name}: ${file} does not exist (did the build run?)`);
   }
 }
 
+const builders = Object.entries(services).filter(([, svc]) => svc.build);
+if (builders.length !== 1 || builders[0][1].image !== APP_IMAGE) {
+  fail(`exactly one service must build the app image ${APP_IMAGE} (the others run it): ${builders.map(([n]) => n).join(', ') || 'none'}`);
+}
 for (const [name, svc] of Object.entries(services)) {
-  if (!svc.build) continue;
   for (const port of svc.ports ?? []) {
-    if (!/^\d+:\d+$/.test(interpolate(port))) fail(`${name}: port mapping ${port} is not HOST:CONTAINER`);
+    // The demo's secrets must not be reachable from the network.
+    if (!/^127\.0\.0\.1:\d+:\d+$/.test(interpolate(port))) fail(`${name}: port mapping ${port} is not 127.0.0.1:HOST:CONTAINER`);
   }
 }
+// Compose durations: 30s, 1m, 1m30s (what this file uses; anything else reads as 0 and fails loudly).
+const seconds = (d) => {
+  const m = /^(?:(\d+)m)?(?:(\d+)s)?$/.exec(String(d ?? ''));
+  return m && (m[1] || m[2]) ? Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) : 0;
+};
+for (const name of ['api', 'worker']) {
+  const svc = services[name];
+  const shutdown = Number(interpolate(svc?.environment?.SHUTDOWN_TIMEOUT_SECONDS ?? '25'));
+  if (svc && !(seconds(svc.stop_grace_period) >= shutdown + 5)) fail(`${name}: stop_grace_period must be at least SHUTDOWN_TIMEOUT_SECONDS + 5s (${shutdown + 5}s)`);
+}
+const pgCheck = [services.postgres?.healthcheck?.test ?? []].flat().join(' ');
+if (!/pg_isready .*-h \S+/.test(pgCheck)) fail('postgres: the healthcheck must use pg_isready -h (over TCP, not the init server\'s socket)');
 
 // The defaults must be a working configuration: `docker compose up` needs no .env.
 const config = require(path.join(root, 'dist/libs/config/src/index.js'));
@@ -89,6 +111,17 @@ for (const [name, cls] of [['api', config.ApiConfig], ['worker', config.WorkerCo
     fail(`.env.example is not a valid ${name} configuration:\n${err.message}`);
   }
 }
+// The same .env beside the compose file must not move the containers off the in-network services.
+const inNetwork = { DATABASE_URL: '@postgres:', REDIS_URL: '//redis:' };
+for (const name of ['migrate', 'api', 'worker']) {
+  const env = services[name]?.environment ?? {};
+  for (const [key, host] of Object.entries(inNetwork)) {
+    if (env[key] !== undefined && !interpolate(env[key], example).includes(host)) fail(`${name}: with .env.example as .env, ${key} leaves the compose network (${interpolate(env[key], example)})`);
+  }
+}
+if (services.worker && !interpolate(services.worker.environment.PLEO_API_BASE_URL, example).startsWith('http://fake-pleo:')) {
+  fail('worker: with .env.example as .env, PLEO_API_BASE_URL no longer points at the fake-pleo service');
+}
 // Every variable either process reads is in .env.example and in the README's configuration table.
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage');
 const variables = new Set([config.ApiConfig, config.WorkerConfig].flatMap((cls) => defaultMetadataStorage.getExposedProperties(cls, 0)));
@@ -111,6 +144,8 @@ else {
   if (!existsSync(path.join(root, file))) fail(`Dockerfile: CMD runs ${file}, which the build does not produce`);
 }
 if (!/^FROM node:22[^\s]* AS runtime$/m.test(dockerfile)) fail('Dockerfile: the runtime stage must be on Node 22 LTS');
+// A `# syntax=` line makes BuildKit pull a frontend image from Docker Hub on every fresh machine.
+if (/^#\s*syntax\s*=/m.test(dockerfile)) fail('Dockerfile: no `# syntax=` line (it pulls from Docker Hub; no feature here needs it)');
 
 if (problems.length) {
   console.error(`docker-compose.yml / Dockerfile check failed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

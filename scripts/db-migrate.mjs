@@ -8,13 +8,34 @@ import { loadSchemaEngine, readMigrationsList, schemaPath, emptyFilters } from '
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
 
+// A server that is still starting (compose starts migrate as soon as the healthcheck passes, a
+// fresh machine's PostgreSQL may still be booting) refuses or says "starting up": wait for it.
+const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '57P03']);
+const CONNECT_WAIT_MS = Number(process.env.DB_CONNECT_WAIT_SECONDS ?? 60) * 1000;
+
+async function connectWithRetry(connectionString) {
+  const deadline = Date.now() + CONNECT_WAIT_MS;
+  for (let attempt = 1; ; attempt++) {
+    const client = new Client({ connectionString, connectionTimeoutMillis: 10_000 });
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      await client.end().catch(() => {});
+      const transient = TRANSIENT.has(err?.code) || /timeout/i.test(err?.message ?? '');
+      if (!transient || Date.now() >= deadline) throw err;
+      console.log(`database not reachable yet (${err.code ?? err.message}), retrying (attempt ${attempt})`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 3000)));
+    }
+  }
+}
+
 async function ensureDatabase(connectionString) {
   const url = new URL(connectionString);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) throw new Error('DATABASE_URL names no database');
   url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString(), connectionTimeoutMillis: 10_000 });
-  await admin.connect();
+  const admin = await connectWithRetry(url.toString());
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rowCount === 0) {

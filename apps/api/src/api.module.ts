@@ -3,6 +3,7 @@ import { ApiConfig, ConfigModule } from '@app/config';
 import { ConnectionsModule } from '@app/connections';
 import { DatabaseModule } from '@app/database';
 import { LoggingModule } from '@app/logging';
+import { MetricsModule } from '@app/metrics';
 import { WebhookVerifier } from '@app/pleo';
 import { QueueModule } from '@app/queue';
 import { AdminEventsController } from './admin/admin-events.controller';
@@ -15,6 +16,8 @@ import { ConnectionVerifier } from './admin/connections/connection-verifier.serv
 import { ConnectController } from './connect/connect.controller';
 import { PleoConnectService } from './connect/pleo-connect.service';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './observability/metrics.controller';
+import { MetricsAccessGuard } from './observability/metrics-access.guard';
 import { ReadinessService } from './health/readiness.service';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service';
 import { WebhookRoute } from './webhooks/webhook-route';
@@ -29,6 +32,7 @@ export class ApiModule {
         LoggingModule,
         DatabaseModule,
         QueueModule,
+        MetricsModule,
         ConnectionsModule.forRoot({
           encryptionKey: config.ENCRYPTION_KEY,
           pleoApiBaseUrl: config.PLEO_API_BASE_URL,
@@ -38,7 +42,7 @@ export class ApiModule {
           pleoRetryBaseMs: 500,
         }),
       ],
-      controllers: [AdminEventsController, ReplayController, SandboxController, ExportJobsController, ConnectionsController, ConnectController, HealthController],
+      controllers: [AdminEventsController, ReplayController, SandboxController, ExportJobsController, ConnectionsController, ConnectController, HealthController, MetricsController],
       providers: [
         {
           provide: WebhookVerifier,
@@ -50,6 +54,7 @@ export class ApiModule {
         ConnectionVerifier,
         PleoConnectService,
         ReadinessService,
+        MetricsAccessGuard,
       ],
     };
   }

@@ -5,6 +5,9 @@ import { Logger } from 'nestjs-pino';
 import { ApiConfig } from '@app/config';
 import { ApiModule } from './api.module';
 import { installJsonBodyParser } from './webhooks/json-body-parser';
+import { installHttpMetrics } from './observability/http-metrics';
+import { setupOpenApi } from './observability/openapi';
+import { installQueueDashboard } from './observability/queue-dashboard';
 
 /** Bodies of every route but the webhook's are read (and parsed) before the guard runs: keep them small. */
 export const OTHER_ROUTES_BODY_LIMIT_BYTES = 64 * 1024;
@@ -15,6 +18,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   // S2: a client trickling a body (or idling on a socket) cannot hold a connection for ever.
   const adapter = new FastifyAdapter({ bodyLimit: OTHER_ROUTES_BODY_LIMIT_BYTES, requestTimeout: 30_000, connectionTimeout: 120_000 });
   installJsonBodyParser(adapter.getInstance());
+  installHttpMetrics(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     bufferLogs: true,
     bodyParser: false, // ours (installJsonBodyParser) keeps the raw bytes for the signature check
@@ -22,5 +26,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   app.useLogger(app.get(Logger));
   for (const warning of config.startupWarnings()) new NestLogger('Config').warn(warning);
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
+  await installQueueDashboard(app, config);
+  setupOpenApi(app);
   return app;
 }

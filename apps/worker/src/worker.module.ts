@@ -3,6 +3,7 @@ import { ConfigModule, WorkerConfig } from '@app/config';
 import { ConnectionsModule } from '@app/connections';
 import { DatabaseModule } from '@app/database';
 import { LoggingModule } from '@app/logging';
+import { MetricsModule } from '@app/metrics';
 import { QueueModule } from '@app/queue';
 import { SyncModule } from '@app/sync';
 import { OutboxSweeper } from './maintenance/outbox-sweeper.service';
@@ -15,6 +16,7 @@ import { ExportSyncProcessor } from './export-sync/export-sync.processor';
 import { ExportPoller } from './export-sync/export-poller.service';
 import { connectionsOptions, envConnection } from './env-connection';
 import { WorkerHttpServer } from './health/worker-http.server';
+import { WorkerMetricsRoute } from './health/worker-metrics.route';
 import { WorkerHealthService } from './health/worker-health.service';
 
 @Module({})
@@ -27,6 +29,7 @@ export class WorkerModule {
         LoggingModule,
         DatabaseModule,
         QueueModule,
+        MetricsModule,
         SyncModule.forRoot(ConnectionsModule.forRoot(connectionsOptions(config), envConnection(config)), {
           lockTtlMs: config.EXPORT_LOCK_TTL_SECONDS * 1000,
           reportIntervalMs: config.EXPORT_REPORT_INTERVAL_SECONDS * 1000,
@@ -48,6 +51,7 @@ export class WorkerModule {
         },
         QueueWorkersService,
         WorkerHttpServer,
+        WorkerMetricsRoute,
         WorkerHealthService,
       ],
     };

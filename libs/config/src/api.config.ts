@@ -1,6 +1,7 @@
 import { Expose, Transform } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsString, Matches, MinLength } from 'class-validator';
 import { CommonConfig } from './common.config';
+import { BoolSetting } from './bool-setting';
 import { EncryptionKeySetting, UrlSetting } from './connections.config';
 import { IntSetting } from './int-setting';
 
@@ -65,6 +66,14 @@ export class ApiConfig extends CommonConfig {
   /** How browsers reach this API (the connect flow's redirect URI); default http://localhost:PORT. */
   @UrlSetting(true)
   PUBLIC_URL?: string;
+
+  /** GET /metrics without the admin token: only where the port is reachable by the scraper alone. */
+  @BoolSetting()
+  METRICS_PUBLIC = false;
+
+  /** The queue dashboard (/admin/queues) may retry, remove and promote jobs only when false. */
+  @BoolSetting()
+  QUEUE_DASHBOARD_READ_ONLY = true;
 
   override crossFieldProblems(): string[] {
     const problems = super.crossFieldProblems();

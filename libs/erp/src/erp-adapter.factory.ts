@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { instrumentErpAdapter } from '@app/metrics';
 import { ErpAdapter } from './erp-adapter.port';
 import { ERP_KINDS, ErpKindDefinition, ErpTarget } from './erp-kind';
 import { RateGovernor } from './governor/rate-governor';
@@ -36,6 +37,7 @@ export class ErpAdapterFactory {
   build(kind: string, target: ErpTarget): ErpAdapter {
     const definition = this.definition(kind);
     const fetch = this.governor.fetchFor(`${kind}:${target.key}`, definition.rateLimits(target.settings));
-    return definition.build(target, { fetch });
+    // every adapter is observed the same way (metrics per kind and operation)
+    return instrumentErpAdapter(definition.build(target, { fetch }));
   }
 }

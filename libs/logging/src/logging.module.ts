@@ -11,7 +11,7 @@ export function setRequestOutcome(res: ServerResponse, outcome: RequestOutcome):
   (res as unknown as Record<symbol, RequestOutcome>)[OUTCOME] = outcome;
 }
 
-function outcomeOf(res: ServerResponse): RequestOutcome | undefined {
+export function outcomeOf(res: ServerResponse): RequestOutcome | undefined {
   return (res as unknown as Record<symbol, RequestOutcome | undefined>)[OUTCOME];
 }
 

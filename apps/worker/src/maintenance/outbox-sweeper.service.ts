@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerConfig } from '@app/config';
 import { PrismaService, WebhookEventRepository, tryWithAdvisoryLock } from '@app/database';
+import { outboxRequeued } from '@app/metrics';
 import { EventProducer } from '@app/queue';
 import { PeriodicTask } from '@app/runtime';
 
@@ -74,6 +75,7 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       await this.events.markQueued(swept);
       await this.events.touch([...onQueue]);
       total += enqueued;
+      outboxRequeued.inc(enqueued);
       if (rows.length < BATCH || swept.length + onQueue.size === 0) break;
     }
     return total;

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { WorkerConfig } from '@app/config';
+import { observeSyncJob } from '@app/metrics';
 import { ALL_QUEUES, SYNC_BACKOFF_TYPE } from '@app/queue';
 import { backoffDelayMs, heartbeats } from '@app/runtime';
 import { QUEUE_PROCESSORS, QueueProcessor } from './queue-processor';
@@ -44,7 +45,7 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnModuleDest
     const lockMs = this.config.JOB_LOCK_SECONDS * 1000;
     for (const processor of this.processors) {
       if (!this.config.worksOn(processor.queue)) continue;
-      const worker = new Worker(processor.queue, (job, token) => processor.process(job, token), {
+      const worker = new Worker(processor.queue, (job, token) => observeSyncJob(processor.queue, () => processor.process(job, token)), {
         connection: this.connection,
         prefix: this.config.QUEUE_PREFIX,
         concurrency: processor.concurrency,

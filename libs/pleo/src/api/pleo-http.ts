@@ -1,3 +1,4 @@
+import { observePleoCall } from '@app/metrics';
 import { backoffDelayMs, parseRetryAfterMs, sleep } from '@app/runtime';
 import { PleoApiError, PleoUnreachable } from './pleo-api.error';
 
@@ -41,17 +42,18 @@ export class PleoHttp {
     for (let attempt = 0; ; attempt++) {
       let error: PleoApiError | PleoUnreachable;
       try {
-        const res = await fetch(url, {
+        const authorization = await this.auth.header();
+        const res = await observePleoCall(method, () => fetch(url, {
           method,
           headers: {
-            authorization: await this.auth.header(),
+            authorization,
             accept: 'application/json',
             'user-agent': this.options.userAgent ?? 'pleo-erp-sync',
             ...(req.body !== undefined && { 'content-type': 'application/json' }),
           },
           body: req.body === undefined ? undefined : JSON.stringify(req.body),
           signal: AbortSignal.timeout(this.options.timeoutMs),
-        });
+        }));
         const text = await res.text();
         if (res.ok) return text ? (JSON.parse(text) as T) : undefined;
         error = this.apiError(res, text, method, path);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { PrismaService } from '@app/database';
+import { observeTokenRefresh } from '@app/metrics';
 import { PleoAuthError } from '../api/pleo-api.error';
 import { PleoAuth } from '../api/pleo-http';
 import { TokenCipher, TokenDecryptError } from './token-cipher';
@@ -138,7 +139,7 @@ export class OAuthAuth implements PleoAuth {
     if (stored && stored !== this.rejectedToken && storedExpiry - this.margin > this.now()) {
       return { token: stored, expiresAt: storedExpiry }; // fresh enough, maybe refreshed by another process
     }
-    const answer = await requestTokens(this.settings, this.cipher.decrypt(row.refreshTokenEnc, this.aad('refresh_token')), this.logger);
+    const answer = await observeTokenRefresh(requestTokens(this.settings, this.cipher.decrypt(row.refreshTokenEnc, this.aad('refresh_token')), this.logger));
     if (answer.kind === 'revoked') {
       await tx.pleoOAuthCredential.update({
         where: { clientId },

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ExportLedgerRepository } from '@app/database';
+import { exportItems } from '@app/metrics';
 import { ExportItemUpdate, MAX_ITEM_UPDATES_PER_CALL, PleoExportClient } from '@app/pleo';
 
 /**
@@ -29,6 +30,7 @@ export class ItemReporter {
 
   add(update: ExportItemUpdate): Promise<void> {
     return this.serial(async () => {
+      exportItems.inc({ outcome: update.status, reason: update.failureReasonType ?? '' });
       this.buffer.push(update);
       if (this.buffer.length >= MAX_ITEM_UPDATES_PER_CALL || Date.now() - this.lastReport >= this.maxIntervalMs) await this.send();
     });
