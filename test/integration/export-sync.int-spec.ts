@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { ExportPoller } from '../../apps/worker/src/export-sync/export-poller.service';
@@ -27,7 +27,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
   beforeAll(async () => {
     fake = await startFakePleo();
     api = await startApi({ QUEUE_PREFIX: prefix });
-    worker = await startWorker({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, EXPORT_LOCK_TTL_SECONDS: '5', EXPORT_POLL_INTERVAL_SECONDS: '3600', ...ACCOUNTS });
+    worker = await startWorker({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, RECEIPT_ALLOWED_HTTP_HOSTS: new URL(fake.filesUrl).host, EXPORT_LOCK_TTL_SECONDS: '5', EXPORT_POLL_INTERVAL_SECONDS: '3600', ...ACCOUNTS });
     db = testDb();
     await db.query("DELETE FROM sandbox_settings WHERE key = 'offline'");
     pleoClient = worker.app.get(PleoExportClient);
@@ -209,7 +209,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
       `INSERT INTO sandbox_entries (reference, mode, date, currency, description, total, lines) VALUES ($1, 'journal', '2026-11-20', 'EUR', 'x', 125, '{}') RETURNING id, number`,
       [id],
     )).rows[0];
-    await db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status) VALUES ($1, $2, $3, 'POSTING')`, [companyId, id, randomUUID()]);
+    await db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, attempted_at) VALUES ($1, $2, $3, 'POSTING', now())`, [companyId, id, randomUUID()]);
     const job = seed(companyId, [item]);
     await trigger(job);
     const done = await finished(job.id);
@@ -243,7 +243,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     expect(await entries([String(tooBig.accountingEntryId)])).toHaveLength(1); // booked once, without the file
   });
 
-  it('a retry continues with the receipts not yet attached: none is attached twice', async () => {
+  it('R9: a retry attaches only the receipts whose content is not attached yet: none twice', async () => {
     const companyId = randomUUID();
     const pdf = (text: string) => Buffer.from(`%PDF-1.4 ${text}`).toString('base64');
     const item = exportItem({ companyId, files: [{ content: pdf('first'), type: 'application/pdf' }, { content: pdf('second'), type: 'application/pdf' }] });
@@ -253,20 +253,27 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
       `INSERT INTO sandbox_entries (reference, mode, date, currency, description, total, lines) VALUES ($1, 'journal', '2026-11-20', 'EUR', 'x', 125, '{}') RETURNING id, number`,
       [id],
     )).rows[0];
-    await db.query(
-      `INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, erp_id, erp_number, attachments_done) VALUES ($1, $2, $3, 'POSTED', $4, $5, 1)`,
-      [companyId, id, randomUUID(), entry.id, entry.number],
-    );
+    await db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, erp_id, erp_number) VALUES ($1, $2, $3, 'POSTED', $4, $5)`, [
+      companyId,
+      id,
+      randomUUID(),
+      entry.id,
+      entry.number,
+    ]);
+    const firstHash = createHash('sha256').update(Buffer.from('%PDF-1.4 first')).digest('hex');
+    await db.query(`INSERT INTO export_receipt_ledger (company_id, accounting_entry_id, sha256, erp_entry_id) VALUES ($1, $2, $3, $4)`, [companyId, id, firstHash, entry.id]);
     const job = seed(companyId, [item]);
     const [firstUrl, secondUrl] = (job.exportItems[0].files as { url: string }[]).map((f) => f.url.split('/').pop()!);
     await trigger(job);
     const done = await finished(job.id);
     expect(done.items.get(id)).toMatchObject({ status: 'successful', externalId: entry.id });
-    expect(fake.exports.downloads.get(firstUrl)).toBeUndefined();
+    // Both are downloaded (only the content tells them apart); only the second is attached.
+    expect(fake.exports.downloads.get(firstUrl)).toBe(1);
     expect(fake.exports.downloads.get(secondUrl)).toBe(1);
     const attached = (await db.query('SELECT file_name FROM sandbox_attachments WHERE entry_id = $1', [entry.id])).rows;
     expect(attached.map((a) => a.file_name)).toEqual([`B-${id.slice(0, 8)}-2.pdf`]);
-    expect((await db.query('SELECT attachments_done FROM export_item_ledger WHERE accounting_entry_id = $1', [id])).rows[0].attachments_done).toBe(2);
+    const hashes = (await db.query('SELECT sha256 FROM export_receipt_ledger WHERE accounting_entry_id = $1', [id])).rows.map((r) => r.sha256);
+    expect(hashes.sort()).toEqual([firstHash, createHash('sha256').update(Buffer.from('%PDF-1.4 second')).digest('hex')].sort());
   });
 
   it('reports at least every EXPORT_REPORT_INTERVAL_SECONDS, even with fewer than 100 results', async () => {

@@ -101,8 +101,8 @@ describe('event state, sweeper, retention, advisory locks (real PostgreSQL and R
     const company = `retention-${randomUUID()}`;
     const [posted, posting] = [randomUUID(), randomUUID()];
     await db.query(
-      `INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, updated_at)
-       VALUES ($1, $2, $4, 'POSTED', now() - interval '500 days'), ($1, $3, $4, 'POSTING', now() - interval '500 days')`,
+      `INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, erp_id, updated_at)
+       VALUES ($1, $2, $4, 'POSTED', 'erp-1', now() - interval '500 days'), ($1, $3, $4, 'POSTING', NULL, now() - interval '500 days')`,
       [company, posted, posting, oldRun],
     );
     const counts = await new RetentionRepository(prisma).purge({ events: 30, exportRuns: 90, ledger: 400 });

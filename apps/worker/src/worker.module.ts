@@ -34,6 +34,8 @@ export class WorkerModule {
           lockTtlMs: config.EXPORT_LOCK_TTL_SECONDS * 1000,
           reportIntervalMs: config.EXPORT_REPORT_INTERVAL_SECONDS * 1000,
           receiptDownloadTimeoutMs: config.RECEIPT_DOWNLOAD_TIMEOUT_MS,
+          receiptMaxBytes: config.RECEIPT_MAX_BYTES,
+          receiptAllowedHttpHosts: config.RECEIPT_ALLOWED_HTTP_HOSTS,
           queuePrefix: config.QUEUE_PREFIX,
         }),
       ],

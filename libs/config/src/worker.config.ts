@@ -1,5 +1,5 @@
 import { Expose, Transform } from 'class-transformer';
-import { IsArray, IsIn, IsOptional, IsString, IsUUID } from 'class-validator';
+import { IsArray, IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { IntSetting } from './int-setting';
 
 // Kept here (not imported from @app/queue) so configuration depends on no other library.
@@ -92,6 +92,21 @@ export class WorkerConfig extends PleoApiConfig {
 
   @IntSetting(1_000, 600_000, 'milliseconds')
   RECEIPT_DOWNLOAD_TIMEOUT_MS = 30_000;
+
+  /** Hard cap on one receipt's size, enforced while downloading (Pleo caps receipts at 30 MB). */
+  @IntSetting(1_024, 1_073_741_824, 'bytes')
+  RECEIPT_MAX_BYTES = 31_457_280;
+
+  /**
+   * Receipt hosts (`host:port`, comma-separated) that may be fetched over plain http and may resolve
+   * to loopback or private addresses — only for a local fake Pleo (compose: fake-pleo:4011). Every
+   * other receipt URL must be https on a public address.
+   */
+  @Expose()
+  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : value))
+  @IsArray()
+  @Matches(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/, { each: true, message: 'RECEIPT_ALLOWED_HTTP_HOSTS must be comma-separated host:port entries' })
+  RECEIPT_ALLOWED_HTTP_HOSTS: string[] = [];
 
   /** Items of one export job posted to the ERP at the same time (jobs themselves run one at a time). */
   @IntSetting(1, 32)

@@ -7,6 +7,7 @@ export type { ExportItemLedger, WebhookEvent } from './generated/prisma/client';
 export * from './advisory-lock';
 export * from './vendor-link.repository';
 export * from './export-ledger.repository';
+export * from './receipt-ledger.repository';
 export * from './export-run.repository';
 export * from './export-company-run.repository';
 export { ExportRunStatus } from './generated/prisma/client';

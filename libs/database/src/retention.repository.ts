@@ -40,14 +40,25 @@ export class RetentionRepository {
             LIMIT ${BATCH})`,
         days.exportRuns,
       ),
-      ledger: await this.batched(
-        (cutoff) => this.prisma.$executeRaw`
-          DELETE FROM export_item_ledger WHERE (company_id, accounting_entry_id) IN (
-            SELECT company_id, accounting_entry_id FROM export_item_ledger
-            WHERE status IN ('POSTED', 'FAILED') AND updated_at < ${cutoff}
-            LIMIT ${BATCH})`,
-        days.ledger,
-      ),
+      ledger:
+        (await this.batched(
+          (cutoff) => this.prisma.$executeRaw`
+            DELETE FROM export_item_ledger WHERE (company_id, accounting_entry_id) IN (
+              SELECT company_id, accounting_entry_id FROM export_item_ledger
+              WHERE status IN ('POSTED', 'FAILED') AND updated_at < ${cutoff}
+              LIMIT ${BATCH})`,
+          days.ledger,
+        )) +
+        // Receipts attached by content (R9) are forgotten once their entry's ledger row is.
+        (await this.batched(
+          (cutoff) => this.prisma.$executeRaw`
+            DELETE FROM export_receipt_ledger WHERE (company_id, accounting_entry_id, sha256) IN (
+              SELECT r.company_id, r.accounting_entry_id, r.sha256 FROM export_receipt_ledger r
+              WHERE r.attached_at < ${cutoff} AND NOT EXISTS (
+                SELECT 1 FROM export_item_ledger l WHERE l.company_id = r.company_id AND l.accounting_entry_id = r.accounting_entry_id)
+              LIMIT ${BATCH})`,
+          days.ledger,
+        )),
     };
   }
 

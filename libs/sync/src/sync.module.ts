@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ShutdownSignal } from '@app/runtime';
 import { EXPORT_OPTIONS, ExportOptions } from './export/export-options';
 import { ExportJobRunner } from './export/export-job-runner.service';
 import { VendorSyncService } from './vendor/vendor-sync.service';
@@ -10,8 +11,8 @@ export class SyncModule {
     return {
       module: SyncModule,
       imports: [connections],
-      providers: [VendorSyncService, ExportJobRunner, { provide: EXPORT_OPTIONS, useValue: exportOptions }],
-      exports: [VendorSyncService, ExportJobRunner, connections],
+      providers: [VendorSyncService, ExportJobRunner, ShutdownSignal, { provide: EXPORT_OPTIONS, useValue: exportOptions }],
+      exports: [VendorSyncService, ExportJobRunner, ShutdownSignal, connections],
     };
   }
 }

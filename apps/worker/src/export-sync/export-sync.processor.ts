@@ -3,6 +3,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { CommonConfig, EXPORT_RUNS_PER_WORKER } from '@app/config';
 import { ExportCompanyRunRepository } from '@app/database';
 import { ExportSyncJobData, QueueName, WebhookEventJobData } from '@app/queue';
+import { RunInterrupted } from '@app/runtime';
 import { ExportJobRunner, classifySyncError } from '@app/sync';
 import { EventJobRunner, RetryableJobError, isLastAttempt } from '../queue-workers/event-job-runner';
 import { delayWhenMustWait, waitInsteadMs, waitingMessage } from '../queue-workers/job-wait';
@@ -50,6 +51,10 @@ export class ExportSyncProcessor implements QueueProcessor {
       await this.companyRuns.ended(companyId, 'SUCCEEDED', null);
       return summary;
     } catch (err) {
+      if (err instanceof RunInterrupted) {
+        await this.companyRuns.ended(companyId, 'RETRYING', `Interrupted: ${err.message}`);
+        throw err;
+      }
       if (waitInsteadMs(err) !== undefined) {
         await this.companyRuns.ended(companyId, 'RETRYING', waitingMessage(err));
         throw err;

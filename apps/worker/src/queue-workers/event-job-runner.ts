@@ -3,6 +3,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { ClaimedEvent, WebhookEventRepository } from '@app/database';
 import { CommonConfig } from '@app/config';
 import { WebhookEventJobData } from '@app/queue';
+import { RunInterrupted } from '@app/runtime';
 import { classifySyncError } from '@app/sync';
 import { waitInsteadMs, waitingMessage } from './job-wait';
 
@@ -44,6 +45,11 @@ export class EventJobRunner {
       if (!(await this.events.markSucceeded(event))) this.logger.warn(`event ${event.id}: claimed again elsewhere meanwhile; its outcome stands`);
       return result;
     } catch (err) {
+      if (err instanceof RunInterrupted) {
+        // Stopped at a safe point (shutdown, lost lock): handed back, not an attempt; the next run continues.
+        await this.events.releaseBusy(event, `Interrupted: ${err.message}`);
+        throw err;
+      }
       if (waitInsteadMs(err) !== undefined) {
         // Not a failure, not an attempt (company busy, connection waiting for a person or its ERP allowance): the processor delays the job.
         await this.events.releaseBusy(event, waitingMessage(err));

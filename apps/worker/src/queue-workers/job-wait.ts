@@ -1,6 +1,7 @@
 import { DelayedError, Job } from 'bullmq';
 import { ConnectionUnavailable } from '@app/connections';
 import { ErpError } from '@app/erp';
+import { RunInterrupted } from '@app/runtime';
 import { CompanyBusy } from '@app/sync';
 
 /** How long a run that found its company busy waits before trying again. */
@@ -16,6 +17,8 @@ const RATE_LIMIT_WAIT_MS = 5_000;
  */
 export function waitInsteadMs(err: unknown): number | undefined {
   if (err instanceof CompanyBusy) return BUSY_DELAY_MS;
+  // stopped at a safe point: on shutdown the next worker takes it at once; after a lost lock, as busy
+  if (err instanceof RunInterrupted) return err.why === 'shutdown' ? 0 : BUSY_DELAY_MS;
   if (err instanceof ConnectionUnavailable) return CONNECTION_WAIT_MS;
   if (err instanceof ErpError && err.kind === 'rate_limited') return err.retryAfterMs ?? RATE_LIMIT_WAIT_MS;
   return undefined;

@@ -4,7 +4,7 @@ import IORedis from 'ioredis';
 import { WorkerConfig } from '@app/config';
 import { observeSyncJob } from '@app/metrics';
 import { ALL_QUEUES, SYNC_BACKOFF_TYPE } from '@app/queue';
-import { backoffDelayMs, heartbeats } from '@app/runtime';
+import { ShutdownSignal, backoffDelayMs, heartbeats } from '@app/runtime';
 import { QUEUE_PROCESSORS, QueueProcessor } from './queue-processor';
 import { RetryableJobError } from './event-job-runner';
 
@@ -23,6 +23,7 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnModuleDest
   constructor(
     private readonly config: WorkerConfig,
     @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
+    private readonly shutdown: ShutdownSignal,
   ) {
     const seen = new Set<string>();
     for (const p of processors) {
@@ -76,8 +77,13 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnModuleDest
     this.liveness = { timer, unregister: heartbeat.unregister };
   }
 
-  /** First phase of shutdown: take no new jobs, let running ones finish (database still open). */
+  /**
+   * First phase of shutdown: running export runs are asked to stop at their next safe point (they
+   * finish the item in hand, report, release the company lock and hand their job back); no new jobs
+   * are taken; running ones finish (database still open).
+   */
   async onModuleDestroy(): Promise<void> {
+    this.shutdown.trigger();
     clearInterval(this.liveness?.timer);
     this.liveness?.unregister();
     await Promise.all(this.workers.map((w) => w.close()));

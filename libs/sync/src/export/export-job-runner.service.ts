@@ -1,15 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import IORedis from 'ioredis';
-import { ExportLedgerRepository, ExportRunRepository, FinalEvent, VendorLinkRepository } from '@app/database';
+import { ExportLedgerRepository, ExportRunRepository, FinalEvent, ReceiptLedgerRepository, VendorLinkRepository } from '@app/database';
 import { ConnectionResolver, SyncConnection, refusedSide } from '@app/connections';
 import { ErpError } from '@app/erp';
 import { ExportItem, ExportJob, ExportJobItem, FINAL_JOB_STATUSES, PleoApiError } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
+import { RunInterrupted, ShutdownSignal } from '@app/runtime';
 import { CompanyLock } from './company-lock';
 import { jobFailureFromErp } from './erp-failures';
 import { EXPORT_OPTIONS, ExportOptions } from './export-options';
+import { ExportFence } from './export-fence';
 import { ExportItemSync } from './export-item-sync';
 import { ItemReporter } from './item-reporter';
+import { ReceiptFetcher } from './receipts/receipt-fetcher';
 import { isUuid, validateItem } from './item-validation';
 import { FinalEventRefused, ItemsNotFinal, JobFailure, finalEventOf, jobFailureOf, mayBeOver } from './job-outcome';
 
@@ -40,6 +43,7 @@ export interface CompanyRunOptions {
 @Injectable()
 export class ExportJobRunner {
   private readonly logger = new Logger(ExportJobRunner.name);
+  private readonly fetcher: ReceiptFetcher;
 
   constructor(
     private readonly connections: ConnectionResolver,
@@ -48,7 +52,11 @@ export class ExportJobRunner {
     private readonly links: VendorLinkRepository,
     @Inject(PRODUCER_CONNECTION) private readonly redis: IORedis,
     @Inject(EXPORT_OPTIONS) private readonly options: ExportOptions,
-  ) {}
+    private readonly receiptLedger: ReceiptLedgerRepository,
+    private readonly shutdown: ShutdownSignal,
+  ) {
+    this.fetcher = new ReceiptFetcher({ timeoutMs: options.receiptDownloadTimeoutMs, maxBytes: options.receiptMaxBytes, allowedHttpHosts: options.receiptAllowedHttpHosts });
+  }
 
   /**
    * Throws CompanyBusy when another run holds the company, ConnectionUnavailable when its
@@ -60,7 +68,9 @@ export class ExportJobRunner {
 
   private async runWith(conn: SyncConnection, correlationId: string, options: CompanyRunOptions): Promise<CompanyRunSummary> {
     const companyId = conn.companyId;
+    this.shutdown.signal.throwIfAborted();
     const lock = await CompanyLock.acquire(this.redis, this.options.queuePrefix, companyId, this.options.lockTtlMs);
+    const fence = new ExportFence(lock.token, lock.signal, this.shutdown.signal, lock.ttlMs);
     const summary: CompanyRunSummary = { companyId, jobs: [] };
     try {
       const jobs: ExportJob[] = [];
@@ -68,8 +78,8 @@ export class ExportJobRunner {
       // Date.parse, not string order: "…43.5Z" sorts before "…43Z" as text (F-13).
       jobs.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id.localeCompare(b.id));
       for (const job of jobs) {
-        lock.signal.throwIfAborted();
-        summary.jobs.push({ jobId: job.id, ...(await this.guardedJob(conn, job, lock.signal, correlationId, options)) });
+        fence.stopSignal.throwIfAborted();
+        summary.jobs.push({ jobId: job.id, ...(await this.guardedJob(conn, job, fence, correlationId, options)) });
       }
       await this.reconcileUnlisted(conn, companyId, new Set(jobs.map((j) => j.id)));
       return summary;
@@ -97,11 +107,12 @@ export class ExportJobRunner {
     }
   }
 
-  private async guardedJob(conn: SyncConnection, job: ExportJob, signal: AbortSignal, correlationId: string, options: CompanyRunOptions): Promise<JobResult> {
+  private async guardedJob(conn: SyncConnection, job: ExportJob, fence: ExportFence, correlationId: string, options: CompanyRunOptions): Promise<JobResult> {
     try {
-      return await this.runJob(conn, job, signal, correlationId);
+      return await this.runJob(conn, job, fence, correlationId);
     } catch (err) {
-      if (signal.aborted) throw err; // the lock is lost: another run owns the company now
+      // Lock lost (another run owns the company now) or shutting down: stopped, not failed.
+      if (fence.stopSignal.aborted || err instanceof RunInterrupted) throw fence.stopSignal.aborted ? fence.stopSignal.reason : err;
       // a stored connection whose Pleo credentials are refused waits for a person; the job is not failed
       if (conn.id && refusedSide(err) === 'pleo') throw err;
       if (mayBeOver(err)) {
@@ -115,8 +126,8 @@ export class ExportJobRunner {
     }
   }
 
-  private async runJob(conn: SyncConnection, job: ExportJob, signal: AbortSignal, correlationId: string): Promise<JobResult> {
-    const ctx = { correlationId: `${correlationId}/${job.id}`, signal };
+  private async runJob(conn: SyncConnection, job: ExportJob, fence: ExportFence, correlationId: string): Promise<JobResult> {
+    const ctx = { correlationId: `${correlationId}/${job.id}`, signal: fence.stopSignal };
     const run = await this.runs.start(job.id, job.companyId, job.numberOfItems);
     if (run.finalEventSentAt || run.finishedAt) return { outcome: 'skipped', ...NOTHING };
     if (run.finalEvent) {
@@ -145,7 +156,7 @@ export class ExportJobRunner {
     for (const id of unaddressable) todo.delete(id);
     let counts: { succeeded: number; failed: number };
     try {
-      counts = await this.exportItems(conn, job, todo, reporter, ctx);
+      counts = await this.exportItems(conn, job, todo, reporter, ctx, fence);
       await reporter.flush();
     } catch (err) {
       // What is booked is told to Pleo even when the run stops (best effort: the PUT may be what failed).
@@ -170,8 +181,8 @@ export class ExportJobRunner {
   }
 
   /** The data layer, page by page: checked, booked, reported. Returns what this run booked and failed. */
-  private async exportItems(conn: SyncConnection, job: ExportJob, todo: Set<string>, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }) {
-    const items = new ExportItemSync(conn.erp, this.ledger, this.links, conn.pleoExports, conn.settings, this.options.receiptDownloadTimeoutMs, conn.settings.itemConcurrency);
+  private async exportItems(conn: SyncConnection, job: ExportJob, todo: Set<string>, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }, fence: ExportFence) {
+    const items = new ExportItemSync(conn.erp, this.ledger, this.receiptLedger, this.links, this.fetcher, conn.settings, conn.settings.itemConcurrency);
     let succeeded = 0;
     let failed = 0;
     for await (const page of conn.pleoExports.exportItemPages(job.id)) {
@@ -184,13 +195,14 @@ export class ExportJobRunner {
         if (bad) updates.push({ accountingEntryId: item.accountingEntryId, status: 'failed' as const, failureReasonType: bad.type, failureReason: bad.reason });
         else valid.push(item);
       }
-      updates.push(...(await items.processPage(valid, job.id, ctx)));
+      updates.push(...(await items.processPage(valid, job.id, ctx, fence)));
       const ok = updates.filter((u) => u.status === 'successful').length;
       succeeded += ok;
       failed += updates.length - ok;
       for (const update of updates) await reporter.add(update);
       await this.runs.count(job.id, ok, updates.length - ok);
     }
+    ctx.signal.throwIfAborted(); // items skipped on a stop are not "missing"
     // Listed in the job but never returned with data: nothing to book, say so.
     for (const accountingEntryId of todo) {
       failed++;

@@ -6,5 +6,9 @@ export interface ExportOptions {
   /** report to Pleo at least this often during a job, even with fewer than 100 results */
   reportIntervalMs: number;
   receiptDownloadTimeoutMs: number;
+  /** hard cap on one receipt's bytes (RECEIPT_MAX_BYTES) */
+  receiptMaxBytes: number;
+  /** `host:port` receipt hosts allowed over http and on private addresses (RECEIPT_ALLOWED_HTTP_HOSTS) */
+  receiptAllowedHttpHosts: string[];
   queuePrefix: string;
 }

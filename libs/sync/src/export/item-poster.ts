@@ -1,0 +1,54 @@
+import { Logger } from '@nestjs/common';
+import { ExportLedgerRepository } from '@app/database';
+import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
+import { itemFailureFromErp } from './erp-failures';
+import { ItemClaim } from './item-claim';
+import { ItemFailure } from './item-failure';
+
+export type PostOutcome = { posted: PostedExpense; failure?: undefined } | { failure: ItemFailure; posted?: undefined };
+
+/**
+ * Posts one entry to the ERP at most once (design §2.4 step 4, R1/R2/R6), under this run's claim on
+ * its ledger row: reconcile with findPostedExpense when an earlier attempt may have written it, mark it attempted
+ * (the ledger's fence check), post, and record the result at once. A permanent refusal that may
+ * have applied anyway leaves the row unknown (POSTING), so the next export reconciles before posting.
+ * Retryable errors are thrown: the row stays attempted and is reconciled by the retry.
+ */
+export class ItemPoster {
+  private readonly logger = new Logger('ItemPoster');
+
+  constructor(
+    private readonly erp: ErpAdapter,
+    private readonly ledger: ExportLedgerRepository,
+  ) {}
+
+  /** For a row an earlier attempt may have written (not POSTED, attempted): the entry in the ERP, or null. */
+  async reconcile(claim: ItemClaim, ctx: OperationContext): Promise<PostedExpense | null> {
+    const found = await this.erp.findPostedExpense(claim.key.accountingEntryId, ctx);
+    if (found) await this.record(claim, found);
+    return found;
+  }
+
+  /** Call only after reconcile() when the row was attempted. */
+  async post(claim: ItemClaim, entry: ExpenseEntry, jobId: string, ctx: OperationContext): Promise<PostOutcome> {
+    await claim.beforeWrite('post');
+    let posted: PostedExpense;
+    try {
+      posted = await this.erp.postExpense(entry, ctx);
+    } catch (caught) {
+      const err = claim.fence.explain(caught);
+      if (!(err instanceof ErpError) || err.retryable) throw err;
+      const failure = itemFailureFromErp(err);
+      await this.ledger.markFailed(claim.key, jobId, claim.owner, { ...failure, mayHaveApplied: err.mayHaveApplied });
+      return { failure };
+    }
+    await this.record(claim, posted);
+    return { posted };
+  }
+
+  private async record(claim: ItemClaim, posted: PostedExpense): Promise<void> {
+    if (await this.ledger.markPosted(claim.key, claim.owner, posted)) return;
+    // Our lease ran out while the ERP call was in flight and another run took the row: say so loudly.
+    this.logger.error(`entry ${claim.key.accountingEntryId} was posted as ${posted.number} after this run lost its claim; check the ERP for a duplicate`);
+  }
+}

@@ -1,0 +1,73 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { PrismaService } from '@app/database';
+import { ErpAdapter, ExpenseEntry, FileInput, OperationContext, PostedExpense, VendorInput, VendorQuery } from '@app/erp';
+
+/** Everything the ERP was asked to write, shared by several doubles (one per runner). */
+export class ErpWrites {
+  readonly posts = new Map<string, number>();
+  readonly attaches = new Map<string, number>();
+  finds = new Map<string, number>();
+  get totalPosts(): number {
+    return [...this.posts.values()].reduce((a, b) => a + b, 0);
+  }
+}
+
+export interface ErpHooks {
+  /** before the ERP stores the entry (delay, or throw: nothing stored) */
+  beforePost?: (entry: ExpenseEntry, ctx: OperationContext) => Promise<void>;
+  /** after the ERP stored it (throw: stored, but the caller hears an error) */
+  afterPost?: (entry: ExpenseEntry, posted: PostedExpense) => Promise<void>;
+}
+
+/**
+ * An ERP that does NOT deduplicate by reference, unlike the sandbox: every post of the same entry
+ * becomes another entry (the sandbox stores it under a unique suffixed reference). So only our
+ * own fence can keep an entry from being posted twice. Its look-up is strongly consistent (it
+ * searches what was stored), and it counts every post and attach.
+ */
+export class NonDeduplicatingErp implements ErpAdapter {
+  readonly kind = 'non-deduplicating';
+
+  constructor(
+    private readonly sandbox: ErpAdapter,
+    private readonly prisma: PrismaService,
+    readonly writes: ErpWrites,
+    private readonly hooks: ErpHooks = {},
+  ) {}
+
+  get capabilities() {
+    return { ...this.sandbox.capabilities, idempotency: 'none' as const };
+  }
+
+  verifyConnection(ctx: OperationContext) {
+    return this.sandbox.verifyConnection(ctx);
+  }
+
+  findVendor(query: VendorQuery, ctx: OperationContext) {
+    return this.sandbox.findVendor(query, ctx);
+  }
+
+  createVendor(input: VendorInput, ctx: OperationContext) {
+    return this.sandbox.createVendor(input, ctx);
+  }
+
+  async postExpense(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
+    await this.hooks.beforePost?.(entry, ctx);
+    const posted = await this.sandbox.postExpense({ ...entry, reference: `${entry.reference}#${randomUUID()}` }, ctx);
+    this.writes.posts.set(entry.reference, (this.writes.posts.get(entry.reference) ?? 0) + 1);
+    await this.hooks.afterPost?.(entry, posted);
+    return posted;
+  }
+
+  async findPostedExpense(reference: string): Promise<PostedExpense | null> {
+    this.writes.finds.set(reference, (this.writes.finds.get(reference) ?? 0) + 1);
+    const row = await this.prisma.sandboxEntry.findFirst({ where: { reference: { startsWith: `${reference}#` } }, orderBy: { createdAt: 'asc' } });
+    return row ? { id: row.id, number: row.number } : null;
+  }
+
+  async attachFile(expenseId: string, file: FileInput, ctx: OperationContext): Promise<void> {
+    const key = `${expenseId}:${createHash('sha256').update(file.content).digest('hex')}`;
+    this.writes.attaches.set(key, (this.writes.attaches.get(key) ?? 0) + 1);
+    await this.sandbox.attachFile(expenseId, file, ctx);
+  }
+}
