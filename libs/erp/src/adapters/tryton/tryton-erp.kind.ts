@@ -1,4 +1,4 @@
-import { ErpKindDefinition } from './erp-kind.types';
+import { ErpKindDefinition } from '../../erp-kind';
 import { TrytonErpAdapter } from './tryton-erp.adapter';
 import { TRYTON_SECRET_NAMES, parseTrytonSettings, trytonSettingsProblems } from './tryton-settings';
 
