@@ -14,6 +14,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const problems = [];
 const fail = (msg) => problems.push(msg);
 const APP_IMAGE = 'pleo-erp-sync:local';
+const TRYTON_IMAGE = 'pleo-erp-sync-tryton:local'; // profile "tryton": Debian's Tryton, its own image
 
 // ${VAR:-default} / ${VAR-default} / ${VAR} with an empty shell environment (the no-.env case), or
 // with the given variables (a .env beside the compose file).
@@ -45,7 +46,8 @@ for (const [name, svc] of Object.entries(services)) {
     }
     if (condition === 'service_healthy' && !services[dep]?.healthcheck) fail(`${name} waits for ${dep} to be healthy, but ${dep} has no healthcheck`);
   }
-  if (svc.build || svc.image === APP_IMAGE) {
+  // Profile services (tryton) build their own image that does not run node.
+  if ((svc.build && !svc.profiles) || svc.image === APP_IMAGE) {
     if (!svc.init) fail(`${name}: init: true is missing (node as PID 1 ignores SIGTERM until its handlers exist)`);
     const [bin, file] = svc.command ?? [];
     if (bin !== 'node' || !file) fail(`${name}: command must be ["node", <file>]`);
@@ -53,7 +55,7 @@ for (const [name, svc] of Object.entries(services)) {
   }
 }
 
-const builders = Object.entries(services).filter(([, svc]) => svc.build);
+const builders = Object.entries(services).filter(([, svc]) => svc.build && svc.image !== TRYTON_IMAGE);
 if (builders.length !== 1 || builders[0][1].image !== APP_IMAGE) {
   fail(`exactly one service must build the app image ${APP_IMAGE} (the others run it): ${builders.map(([n]) => n).join(', ') || 'none'}`);
 }

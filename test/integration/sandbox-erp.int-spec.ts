@@ -97,7 +97,7 @@ describe('SandboxErpAdapter', () => {
     // Reverse charge tax is booked in and out: not part of the total.
     const rc = { ...base, reference: randomUUID(), total: { value: '40.00', currency: 'DKK' }, lines: [{ ...base.lines[0], tax: { code: 'RC25', mode: 'reverse' as const, amount: { value: '10.00', currency: 'DKK' } } }] };
     expect((await erp.postExpense(rc, ctx)).number).toMatch(/^JE-/);
-    const stored = await prisma.sandboxEntry.findUnique({ where: { reference: rc.reference } });
+    const stored = await prisma.sandboxEntry.findUnique({ where: { book_reference: { book: 'default', reference: rc.reference } } });
     expect(stored).toMatchObject({ state: 'draft', mode: 'journal', currency: 'DKK' });
     expect(String(stored!.total)).toBe('40');
   });

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
+import { ConnectionResolver, SyncConnection } from '@app/connections';
 import { ClaimedEvent, PrismaService, VendorLinkRepository } from '@app/database';
-import { ERP_ADAPTER, ErpAdapter } from '@app/erp';
 import { PleoApiError, PleoVendorsClient } from '@app/pleo';
 import { VendorSyncService } from '@app/sync';
 import { DuplicateNamesErp, ErpWrites } from '../support/counting-erp';
@@ -23,9 +23,23 @@ describe('vendor sync R8: one ERP vendor per company and supplier (real PostgreS
     worker = await startWorker({ QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url });
     db = testDb();
     const prisma = worker.app.get(PrismaService);
-    erp = new DuplicateNamesErp(worker.app.get<ErpAdapter>(ERP_ADAPTER), prisma, new ErpWrites());
-    service = new VendorSyncService(prisma, worker.app.get(VendorLinkRepository), worker.app.get(PleoVendorsClient), erp);
+    const resolver = worker.app.get(ConnectionResolver);
+    const sandbox = await resolver.run(vendorData().companyId, async (conn) => conn.erp);
+    erp = new DuplicateNamesErp(sandbox, prisma, new ErpWrites());
+    service = serviceWith({ erp });
   });
+
+  /** The real service on the company's real connection, with some of its parts replaced. */
+  function serviceWith(parts: (conn: SyncConnection) => Partial<SyncConnection>): VendorSyncService;
+  function serviceWith(parts: Partial<SyncConnection>): VendorSyncService;
+  function serviceWith(parts: Partial<SyncConnection> | ((conn: SyncConnection) => Partial<SyncConnection>)): VendorSyncService {
+    const resolver = worker.app.get(ConnectionResolver);
+    const swapped = {
+      run: <T>(companyId: string, work: (conn: SyncConnection) => Promise<T>) =>
+        resolver.run(companyId, (conn) => work({ ...conn, ...(typeof parts === 'function' ? parts(conn) : parts) })),
+    } as unknown as ConnectionResolver;
+    return new VendorSyncService(worker.app.get(PrismaService), worker.app.get(VendorLinkRepository), swapped);
+  }
 
   afterAll(async () => {
     await Promise.all([worker.close(), fake.close(), db.end()]);
@@ -36,7 +50,7 @@ describe('vendor sync R8: one ERP vendor per company and supplier (real PostgreS
     id: crypto.randomUUID(),
     webhookId: `msg_${subjectId}`,
     eventType: 'v1.vendor.created',
-    companyId: null,
+    companyId: vendorData().companyId,
     subjectId,
     attempts: 1,
   });
@@ -60,9 +74,8 @@ describe('vendor sync R8: one ERP vendor per company and supplier (real PostgreS
   it('R8: an activation refused with a 4xx after it was applied (lost answer, retried) counts as done', async () => {
     const v = vendorData();
     fake.state.addVendor(v as never);
-    const pleo = worker.app.get(PleoVendorsClient);
     // The first try reached Pleo; its answer was lost and the retry was refused.
-    const retriedAfterLoss = Object.create(pleo, {
+    const retriedAfterLoss = (pleo: PleoVendorsClient) => Object.create(pleo, {
       activateVendor: {
         value: async (id: string, body: { externalId: string; code?: string }) => {
           await pleo.activateVendor(id, body);
@@ -70,8 +83,7 @@ describe('vendor sync R8: one ERP vendor per company and supplier (real PostgreS
         },
       },
     }) as PleoVendorsClient;
-    const prisma = worker.app.get(PrismaService);
-    const refused = new VendorSyncService(prisma, worker.app.get(VendorLinkRepository), retriedAfterLoss, erp);
+    const refused = serviceWith((conn) => ({ erp, pleoVendors: retriedAfterLoss(conn.pleoVendors) }));
 
     const result = await refused.sync(claimed(v.id));
 
@@ -84,11 +96,12 @@ describe('vendor sync R8: one ERP vendor per company and supplier (real PostgreS
   it('R8: a 4xx on activation when Pleo does not have it active stays an error', async () => {
     const v = vendorData();
     fake.state.addVendor(v as never);
-    const pleo = worker.app.get(PleoVendorsClient);
-    const refusing = Object.create(pleo, {
-      activateVendor: { value: async () => Promise.reject(new PleoApiError(400, 'bad_request', 'no', 'POST', 'x')) },
-    }) as PleoVendorsClient;
-    const svc = new VendorSyncService(worker.app.get(PrismaService), worker.app.get(VendorLinkRepository), refusing, erp);
+    const svc = serviceWith((conn) => ({
+      erp,
+      pleoVendors: Object.create(conn.pleoVendors, {
+        activateVendor: { value: async () => Promise.reject(new PleoApiError(400, 'bad_request', 'no', 'POST', 'x')) },
+      }) as PleoVendorsClient,
+    }));
     await expect(svc.sync(claimed(v.id))).rejects.toBeInstanceOf(PleoApiError);
   });
 });

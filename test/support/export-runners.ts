@@ -4,8 +4,9 @@ import IORedis from 'ioredis';
 import { Pool } from 'pg';
 import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { ExportLedgerRepository, ExportRunRepository, PrismaService, ReceiptLedgerRepository, VendorLinkRepository } from '@app/database';
-import { ERP_ADAPTER, ErpAdapter } from '@app/erp';
-import { PleoExportClient } from '@app/pleo';
+import { ConnectionResolver, SyncConnection } from '@app/connections';
+import { ErpAdapter, SandboxErpAdapter } from '@app/erp';
+import { PleoExportClient, PleoVendorsClient } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
 import { RunInterrupted, ShutdownSignal, sleep } from '@app/runtime';
 import { CompanyBusy, EXPORT_OPTIONS, ExportJobRunner, ExportOptions } from '@app/sync';
@@ -58,18 +59,30 @@ export class ExportRunnerKit {
   }
 
   erpDouble(writes: ErpWrites, hooks: ErpHooks = {}): NonDeduplicatingErp {
-    return new NonDeduplicatingErp(this.worker.app.get(ERP_ADAPTER), this.get(PrismaService), writes, hooks);
+    return new NonDeduplicatingErp(new SandboxErpAdapter(this.get(PrismaService)), this.get(PrismaService), writes, hooks);
   }
 
-  runner(erp: ErpAdapter, overrides: Partial<ExportOptions> = {}, lockRedis: IORedis = this.redis, shutdown = new ShutdownSignal()): ExportJobRunner {
-    return new ExportJobRunner(
-      this.get(PleoExportClient),
+  runner(erp: ErpAdapter, overrides: Partial<ExportOptions> & { itemConcurrency?: number } = {}, lockRedis: IORedis = this.redis, shutdown = new ShutdownSignal()): ExportJobRunner {
+    const { itemConcurrency = 4, ...options } = overrides;
+    // the environment's connection with this ERP double
+    const connection = (companyId: string): SyncConnection => ({
+      id: null,
+      key: 'default',
+      companyId,
+      name: 'test',
       erp,
+      pleoExports: this.get(PleoExportClient),
+      pleoVendors: this.get(PleoVendorsClient),
+      settings: { walletAccount: '1910', outOfPocketAccount: '2890', contraAccount: '2990', apAccount: '2400', postingState: 'posted', itemConcurrency },
+    });
+    const connections = { run: (companyId: string, work: (c: SyncConnection) => Promise<unknown>) => work(connection(companyId)) } as unknown as ConnectionResolver;
+    return new ExportJobRunner(
+      connections,
       this.get(ExportLedgerRepository),
       this.get(ExportRunRepository),
       this.get(VendorLinkRepository),
       lockRedis,
-      { ...this.options, ...overrides },
+      { ...this.options, ...options },
       this.get(ReceiptLedgerRepository),
       shutdown,
     );

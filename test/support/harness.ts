@@ -19,7 +19,7 @@ export interface RunningApi {
 export async function startApi(overrides: Record<string, string> = {}): Promise<RunningApi> {
   const config = apiConfig(overrides);
   const app = await createApiApp(config);
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: config.PORT, host: '127.0.0.1' }); // PORT is 0 (any free port) unless a test needs to know it first
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, config, close: () => app.close() };
 }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ApiConfig, ConfigModule } from '@app/config';
+import { ConnectionsModule } from '@app/connections';
 import { DatabaseModule } from '@app/database';
 import { LoggingModule } from '@app/logging';
 import { MetricsModule } from '@app/metrics';
@@ -9,6 +10,11 @@ import { AdminEventsController } from './admin/admin-events.controller';
 import { ReplayController } from './admin/replay.controller';
 import { SandboxController } from './admin/sandbox.controller';
 import { ExportJobsController } from './admin/export-jobs.controller';
+import { ConnectionsController } from './admin/connections/connections.controller';
+import { ConnectionInputCheck } from './admin/connections/connection-input';
+import { ConnectionVerifier } from './admin/connections/connection-verifier.service';
+import { ConnectController } from './connect/connect.controller';
+import { PleoConnectService } from './connect/pleo-connect.service';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './observability/metrics.controller';
 import { MetricsAccessGuard } from './observability/metrics-access.guard';
@@ -21,8 +27,22 @@ export class ApiModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(ApiConfig, config), LoggingModule, DatabaseModule, QueueModule, MetricsModule],
-      controllers: [AdminEventsController, ReplayController, SandboxController, ExportJobsController, HealthController, MetricsController],
+      imports: [
+        ConfigModule.forRoot(ApiConfig, config),
+        LoggingModule,
+        DatabaseModule,
+        QueueModule,
+        MetricsModule,
+        ConnectionsModule.forRoot({
+          encryptionKey: config.ENCRYPTION_KEY,
+          pleoApiBaseUrl: config.PLEO_API_BASE_URL,
+          pleoTokenUrl: config.PLEO_OAUTH_TOKEN_URL,
+          pleoTimeoutMs: 10_000,
+          pleoMaxRetries: 1, // an operator is waiting for the answer
+          pleoRetryBaseMs: 500,
+        }),
+      ],
+      controllers: [AdminEventsController, ReplayController, SandboxController, ExportJobsController, ConnectionsController, ConnectController, HealthController, MetricsController],
       providers: [
         {
           provide: WebhookVerifier,
@@ -30,6 +50,9 @@ export class ApiModule {
         },
         WebhookIngestService,
         WebhookRoute,
+        ConnectionInputCheck,
+        ConnectionVerifier,
+        PleoConnectService,
         ReadinessService,
         MetricsAccessGuard,
       ],

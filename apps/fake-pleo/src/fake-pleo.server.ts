@@ -7,6 +7,7 @@ import { MatchedOperation, OpenApiSpec } from './spec-validator';
 import { HttpAnswer, pageAnswer, pleoError } from './http-answer';
 import { FakeExportApi } from './fake-export-api';
 import { fakeControl } from './fake-control';
+import { FakeOAuthAuthorize } from './fake-oauth-authorize';
 
 export interface FakePleoOptions {
   apiKey?: string;
@@ -34,6 +35,7 @@ export class FakePleo {
   private readonly vendorsSpec: OpenApiSpec;
   private readonly exportSpec: OpenApiSpec;
   readonly exports: FakeExportApi;
+  readonly authorize = new FakeOAuthAuthorize(() => this.oauth);
   private server?: Server;
   url = '';
 
@@ -97,6 +99,7 @@ export class FakePleo {
     try {
       if (url.pathname.startsWith('/_fake/')) answer = this.options.control ? fakeControl(this, req.method ?? 'GET', url, raw) : new HttpAnswer(404, { message: 'the control API is off (FAKE_PLEO_CONTROL=1)' });
       else if (url.pathname === '/oauth/token') answer = this.token(req, raw);
+      else if (url.pathname === '/oauth/authorize') answer = this.authorize.authorize(url);
       else answer = await this.api(req, url, raw, () => closed);
     } catch (err) {
       answer = pleoError(500, 'INTERNAL', (err as Error).message);
@@ -230,6 +233,7 @@ export class FakePleo {
     if (id !== this.oauth.clientId || secret !== this.oauth.clientSecret) {
       return new HttpAnswer(401, { error: 'invalid_client' });
     }
+    if (form.get('grant_type') === 'authorization_code') return this.authorize.exchange(form, this.oauth);
     if (form.get('grant_type') !== 'refresh_token') return new HttpAnswer(400, { error: 'unsupported_grant_type' });
     const fault = this.state.takeFault('token');
     if (fault?.status) return new HttpAnswer(fault.status, { error: 'server_error' });

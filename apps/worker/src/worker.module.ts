@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, WorkerConfig } from '@app/config';
+import { ConnectionsModule } from '@app/connections';
 import { DatabaseModule } from '@app/database';
 import { LoggingModule } from '@app/logging';
 import { MetricsModule } from '@app/metrics';
@@ -13,6 +14,7 @@ import { QueueWorkersService } from './queue-workers/queue-workers.service';
 import { VendorSyncProcessor } from './vendor-sync/vendor-sync.processor';
 import { ExportSyncProcessor } from './export-sync/export-sync.processor';
 import { ExportPoller } from './export-sync/export-poller.service';
+import { connectionsOptions, envConnection } from './env-connection';
 import { WorkerHttpServer } from './health/worker-http.server';
 import { WorkerMetricsRoute } from './health/worker-metrics.route';
 import { WorkerHealthService } from './health/worker-health.service';
@@ -28,20 +30,12 @@ export class WorkerModule {
         DatabaseModule,
         QueueModule,
         MetricsModule,
-        SyncModule.forRoot(config.ERP_ADAPTER, {
-          settings: {
-            walletAccount: config.EXPORT_WALLET_ACCOUNT,
-            outOfPocketAccount: config.EXPORT_OUT_OF_POCKET_ACCOUNT,
-            contraAccount: config.EXPORT_CONTRA_ACCOUNT,
-            apAccount: config.EXPORT_AP_ACCOUNT,
-            postingState: config.EXPORT_POSTING_STATE,
-          },
+        SyncModule.forRoot(ConnectionsModule.forRoot(connectionsOptions(config), envConnection(config)), {
           lockTtlMs: config.EXPORT_LOCK_TTL_SECONDS * 1000,
           reportIntervalMs: config.EXPORT_REPORT_INTERVAL_SECONDS * 1000,
           receiptDownloadTimeoutMs: config.RECEIPT_DOWNLOAD_TIMEOUT_MS,
           receiptMaxBytes: config.RECEIPT_MAX_BYTES,
           receiptAllowedHttpHosts: config.RECEIPT_ALLOWED_HTTP_HOSTS,
-          itemConcurrency: config.EXPORT_ITEM_CONCURRENCY,
           queuePrefix: config.QUEUE_PREFIX,
         }),
       ],

@@ -2,6 +2,7 @@ import { Expose, Transform } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsString, Matches, MinLength } from 'class-validator';
 import { CommonConfig } from './common.config';
 import { BoolSetting } from './bool-setting';
+import { EncryptionKeySetting, UrlSetting } from './connections.config';
 import { IntSetting } from './int-setting';
 
 const splitList = ({ value }: { value: unknown }) =>
@@ -48,6 +49,27 @@ export class ApiConfig extends CommonConfig {
   @IsString({ message: 'ADMIN_API_TOKEN must be set (it protects /admin)' })
   @MinLength(16, { message: 'ADMIN_API_TOKEN must be at least 16 characters' })
   ADMIN_API_TOKEN: string;
+
+  // --- connections (admin API, verification, the Pleo connect flow) ---
+
+  /** Seals connection secrets (AES-256-GCM); the worker needs the same key. Without it connections hold no secrets. */
+  @EncryptionKeySetting()
+  ENCRYPTION_KEY?: string;
+
+  /** Pleo's API, for verifying a connection. */
+  @UrlSetting()
+  PLEO_API_BASE_URL = 'https://external.pleo.io';
+
+  @UrlSetting()
+  PLEO_OAUTH_TOKEN_URL = 'https://auth.pleo.io/oauth/token';
+
+  /** Where the connect flow sends the operator's browser to authorise the app in Pleo. */
+  @UrlSetting()
+  PLEO_OAUTH_AUTHORIZE_URL = 'https://auth.pleo.io/oauth/authorize';
+
+  /** How browsers reach this API (the connect flow's redirect URI); default http://localhost:PORT. */
+  @UrlSetting(true)
+  PUBLIC_URL?: string;
 
   /** GET /metrics without the admin token: only where the port is reachable by the scraper alone. */
   @BoolSetting()

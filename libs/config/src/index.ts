@@ -5,4 +5,5 @@ export * from './worker.config';
 export * from './load-config';
 export * from './config.module';
 export * from './dotenv';
+export * from './connections.config';
 export * from './bool-setting';

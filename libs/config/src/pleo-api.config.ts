@@ -87,8 +87,48 @@ export class PleoApiConfig extends CommonConfig {
 
   @Expose()
   @Transform(trim)
-  @IsIn(['sandbox'], { message: 'ERP_ADAPTER must be one of: sandbox' })
+  @IsIn(['sandbox', 'tryton'], { message: 'ERP_ADAPTER must be one of: sandbox, tryton' })
   ERP_ADAPTER = 'sandbox';
+
+  /** ERP_ADAPTER=tryton (libs/erp/src/adapters/tryton): trytond's JSON-RPC URL, database, user. */
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s@]+$/, { message: 'TRYTON_URL must be an http(s) URL without credentials, e.g. http://127.0.0.1:8000' })
+  TRYTON_URL?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  TRYTON_DATABASE?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  TRYTON_USER?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  TRYTON_PASSWORD?: string;
+
+  /** the company.company id to book in; optional when the database holds one company */
+  @Expose()
+  @IsOptional()
+  @Matches(/^[1-9]\d*$/, { message: 'TRYTON_COMPANY_ID must be a positive whole number (the id of company.company)' })
+  TRYTON_COMPANY_ID?: string;
+
+  /** code of the general journal for journal entries (default PLEO) */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  TRYTON_JOURNAL?: string;
+
+  /** code of the expense journal for supplier invoices (default EXP) */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  TRYTON_INVOICE_JOURNAL?: string;
 
   pleoAuthMode(): 'api-key' | 'oauth' | null {
     if (this.PLEO_OAUTH_CLIENT_ID || this.PLEO_OAUTH_CLIENT_SECRET || this.PLEO_OAUTH_REFRESH_TOKEN) return 'oauth';
@@ -97,7 +137,7 @@ export class PleoApiConfig extends CommonConfig {
 
   /** Rules across variables, checked by loadConfig after the per-variable ones. */
   override crossFieldProblems(): string[] {
-    const problems = [...super.crossFieldProblems(), ...this.transportProblems()];
+    const problems = [...super.crossFieldProblems(), ...this.transportProblems(), ...this.trytonProblems()];
     return [...problems, ...this.credentialProblems()];
   }
 
@@ -122,6 +162,12 @@ export class PleoApiConfig extends CommonConfig {
       if (isLoopback(value) && !this.isProduction()) return [];
       return [`${name}: must be https:// (credentials are sent to it); http:// only for loopback outside production, or with ALLOW_INSECURE_HTTP=true`];
     });
+  }
+
+  /** ERP_ADAPTER=tryton: where and as whom to log in (libs/erp/src/adapters/tryton). */
+  private trytonProblems(): string[] {
+    if (this.ERP_ADAPTER !== 'tryton') return [];
+    return (['TRYTON_URL', 'TRYTON_DATABASE', 'TRYTON_USER', 'TRYTON_PASSWORD'] as const).filter((k) => !this[k]).map((k) => `${k}: required with ERP_ADAPTER=tryton`);
   }
 
   private credentialProblems(): string[] {

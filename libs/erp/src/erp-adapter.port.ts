@@ -2,8 +2,6 @@
  * The ERP adapter port (design §4). Adapters speak ERP-side references only; mapping Pleo data to
  * ERP references lives in the sync services. Money is a decimal string, never a float.
  */
-export const ERP_ADAPTER = Symbol('ERP_ADAPTER');
-
 export type Decimal = string;
 export interface Money {
   value: Decimal;

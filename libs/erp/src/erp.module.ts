@@ -1,24 +1,30 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
-import { instrumentErpAdapter } from '@app/metrics';
-import { ERP_ADAPTER, ErpAdapter } from './erp-adapter.port';
-import { SandboxErpAdapter } from './adapters/sandbox/sandbox-erp.adapter';
+import { Module } from '@nestjs/common';
+import IORedis from 'ioredis';
+import { CommonConfig } from '@app/config';
+import { PrismaService } from '@app/database';
+import { PRODUCER_CONNECTION } from '@app/queue';
+import { ErpAdapterFactory } from './erp-adapter.factory';
+import { ERP_KINDS, ErpKindDefinition } from './erp-kind';
+import { RateGovernor } from './governor/rate-governor';
+import { sandboxErpKind } from './adapters/sandbox/sandbox-erp.kind';
+import { trytonErpKind } from './adapters/tryton/tryton-erp.kind';
 
-/** The adapters this build knows, by the name ERP_ADAPTER selects. Real ERPs join here. */
-export const ERP_ADAPTERS: Record<string, Type<ErpAdapter>> = {
-  sandbox: SandboxErpAdapter,
-};
-export const ERP_ADAPTER_NAMES = Object.keys(ERP_ADAPTERS);
-
-@Module({})
-export class ErpModule {
-  /** Provides the configured adapter under ERP_ADAPTER. */
-  static forRoot(kind: string): DynamicModule {
-    const adapter = ERP_ADAPTERS[kind];
-    if (!adapter) throw new Error(`unknown ERP adapter "${kind}"; known: ${ERP_ADAPTER_NAMES.join(', ')}`);
-    return {
-      module: ErpModule,
-      providers: [adapter, { provide: ERP_ADAPTER, inject: [adapter], useFactory: instrumentErpAdapter }],
-      exports: [ERP_ADAPTER],
-    };
-  }
-}
+/** The adapter factory and the Redis rate governor every adapter's requests go through. */
+@Module({
+  providers: [
+    {
+      provide: ERP_KINDS,
+      inject: [PrismaService],
+      // the ERP kinds this build knows; real ERPs join here (one definition each)
+      useFactory: (prisma: PrismaService): ErpKindDefinition[] => [sandboxErpKind(prisma), trytonErpKind],
+    },
+    {
+      provide: RateGovernor,
+      inject: [PRODUCER_CONNECTION, CommonConfig],
+      useFactory: (redis: IORedis, config: CommonConfig) => new RateGovernor(redis, { prefix: config.QUEUE_PREFIX }),
+    },
+    ErpAdapterFactory,
+  ],
+  exports: [ErpAdapterFactory, RateGovernor],
+})
+export class ErpModule {}

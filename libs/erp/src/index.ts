@@ -1,6 +1,14 @@
 export * from './erp-errors';
 export * from './erp-adapter.port';
+export * from './erp-kind';
+export * from './erp-adapter.factory';
 export * from './erp.module';
+export * from './governor/rate-limits';
+export * from './governor/rate-governor';
 export * from './adapters/sandbox/sandbox-erp.adapter';
+export * from './adapters/sandbox/sandbox-erp.kind';
 export * from './decimal';
+export * from './entry-checks';
 export * from './adapters/xero';
+export * from './adapters/tryton/tryton-erp.kind';
+export { trytonFromEnv } from './adapters/tryton/tryton-settings';

@@ -48,7 +48,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
             req: (req: IncomingMessage & { id?: unknown }) => ({
               id: req.id,
               method: req.method,
-              url: req.url,
+              // the connect flow's query carries a signed link ticket, or an OAuth code and state
+              url: req.url?.startsWith('/connect/') ? req.url.split('?')[0] : req.url,
               webhookId: header(req, 'webhook-id'),
             }),
             res: (res: ServerResponse) => ({ statusCode: res.statusCode }),

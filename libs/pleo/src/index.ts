@@ -9,3 +9,4 @@ export * from './api/pleo-export.client';
 export * from './auth/token-cipher';
 export * from './auth/oauth-auth';
 export * from './pleo.module';
+export * from './auth/token-endpoint';

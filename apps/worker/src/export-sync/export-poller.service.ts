@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerConfig } from '@app/config';
+import { ConnectionRepository, ConnectionResolver, ConnectionUnavailable } from '@app/connections';
 import { PleoExportClient } from '@app/pleo';
 import { EventProducer } from '@app/queue';
 import { PeriodicTask } from '@app/runtime';
@@ -17,7 +18,10 @@ export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly config: WorkerConfig,
+    /** the environment's connection's client */
     private readonly pleo: PleoExportClient,
+    private readonly connections: ConnectionResolver,
+    private readonly stored: ConnectionRepository,
     private readonly producer: EventProducer,
   ) {
     this.task = new PeriodicTask(this.logger, 'export poll', config.EXPORT_POLL_INTERVAL_SECONDS * 1000, async () => {
@@ -35,15 +39,30 @@ export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * The companies with pending or in-progress jobs (F-8): one listing without `company_id` (the
-   * credentials' own company for an API key, every installed company for an OAuth app), grouped by
-   * `companyId`; PLEO_COMPANY_IDS, when set, narrows it.
+   * The companies with pending or in-progress jobs (F-8). The environment's connection: one listing
+   * without `company_id` (the credentials' own company for an API key, every installed company for
+   * an OAuth app), grouped by `companyId`; PLEO_COMPANY_IDS, when set, narrows it. Each stored
+   * connection: its own company with its own credentials (skipped while it waits for a person —
+   * GET /admin/connections shows why).
    */
   async companiesWithJobs(): Promise<string[]> {
     const only = new Set(this.config.PLEO_COMPANY_IDS);
     const found = new Set<string>();
-    for await (const job of this.pleo.listJobs(undefined, ['pending', 'in_progress'])) {
-      if (!only.size || only.has(job.companyId)) found.add(job.companyId);
+    for (const connection of await this.stored.list()) {
+      try {
+        const next = await this.connections.run(connection.companyId, (conn) => conn.pleoExports.listJobs(connection.companyId, ['pending', 'in_progress']).next());
+        if (!next.done) found.add(connection.companyId);
+      } catch (err) {
+        if (!(err instanceof ConnectionUnavailable)) this.logger.warn(`export poll for connection ${connection.id} failed: ${(err as Error).message}`);
+      }
+    }
+    try {
+      for await (const job of this.pleo.listJobs(undefined, ['pending', 'in_progress'])) {
+        if (!only.size || only.has(job.companyId)) found.add(job.companyId);
+      }
+    } catch (err) {
+      if (!found.size) throw err;
+      this.logger.warn(`export poll with the environment's credentials failed: ${(err as Error).message}`);
     }
     return [...found];
   }

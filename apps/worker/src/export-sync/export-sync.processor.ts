@@ -1,15 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DelayedError, Job, UnrecoverableError } from 'bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
 import { CommonConfig, EXPORT_RUNS_PER_WORKER } from '@app/config';
 import { ExportCompanyRunRepository } from '@app/database';
 import { ExportSyncJobData, QueueName, WebhookEventJobData } from '@app/queue';
 import { RunInterrupted } from '@app/runtime';
-import { CompanyBusy, ExportJobRunner, classifySyncError } from '@app/sync';
+import { ExportJobRunner, classifySyncError } from '@app/sync';
 import { EventJobRunner, RetryableJobError, isLastAttempt } from '../queue-workers/event-job-runner';
+import { delayWhenMustWait, waitInsteadMs, waitingMessage } from '../queue-workers/job-wait';
 import { QueueProcessor } from '../queue-workers/queue-processor';
-
-/** How long a run that found its company busy waits before trying again. */
-const BUSY_DELAY_MS = 2_000;
 
 @Injectable()
 export class ExportSyncProcessor implements QueueProcessor {
@@ -25,29 +23,17 @@ export class ExportSyncProcessor implements QueueProcessor {
     private readonly companyRuns: ExportCompanyRunRepository,
   ) {}
 
-  async process(job: Job<ExportSyncJobData>, token?: string) {
-    try {
+  process(job: Job<ExportSyncJobData>, token?: string) {
+    // A company that is busy, waits for a person or for its ERP allowance: delayed, not failed.
+    return delayWhenMustWait(job, token, () => {
       if ('webhookEventId' in job.data) {
-        return await this.runner.run(job as Job<WebhookEventJobData>, (event, lastAttempt) => {
+        return this.runner.run(job as Job<WebhookEventJobData>, (event, lastAttempt) => {
           if (!event.companyId) throw new Error('the export webhook carries no company id');
           return this.exports.runCompany(event.companyId, event.webhookId, { lastAttempt });
         });
       }
-      return await this.companyRun(job as Job<{ companyId: string }>);
-    } catch (err) {
-      if (err instanceof CompanyBusy && token) {
-        // A job that finds the company taken is delayed, not failed, and no attempt is spent.
-        await job.moveToDelayed(Date.now() + BUSY_DELAY_MS, token);
-        throw new DelayedError();
-      }
-      if (err instanceof RunInterrupted && token) {
-        // Stopped at a safe point: on shutdown the next worker takes it at once (no stalled-job
-        // wait); after a lost lock, it waits like a busy company.
-        await job.moveToDelayed(Date.now() + (err.why === 'shutdown' ? 0 : BUSY_DELAY_MS), token);
-        throw new DelayedError();
-      }
-      throw err;
-    }
+      return this.companyRun(job as Job<{ companyId: string }>);
+    });
   }
 
   /**
@@ -65,12 +51,12 @@ export class ExportSyncProcessor implements QueueProcessor {
       await this.companyRuns.ended(companyId, 'SUCCEEDED', null);
       return summary;
     } catch (err) {
-      if (err instanceof CompanyBusy) {
-        await this.companyRuns.ended(companyId, 'RETRYING', 'Waiting: another export for this company is running.');
-        throw err;
-      }
       if (err instanceof RunInterrupted) {
         await this.companyRuns.ended(companyId, 'RETRYING', `Interrupted: ${err.message}`);
+        throw err;
+      }
+      if (waitInsteadMs(err) !== undefined) {
+        await this.companyRuns.ended(companyId, 'RETRYING', waitingMessage(err));
         throw err;
       }
       const failure = classifySyncError(err);

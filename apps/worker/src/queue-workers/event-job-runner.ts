@@ -4,7 +4,8 @@ import { ClaimedEvent, WebhookEventRepository } from '@app/database';
 import { CommonConfig } from '@app/config';
 import { WebhookEventJobData } from '@app/queue';
 import { RunInterrupted } from '@app/runtime';
-import { CompanyBusy, classifySyncError } from '@app/sync';
+import { classifySyncError } from '@app/sync';
+import { waitInsteadMs, waitingMessage } from './job-wait';
 
 /** Carries a Retry-After (or other wait) from a failure to the queue's backoff strategy. */
 export class RetryableJobError extends Error {
@@ -44,14 +45,14 @@ export class EventJobRunner {
       if (!(await this.events.markSucceeded(event))) this.logger.warn(`event ${event.id}: claimed again elsewhere meanwhile; its outcome stands`);
       return result;
     } catch (err) {
-      if (err instanceof CompanyBusy) {
-        // Not a failure, not an attempt: another run holds the company. The processor delays the job.
-        await this.events.releaseBusy(event, 'Waiting: another export for this company is running.');
-        throw err;
-      }
       if (err instanceof RunInterrupted) {
         // Stopped at a safe point (shutdown, lost lock): handed back, not an attempt; the next run continues.
         await this.events.releaseBusy(event, `Interrupted: ${err.message}`);
+        throw err;
+      }
+      if (waitInsteadMs(err) !== undefined) {
+        // Not a failure, not an attempt (company busy, connection waiting for a person or its ERP allowance): the processor delays the job.
+        await this.events.releaseBusy(event, waitingMessage(err));
         throw err;
       }
       const failure = classifySyncError(err);

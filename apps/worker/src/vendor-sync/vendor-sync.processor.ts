@@ -4,6 +4,7 @@ import { WorkerConfig } from '@app/config';
 import { QueueName, WebhookEventJobData } from '@app/queue';
 import { VendorSyncService } from '@app/sync';
 import { EventJobRunner } from '../queue-workers/event-job-runner';
+import { delayWhenMustWait } from '../queue-workers/job-wait';
 import { QueueProcessor } from '../queue-workers/queue-processor';
 
 @Injectable()
@@ -19,7 +20,7 @@ export class VendorSyncProcessor implements QueueProcessor {
     this.concurrency = config.VENDOR_SYNC_CONCURRENCY;
   }
 
-  process(job: Job<WebhookEventJobData>) {
-    return this.runner.run(job, (event) => this.vendors.sync(event));
+  process(job: Job<WebhookEventJobData>, token?: string) {
+    return delayWhenMustWait(job, token, () => this.runner.run(job, (event) => this.vendors.sync(event)));
   }
 }

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { ExportLedgerRepository, ExportRunRepository, FinalEvent, ReceiptLedgerRepository, VendorLinkRepository } from '@app/database';
-import { ERP_ADAPTER, ErpAdapter, ErpError } from '@app/erp';
-import { ExportItem, ExportJob, ExportJobItem, FINAL_JOB_STATUSES, PleoApiError, PleoExportClient } from '@app/pleo';
+import { ConnectionResolver, SyncConnection, refusedSide } from '@app/connections';
+import { ErpError } from '@app/erp';
+import { ExportItem, ExportJob, ExportJobItem, FINAL_JOB_STATUSES, PleoApiError } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
 import { RunInterrupted, ShutdownSignal } from '@app/runtime';
 import { CompanyLock } from './company-lock';
@@ -42,39 +43,45 @@ export interface CompanyRunOptions {
 @Injectable()
 export class ExportJobRunner {
   private readonly logger = new Logger(ExportJobRunner.name);
-  private readonly items: ExportItemSync;
+  private readonly fetcher: ReceiptFetcher;
 
   constructor(
-    private readonly pleo: PleoExportClient,
-    @Inject(ERP_ADAPTER) private readonly erp: ErpAdapter,
+    private readonly connections: ConnectionResolver,
     private readonly ledger: ExportLedgerRepository,
     private readonly runs: ExportRunRepository,
-    links: VendorLinkRepository,
+    private readonly links: VendorLinkRepository,
     @Inject(PRODUCER_CONNECTION) private readonly redis: IORedis,
     @Inject(EXPORT_OPTIONS) private readonly options: ExportOptions,
-    receiptLedger: ReceiptLedgerRepository,
+    private readonly receiptLedger: ReceiptLedgerRepository,
     private readonly shutdown: ShutdownSignal,
   ) {
-    const fetcher = new ReceiptFetcher({ timeoutMs: options.receiptDownloadTimeoutMs, maxBytes: options.receiptMaxBytes, allowedHttpHosts: options.receiptAllowedHttpHosts });
-    this.items = new ExportItemSync(erp, ledger, receiptLedger, links, fetcher, options.settings, options.itemConcurrency);
+    this.fetcher = new ReceiptFetcher({ timeoutMs: options.receiptDownloadTimeoutMs, maxBytes: options.receiptMaxBytes, allowedHttpHosts: options.receiptAllowedHttpHosts });
   }
 
-  /** Throws CompanyBusy when another run holds the company. */
-  async runCompany(companyId: string, correlationId: string, options: CompanyRunOptions = {}): Promise<CompanyRunSummary> {
+  /**
+   * Throws CompanyBusy when another run holds the company, ConnectionUnavailable when its
+   * connection cannot be used until a person acts.
+   */
+  runCompany(companyId: string, correlationId: string, options: CompanyRunOptions = {}): Promise<CompanyRunSummary> {
+    return this.connections.run(companyId, (conn) => this.runWith(conn, correlationId, options));
+  }
+
+  private async runWith(conn: SyncConnection, correlationId: string, options: CompanyRunOptions): Promise<CompanyRunSummary> {
+    const companyId = conn.companyId;
     this.shutdown.signal.throwIfAborted();
     const lock = await CompanyLock.acquire(this.redis, this.options.queuePrefix, companyId, this.options.lockTtlMs);
     const fence = new ExportFence(lock.token, lock.signal, this.shutdown.signal, lock.ttlMs);
     const summary: CompanyRunSummary = { companyId, jobs: [] };
     try {
       const jobs: ExportJob[] = [];
-      for await (const job of this.pleo.listJobs(companyId, ['pending', 'in_progress'])) jobs.push(job);
+      for await (const job of conn.pleoExports.listJobs(companyId, ['pending', 'in_progress'])) jobs.push(job);
       // Date.parse, not string order: "…43.5Z" sorts before "…43Z" as text (F-13).
       jobs.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id.localeCompare(b.id));
       for (const job of jobs) {
         fence.stopSignal.throwIfAborted();
-        summary.jobs.push({ jobId: job.id, ...(await this.guardedJob(job, fence, correlationId, options)) });
+        summary.jobs.push({ jobId: job.id, ...(await this.guardedJob(conn, job, fence, correlationId, options)) });
       }
-      await this.reconcileUnlisted(companyId, new Set(jobs.map((j) => j.id)));
+      await this.reconcileUnlisted(conn, companyId, new Set(jobs.map((j) => j.id)));
       return summary;
     } finally {
       await lock.release();
@@ -86,68 +93,70 @@ export class ExportJobRunner {
    * after Pleo took the final event but before we recorded it, or a job Pleo ended while no run was
    * going. Recorded as Pleo holds them; a failure here never fails the run.
    */
-  private async reconcileUnlisted(companyId: string, listed: Set<string>): Promise<void> {
+  private async reconcileUnlisted(conn: SyncConnection, companyId: string, listed: Set<string>): Promise<void> {
     try {
       for (const run of await this.runs.unfinished(companyId)) {
         if (listed.has(run.jobId)) continue;
-        const job = await this.pleo.getJob(run.jobId);
+        const job = await conn.pleoExports.getJob(run.jobId);
         if (!job || !FINAL_JOB_STATUSES.includes(job.status)) continue;
         if (job.status === run.finalEvent) await this.runs.markFinalSent(run.jobId);
-        else await this.endedByPleo(job, job);
+        else await this.endedByPleo(conn, job, job);
       }
     } catch (err) {
       this.logger.warn(`company ${companyId}: open runs not reconciled with Pleo this time: ${(err as Error).message}`);
     }
   }
 
-  private async guardedJob(job: ExportJob, fence: ExportFence, correlationId: string, options: CompanyRunOptions): Promise<JobResult> {
+  private async guardedJob(conn: SyncConnection, job: ExportJob, fence: ExportFence, correlationId: string, options: CompanyRunOptions): Promise<JobResult> {
     try {
-      return await this.runJob(job, fence, correlationId);
+      return await this.runJob(conn, job, fence, correlationId);
     } catch (err) {
       // Lock lost (another run owns the company now) or shutting down: stopped, not failed.
       if (fence.stopSignal.aborted || err instanceof RunInterrupted) throw fence.stopSignal.aborted ? fence.stopSignal.reason : err;
+      // a stored connection whose Pleo credentials are refused waits for a person; the job is not failed
+      if (conn.id && refusedSide(err) === 'pleo') throw err;
       if (mayBeOver(err)) {
-        const over = await this.endedByPleo(job);
+        const over = await this.endedByPleo(conn, job);
         if (over) return over;
       }
       const failure = jobFailureOf(err);
       if (failure.retryable && !options.lastAttempt) throw err;
       this.logger.warn(`job ${job.id} (${job.companyId}) fails: ${failure.type}: ${failure.reason}`);
-      return this.finish(job, 'failed', NOTHING, { type: failure.type, reason: failure.reason });
+      return this.finish(conn, job, 'failed', NOTHING, { type: failure.type, reason: failure.reason });
     }
   }
 
-  private async runJob(job: ExportJob, fence: ExportFence, correlationId: string): Promise<JobResult> {
+  private async runJob(conn: SyncConnection, job: ExportJob, fence: ExportFence, correlationId: string): Promise<JobResult> {
     const ctx = { correlationId: `${correlationId}/${job.id}`, signal: fence.stopSignal };
     const run = await this.runs.start(job.id, job.companyId, job.numberOfItems);
     if (run.finalEventSentAt || run.finishedAt) return { outcome: 'skipped', ...NOTHING };
     if (run.finalEvent) {
       // Decided before a crash, maybe not sent: send the same event again.
       const failure = run.failureReasonType ? ({ type: run.failureReasonType, reason: run.failureReason ?? '' } as JobFailure) : undefined;
-      return this.sendFinal(job, run.finalEvent as FinalEvent, NOTHING, failure);
+      return this.sendFinal(conn, job, run.finalEvent as FinalEvent, NOTHING, failure);
     }
 
     if (job.status === 'pending') {
-      const started = await this.start(job);
+      const started = await this.start(conn, job);
       if (started !== true) return started;
     }
 
-    const problem = await this.preValidate(job, ctx);
-    if (problem) return this.finish(job, 'failed', NOTHING, problem);
+    const problem = await this.preValidate(conn, job, ctx);
+    if (problem) return this.finish(conn, job, 'failed', NOTHING, problem);
 
     // Control layer first, all pages (Pleo's rule), keeping only ids: the data layer is streamed.
     const todo = new Set<string>();
-    for await (const item of this.pleo.jobItems(job.id)) if (item.status === 'pending' || item.status === 'in_progress') todo.add(item.accountingEntryId);
+    for await (const item of conn.pleoExports.jobItems(job.id)) if (item.status === 'pending' || item.status === 'in_progress') todo.add(item.accountingEntryId);
 
     // Report well within the time Pleo gives the job (expiresIn, from its last action), F-9.
     const expiresMs = Number.isFinite(job.expiresIn) && job.expiresIn > 0 ? job.expiresIn * 1000 : Infinity;
     const interval = Math.max(1_000, Math.min(this.options.reportIntervalMs, expiresMs / 4));
-    const reporter = new ItemReporter(this.pleo, this.ledger, job.id, job.companyId, interval);
+    const reporter = new ItemReporter(conn.pleoExports, this.ledger, job.id, job.companyId, interval);
     const unaddressable = [...todo].filter((id) => !isUuid(id));
     for (const id of unaddressable) todo.delete(id);
     let counts: { succeeded: number; failed: number };
     try {
-      counts = await this.exportItems(job, todo, reporter, ctx, fence);
+      counts = await this.exportItems(conn, job, todo, reporter, ctx, fence);
       await reporter.flush();
     } catch (err) {
       // What is booked is told to Pleo even when the run stops (best effort: the PUT may be what failed).
@@ -159,23 +168,24 @@ export class ExportJobRunner {
     if (unaddressable.length) {
       // Pleo takes results only for uuids: these stay open there, so the job cannot complete (R3).
       const reason = `Pleo listed ${unaddressable.length} item(s) without a valid accountingEntryId (${unaddressable.slice(0, 3).join(', ')}); they can be neither booked nor reported, so the export cannot complete. The other items were exported and reported.`;
-      return this.finish(job, 'failed', { succeeded, failed, reports: reporter.calls }, { type: 'validation_failure', reason });
+      return this.finish(conn, job, 'failed', { succeeded, failed, reports: reporter.calls }, { type: 'validation_failure', reason });
     }
 
     // The final event follows what Pleo holds, and only once every item is final there (F-1).
     const held: ExportJobItem[] = [];
-    for await (const item of this.pleo.jobItems(job.id)) held.push(item);
+    for await (const item of conn.pleoExports.jobItems(job.id)) held.push(item);
     const open = held.filter((i) => i.status === 'pending' || i.status === 'in_progress');
     if (open.length) throw new ItemsNotFinal(job.id, open.length, refused);
     const { event, failure } = finalEventOf(held);
-    return this.finish(job, event, { succeeded, failed, reports: reporter.calls }, failure);
+    return this.finish(conn, job, event, { succeeded, failed, reports: reporter.calls }, failure);
   }
 
   /** The data layer, page by page: checked, booked, reported. Returns what this run booked and failed. */
-  private async exportItems(job: ExportJob, todo: Set<string>, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }, fence: ExportFence) {
+  private async exportItems(conn: SyncConnection, job: ExportJob, todo: Set<string>, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }, fence: ExportFence) {
+    const items = new ExportItemSync(conn.erp, this.ledger, this.receiptLedger, this.links, this.fetcher, conn.settings, conn.settings.itemConcurrency);
     let succeeded = 0;
     let failed = 0;
-    for await (const page of this.pleo.exportItemPages(job.id)) {
+    for await (const page of conn.pleoExports.exportItemPages(job.id)) {
       ctx.signal.throwIfAborted();
       const valid: ExportItem[] = [];
       const updates = [];
@@ -185,7 +195,7 @@ export class ExportJobRunner {
         if (bad) updates.push({ accountingEntryId: item.accountingEntryId, status: 'failed' as const, failureReasonType: bad.type, failureReason: bad.reason });
         else valid.push(item);
       }
-      updates.push(...(await this.items.processPage(valid, job.id, ctx, fence)));
+      updates.push(...(await items.processPage(valid, job.id, ctx, fence)));
       const ok = updates.filter((u) => u.status === 'successful').length;
       succeeded += ok;
       failed += updates.length - ok;
@@ -203,21 +213,21 @@ export class ExportJobRunner {
   }
 
   /** pending → in_progress. Otherwise what Pleo holds: someone else started it, or it ended. */
-  private async start(job: ExportJob): Promise<true | JobResult> {
+  private async start(conn: SyncConnection, job: ExportJob): Promise<true | JobResult> {
     try {
-      await this.pleo.sendJobEvent({ jobId: job.id, event: 'started' });
+      await conn.pleoExports.sendJobEvent({ jobId: job.id, event: 'started' });
       return true;
     } catch (err) {
       if (!(err instanceof PleoApiError && err.status === 422)) throw err;
-      const now = await this.pleo.getJob(job.id);
+      const now = await conn.pleoExports.getJob(job.id);
       if (now?.status === 'in_progress') return true;
-      return (await this.endedByPleo(job, now)) ?? { outcome: 'skipped', ...NOTHING };
+      return (await this.endedByPleo(conn, job, now)) ?? { outcome: 'skipped', ...NOTHING };
     }
   }
 
   /** When Pleo holds the job as final (expired, cancelled, finished elsewhere): recorded, not touched again. */
-  private async endedByPleo(job: ExportJob, known?: ExportJob | null): Promise<JobResult | null> {
-    const now = known === undefined ? await this.pleo.getJob(job.id) : known;
+  private async endedByPleo(conn: SyncConnection, job: ExportJob, known?: ExportJob | null): Promise<JobResult | null> {
+    const now = known === undefined ? await conn.pleoExports.getJob(job.id) : known;
     if (!now || !FINAL_JOB_STATUSES.includes(now.status)) return null;
     await this.runs.recordPleoOutcome(job.id, { status: now.status as FinalEvent, failureReasonType: now.failureReasonType, failureReason: now.failureReason });
     this.logger.warn(`job ${job.id} (${job.companyId}): Pleo holds it as ${now.status}${now.failureReasonType ? ` (${now.failureReasonType})` : ''}; left as it is`);
@@ -225,34 +235,35 @@ export class ExportJobRunner {
   }
 
   /** The ERP must be usable before any item is touched (pleo-api.md §3.6 step 2). */
-  private async preValidate(job: ExportJob, ctx: { correlationId: string; signal: AbortSignal }): Promise<JobFailure | null> {
+  private async preValidate(conn: SyncConnection, job: ExportJob, ctx: { correlationId: string; signal: AbortSignal }): Promise<JobFailure | null> {
     try {
-      await this.erp.verifyConnection(ctx);
+      await conn.erp.verifyConnection(ctx);
     } catch (err) {
-      if (err instanceof ErpError) return jobFailureFromErp(err);
+      // a connection pausing for its ERP's rate limit waits (the job is delayed), it is not broken
+      if (err instanceof ErpError && err.kind !== 'rate_limited') return jobFailureFromErp(err);
       throw err;
     }
-    if (job.vendorBasedBookkeeping && !this.options.settings.apAccount) {
+    if (job.vendorBasedBookkeeping && !conn.settings.apAccount) {
       return { type: 'missing_configuration', reason: 'The job books vendors, but no accounts payable account is configured (EXPORT_AP_ACCOUNT).' };
     }
     return null;
   }
 
   /** Exactly once: the final event is recorded as decided before it is sent. */
-  private async finish(job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure): Promise<JobResult> {
+  private async finish(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure): Promise<JobResult> {
     await this.runs.decideFinal(job.id, event, failure);
-    return this.sendFinal(job, event, counts, failure);
+    return this.sendFinal(conn, job, event, counts, failure);
   }
 
   /** A 422 is resolved by reading the job: final there → recorded as Pleo has it; else an error. */
-  private async sendFinal(job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure): Promise<JobResult> {
+  private async sendFinal(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure): Promise<JobResult> {
     try {
-      await this.pleo.sendJobEvent({ jobId: job.id, event, ...(event === 'failed' && failure && { failureReason: failure.reason, failureReasonType: failure.type }) });
+      await conn.pleoExports.sendJobEvent({ jobId: job.id, event, ...(event === 'failed' && failure && { failureReason: failure.reason, failureReasonType: failure.type }) });
     } catch (err) {
       if (!(err instanceof PleoApiError && err.status === 422)) throw err;
-      const now = await this.pleo.getJob(job.id);
+      const now = await conn.pleoExports.getJob(job.id);
       if (!now || !FINAL_JOB_STATUSES.includes(now.status)) throw new FinalEventRefused(job.id, event, now?.status ?? 'unknown', err);
-      if (now.status !== event) return (await this.endedByPleo(job, now))!;
+      if (now.status !== event) return (await this.endedByPleo(conn, job, now))!;
       // Pleo took this very event before (sent before a crash): recorded below as sent.
     }
     await this.runs.markFinalSent(job.id);

@@ -1,9 +1,6 @@
-import { ExportSettings } from './export-settings';
-
 export const EXPORT_OPTIONS = Symbol('EXPORT_OPTIONS');
 
 export interface ExportOptions {
-  settings: ExportSettings;
   /** TTL of the per-company Redis lock (renewed every third of it) */
   lockTtlMs: number;
   /** report to Pleo at least this often during a job, even with fewer than 100 results */
@@ -13,7 +10,5 @@ export interface ExportOptions {
   receiptMaxBytes: number;
   /** `host:port` receipt hosts allowed over http and on private addresses (RECEIPT_ALLOWED_HTTP_HOSTS) */
   receiptAllowedHttpHosts: string[];
-  /** items of one job posted at the same time (stay under the ERP's own concurrency limits) */
-  itemConcurrency: number;
   queuePrefix: string;
 }

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { PrismaService, isDatabaseUnavailable, isUniqueViolation } from '@app/database';
 import { ErpError } from '../../erp-errors';
@@ -28,13 +27,18 @@ const toVendor = (v: SandboxVendorRow): ErpVendor => ({
 });
 const nameKey = (name: string) => name.trim().toLowerCase();
 
+/** The book of the environment's default connection (rows from before books existed are in it). */
+export const DEFAULT_SANDBOX_BOOK = 'default';
+/** The sandbox_settings key of a book's offline switch. */
+export const sandboxOfflineKey = (book: string) => (book === DEFAULT_SANDBOX_BOOK ? 'offline' : `offline:${book}`);
+
 /**
  * A simulated ERP kept in this service's own PostgreSQL tables (sandbox_*), so the whole flow runs
- * with no ERP account and a user can look at the result (GET /admin/sandbox/vendors). It behaves
- * like a strict ERP: it numbers vendors and entries itself, refuses duplicate vendor names and
+ * with no ERP account and a user can look at the result (GET /admin/sandbox/vendors). Each
+ * connection has its own book (vendors, entries, chart), as each would have its own ERP
+ * organisation; a new book starts with a copy of the default chart. It behaves like a strict ERP: it numbers vendors and entries itself, refuses duplicate vendor names and
  * over-long names, and deduplicates entries by their external reference.
  */
-@Injectable()
 export class SandboxErpAdapter implements ErpAdapter {
   readonly kind = 'sandbox';
   readonly capabilities: ErpCapabilities = {
@@ -45,7 +49,10 @@ export class SandboxErpAdapter implements ErpAdapter {
     attachments: { supported: true, maxBytes: ATTACHMENT_MAX_BYTES },
   };
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    readonly book: string = DEFAULT_SANDBOX_BOOK,
+  ) {}
 
   /**
    * Master data (chart of accounts, tax codes) and the offline switch, cached briefly as an adapter
@@ -65,11 +72,18 @@ export class SandboxErpAdapter implements ErpAdapter {
 
   private async loadChart(fresh = false) {
     if (!fresh && this.chart && Date.now() - this.chart.loadedAt < SandboxErpAdapter.CHART_TTL_MS) return this.chart;
-    const [accounts, taxCodes, offline] = await Promise.all([
-      this.prisma.sandboxAccount.findMany({ select: { code: true } }),
-      this.prisma.sandboxTaxCode.findMany({ select: { code: true } }),
-      this.prisma.sandboxSetting.findUnique({ where: { key: 'offline' }, select: { value: true } }),
-    ]);
+    const book = this.book;
+    const read = () =>
+      Promise.all([
+        this.prisma.sandboxAccount.findMany({ where: { book }, select: { code: true } }),
+        this.prisma.sandboxTaxCode.findMany({ where: { book }, select: { code: true } }),
+        this.prisma.sandboxSetting.findUnique({ where: { key: sandboxOfflineKey(book) }, select: { value: true } }),
+      ]);
+    let [accounts, taxCodes, offline] = await read();
+    if (!accounts.length && book !== DEFAULT_SANDBOX_BOOK) {
+      await this.copyDefaultChart();
+      [accounts, taxCodes, offline] = await read();
+    }
     this.chart = {
       accounts: new Set(accounts.map((a) => a.code)),
       taxCodes: new Set(taxCodes.map((t) => t.code)),
@@ -79,20 +93,28 @@ export class SandboxErpAdapter implements ErpAdapter {
     return this.chart;
   }
 
+  /** A new book is a new organisation set up from the standard chart (idempotent across workers). */
+  private async copyDefaultChart(): Promise<void> {
+    await this.prisma.$executeRaw`INSERT INTO sandbox_accounts (book, code, name)
+      SELECT ${this.book}, code, name FROM sandbox_accounts WHERE book = ${DEFAULT_SANDBOX_BOOK} ON CONFLICT DO NOTHING`;
+    await this.prisma.$executeRaw`INSERT INTO sandbox_tax_codes (book, code, rate, name)
+      SELECT ${this.book}, code, rate, name FROM sandbox_tax_codes WHERE book = ${DEFAULT_SANDBOX_BOOK} ON CONFLICT DO NOTHING`;
+  }
+
   async findVendor(query: VendorQuery, _ctx?: OperationContext): Promise<ErpVendor | null> {
     return this.guard(async () => {
       const select = { id: true, number: true, name: true, reference: true, taxNumber: true };
       const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-      const byId = query.id && uuid.test(query.id) ? await this.prisma.sandboxVendor.findUnique({ where: { id: query.id }, select }) : null;
-      const byCode = byId ?? (query.code ? await this.prisma.sandboxVendor.findUnique({ where: { number: query.code }, select }) : null);
+      const byId = query.id && uuid.test(query.id) ? await this.prisma.sandboxVendor.findFirst({ where: { id: query.id, book: this.book }, select }) : null;
+      const byCode = byId ?? (query.code ? await this.prisma.sandboxVendor.findFirst({ where: { number: query.code, book: this.book }, select }) : null);
       if (byCode) return toVendor(byCode);
       const byReference = query.reference
-        ? await this.prisma.sandboxVendor.findUnique({ where: { reference: query.reference }, select })
+        ? await this.prisma.sandboxVendor.findUnique({ where: { book_reference: { book: this.book, reference: query.reference } }, select })
         : null;
       const byTax =
-        byReference ?? (query.taxNumber ? await this.prisma.sandboxVendor.findFirst({ where: { taxNumber: query.taxNumber }, select, orderBy: { createdAt: 'asc' } }) : null);
+        byReference ?? (query.taxNumber ? await this.prisma.sandboxVendor.findFirst({ where: { book: this.book, taxNumber: query.taxNumber }, select, orderBy: { createdAt: 'asc' } }) : null);
       const found =
-        byTax ?? (query.name ? await this.prisma.sandboxVendor.findUnique({ where: { nameKey: nameKey(query.name) }, select }) : null);
+        byTax ?? (query.name ? await this.prisma.sandboxVendor.findUnique({ where: { book_nameKey: { book: this.book, nameKey: nameKey(query.name) } }, select }) : null);
       return found ? toVendor(found) : null;
     });
   }
@@ -113,6 +135,7 @@ export class SandboxErpAdapter implements ErpAdapter {
       try {
         const created = await this.prisma.sandboxVendor.create({
           data: {
+            book: this.book,
             name,
             nameKey: nameKey(name),
             reference: input.reference,
@@ -147,6 +170,7 @@ export class SandboxErpAdapter implements ErpAdapter {
       try {
         const row = await this.prisma.sandboxEntry.create({
           data: {
+            book: this.book,
             reference: entry.reference,
             externalReference: entry.externalReference ?? null,
             mode: bill ? 'payment' : entry.mode,
@@ -173,7 +197,7 @@ export class SandboxErpAdapter implements ErpAdapter {
   private async billPaidBy(entry: ExpenseEntry): Promise<{ number: string }> {
     const [bill] = await this.prisma.$queryRaw<{ number: string }[]>`
       SELECT number FROM sandbox_entries
-      WHERE mode = 'accounts_payable' AND vendor_id = ${entry.vendorId}::uuid AND lines->'invoice'->>'number' = ${entry.invoice!.number}
+      WHERE book = ${this.book} AND mode = 'accounts_payable' AND vendor_id = ${entry.vendorId}::uuid AND lines->'invoice'->>'number' = ${entry.invoice!.number}
       ORDER BY created_at LIMIT 1`;
     if (!bill) {
       throw new ErpError('unknown_reference', `The Accounting System has no bill ${entry.invoice!.number} from this vendor to apply the payment to. Export the invoice first.`, { subject: 'invoice' });
@@ -197,14 +221,14 @@ export class SandboxErpAdapter implements ErpAdapter {
     if (missingTax) {
       throw new ErpError('unknown_reference', `Tax Code ${missingTax} does not exist in the Accounting System.`, { subject: 'tax_code' });
     }
-    if (entry.vendorId && !(await this.prisma.sandboxVendor.findUnique({ where: { id: entry.vendorId }, select: { id: true } }))) {
+    if (entry.vendorId && !(await this.prisma.sandboxVendor.findFirst({ where: { id: entry.vendorId, book: this.book }, select: { id: true } }))) {
       throw new ErpError('unknown_reference', `The vendor ${entry.vendorId} does not exist in the Accounting System.`, { subject: 'vendor' });
     }
   }
 
   async findPostedExpense(reference: string, _ctx?: OperationContext): Promise<PostedExpense | null> {
     return this.guard(async () => {
-      const row = await this.prisma.sandboxEntry.findUnique({ where: { reference }, select: { id: true, number: true, lines: true } });
+      const row = await this.prisma.sandboxEntry.findUnique({ where: { book_reference: { book: this.book, reference } }, select: { id: true, number: true, lines: true } });
       const paymentId = (row?.lines as { payment?: { id?: string } } | null)?.payment?.id;
       return row ? { id: row.id, number: row.number, ...(paymentId && { paymentId }) } : null;
     });
@@ -215,7 +239,7 @@ export class SandboxErpAdapter implements ErpAdapter {
       throw new ErpError('validation', `The file ${file.fileName} is larger than the ${ATTACHMENT_MAX_BYTES} bytes the ERP accepts.`);
     }
     await this.guard(async () => {
-      const entry = await this.prisma.sandboxEntry.findUnique({ where: { id: expenseId }, select: { id: true } });
+      const entry = await this.prisma.sandboxEntry.findFirst({ where: { id: expenseId, book: this.book }, select: { id: true } });
       if (!entry) throw new ErpError('unknown_reference', `The entry ${expenseId} does not exist in the ERP.`, { subject: 'entry' });
       const sha256 = createHash('sha256').update(file.content).digest('hex');
       await this.prisma.sandboxAttachment.createMany({

@@ -1,0 +1,71 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import IORedis from 'ioredis';
+import { ErpError, RateGovernor, RateLimits } from '@app/erp';
+import { dropQueuePrefix } from '../support/harness';
+import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
+
+/** The governor alone (real Redis) against a server that answers with quota headers. */
+describe('rate governor: the ERP’s own headers', () => {
+  const prefix = uniquePrefix();
+  let redis: IORedis;
+  let server: Server;
+  let url: string;
+  let answer: { status: number; headers: Record<string, string> } = { status: 200, headers: {} };
+  let hits = 0;
+
+  beforeAll(async () => {
+    redis = new IORedis(TEST_REDIS_URL);
+    server = createServer((_req, res) => {
+      hits++;
+      res.writeHead(answer.status, answer.headers).end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await redis.quit();
+    await dropQueuePrefix(prefix);
+  });
+
+  const limits: RateLimits = { windows: [{ limit: 60, windowMs: 60_000 }], concurrent: 5, remainingHeaders: [{ header: 'x-minlimit-remaining', windowMs: 60_000 }] };
+  const refusal = (f: typeof fetch) => f(url).then(() => null, (err: unknown) => err as ErpError);
+
+  it('a remaining count of 0 stops the connection until its window passes; another connection is not affected', async () => {
+    const governor = new RateGovernor(redis, { prefix });
+    const a = governor.fetchFor('xero:a', limits);
+    answer = { status: 200, headers: { 'x-minlimit-remaining': '0' } };
+    expect((await a(url)).status).toBe(200);
+    const before = hits;
+    const stopped = await refusal(a);
+    expect(stopped).toBeInstanceOf(ErpError);
+    expect(stopped).toMatchObject({ kind: 'rate_limited' });
+    expect(stopped!.retryAfterMs).toBeGreaterThan(55_000);
+    expect(hits).toBe(before); // nothing was sent
+    answer = { status: 200, headers: {} };
+    expect((await governor.fetchFor('xero:b', limits)(url)).status).toBe(200);
+  });
+
+  it('a Retry-After (HTTP date or seconds) pauses every worker’s requests for that connection', async () => {
+    const one = new RateGovernor(redis, { prefix });
+    const other = new RateGovernor(redis, { prefix }); // another worker process
+    answer = { status: 429, headers: { 'retry-after': '30' } };
+    expect((await one.fetchFor('xero:c', limits)(url)).status).toBe(429);
+    answer = { status: 200, headers: {} };
+    const paused = await refusal(other.fetchFor('xero:c', limits));
+    expect(paused).toMatchObject({ kind: 'rate_limited', message: expect.stringContaining('slow down') });
+    expect(paused!.retryAfterMs).toBeGreaterThan(25_000);
+    expect(paused!.retryAfterMs).toBeLessThanOrEqual(30_000);
+  });
+
+  it('no limits declared: requests go straight through; Redis unreachable: fail closed, retryable', async () => {
+    const governor = new RateGovernor(redis, { prefix });
+    expect((await governor.fetchFor('sandbox:x', null)(url)).status).toBe(200);
+    const down = new IORedis('redis://127.0.0.1:9', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    const failed = await refusal(new RateGovernor(down, { prefix }).fetchFor('xero:d', limits));
+    expect(failed).toMatchObject({ kind: 'unavailable', retryable: true });
+    down.disconnect();
+  });
+});
