@@ -71,3 +71,27 @@ export class NonDeduplicatingErp implements ErpAdapter {
     await this.sandbox.attachFile(expenseId, file, ctx);
   }
 }
+
+/**
+ * An ERP that allows two vendors with one name (`vendorNameMustBeUnique: false`), unlike the
+ * sandbox: every create is stored (under a name the sandbox accepts) and counted. Its look-up is
+ * slow, so two syncs that are not serialised both miss and both create.
+ */
+export class DuplicateNamesErp extends NonDeduplicatingErp {
+  creates = 0;
+
+  override get capabilities() {
+    return { ...super.capabilities, vendorNameMustBeUnique: false };
+  }
+
+  override async findVendor(query: VendorQuery, ctx: OperationContext) {
+    const found = await super.findVendor(query, ctx);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return found;
+  }
+
+  override async createVendor(input: VendorInput, ctx: OperationContext) {
+    this.creates += 1;
+    return super.createVendor({ ...input, name: `${input.name} #${randomUUID().slice(0, 8)}` }, ctx);
+  }
+}

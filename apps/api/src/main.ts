@@ -7,7 +7,7 @@ async function main() {
   loadDotEnv();
   const config = loadConfig(ApiConfig);
   const app = await createApiApp(config);
-  closeOnSignals(app, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+  closeOnSignals(app, config.SHUTDOWN_TIMEOUT_SECONDS * 1000, config.SHUTDOWN_DRAIN_SECONDS * 1000);
   await app.listen({ port: config.PORT, host: '0.0.0.0' });
 }
 

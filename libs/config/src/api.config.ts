@@ -24,6 +24,10 @@ export class ApiConfig extends CommonConfig {
   @IntSetting(0, 65535) // 0: any free port (tests)
   PORT = 3000;
 
+  /** On SIGTERM, /health/ready answers 503 at once; the api keeps serving this long before it closes. */
+  @IntSetting(0, 60)
+  SHUTDOWN_DRAIN_SECONDS = 0;
+
   /** Newest first. Every secret is tried, so a rotated-out secret keeps working until removed. */
   @Expose()
   @Transform(splitList)

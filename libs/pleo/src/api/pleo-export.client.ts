@@ -56,13 +56,6 @@ export class PleoExportClient {
     return { errors: res?.errors ?? [] };
   }
 
-  /** A receipt: a time-limited URL, fetched without our credentials. */
-  async downloadFile(url: string, timeoutMs: number): Promise<Buffer> {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) throw new Error(`receipt download answered ${res.status}`);
-    return Buffer.from(await res.arrayBuffer());
-  }
-
   private async *pages<T>(path: string, query: Record<string, string | string[]>): AsyncGenerator<T> {
     for await (const page of this.pageArrays<T>(path, query)) yield* page;
   }

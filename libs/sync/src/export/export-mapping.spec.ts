@@ -171,6 +171,29 @@ describe('mapExportItem', () => {
     expect(r.entry.description).toBe('Taxi Nord · Maja Hansen · Airport to office · attendees: Ann Berg, Ole Dam · settles: B-7, B-8');
   });
 
+  it('F-12: money flowing back is countered by the account the original flow used', () => {
+    const back = [line(-12500, { tax: [0.25, -2500, 'S25'] })];
+    const returned = (type: string, subType: string, over: Partial<ExportItem> = {}) =>
+      ok(item({ type, subType, contraAccount: null, accountingEntryLines: back, ...over } as Partial<ExportItem>)).entry;
+    // A returned invoice payment comes back to the wallet it left, even if its type is not a wallet movement.
+    expect(returned('invoice_payment', 'invoice_payment_returned')).toMatchObject({ mode: 'journal', contraAccount: '1910', total: { value: '-125.00' } });
+    expect(returned('invoice', 'invoice_payment_returned')).toMatchObject({ contraAccount: '1910' });
+    // Under accounts payable the return credits payables back through a negative payment out of the wallet.
+    const vendor = { id: uuid(), name: 'Office Furniture A/S', defaultCurrency: 'EUR' };
+    const info = { reconciliationId: 'B-2', invoiceInformation: { invoiceNumber: 'INV-78', invoiceDate: '2026-11-01', status: 'paid' } };
+    expect(returned('invoice_payment', 'invoice_payment_returned', { bookkeeping: { method: 'accounts_payable' }, vendor, additionalInformation: info } as Partial<ExportItem>))
+      .toMatchObject({ mode: 'accounts_payable', contraAccount: '2400', payment: { account: '1910', amount: { value: '-125.00' } } });
+    // An employee paying the company back, or a reimbursement coming back, settles the out-of-pocket balance.
+    expect(returned('direct_reimbursement', 'reimbursement_to_company')).toMatchObject({ contraAccount: '2890' });
+    expect(returned('direct_reimbursement', 'reimbursement_to_employee_refund')).toMatchObject({ contraAccount: '2890' });
+    // Pleo's own contraAccount still wins; a missing out-of-pocket account is named.
+    expect(returned('direct_reimbursement', 'reimbursement_to_company', { contraAccount: { id: uuid(), name: 'Employees', code: '2891' } }).contraAccount).toBe('2891');
+    expect(failure(item({ type: 'direct_reimbursement', subType: 'reimbursement_to_company', contraAccount: null, accountingEntryLines: back } as Partial<ExportItem>), { ...settings, outOfPocketAccount: undefined }))
+      .toEqual({ type: 'missing_configuration', reason: 'Account "Pleo out-of-pocket" missing: provide it in the configuration (EXPORT_OUT_OF_POCKET_ACCOUNT).' });
+    // Without a return sub-type the type decides, as before.
+    expect(ok(item({ type: 'direct_reimbursement', subType: 'reimbursement_to_employee', contraAccount: null })).entry.contraAccount).toBe('1910');
+  });
+
   it('reverse charge: the full amount is net, the tax is self-assessed (not part of the total)', () => {
     const r = ok(item({ accountingEntryLines: [line(40000, { account: '6300', tax: [0.25, 10000, 'RC25', 'reverse'] })] }));
     expect(r.entry.total.value).toBe('400.00');

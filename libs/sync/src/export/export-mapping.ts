@@ -19,6 +19,16 @@ const WALLET_MOVEMENTS = new Set([
 const ALWAYS_JOURNAL = new Set(['wallet_topup', 'wallet_unload']);
 /** Sub-types that reverse the usual flow of money (F-12): money comes back, the amount is not positive. */
 const RETURNS = new Set(['invoice_payment_returned', 'reimbursement_to_employee_refund', 'reimbursement_to_company']);
+/**
+ * F-12: money flowing back goes to the account the original flow used, whatever the item's type says:
+ * a returned invoice payment comes back to the wallet it left; an employee repaying the company, or a
+ * reimbursement to an employee coming back, settles the employee's out-of-pocket balance.
+ */
+const RETURN_ACCOUNT: Record<string, 'wallet' | 'outOfPocket'> = {
+  invoice_payment_returned: 'wallet',
+  reimbursement_to_company: 'outOfPocket',
+  reimbursement_to_employee_refund: 'outOfPocket',
+};
 
 const missing = (what: string, setting: string): ItemFailure => ({
   type: 'missing_configuration',
@@ -35,8 +45,9 @@ export function postingModeOf(item: ExportItem): PostingMode {
 export function moneyAccountOf(item: ExportItem, s: ExportSettings): string | ItemFailure {
   const fromPleo = refCode(item.contraAccount);
   if (fromPleo) return fromPleo;
-  if (EMPLOYEE_PAID.has(item.type)) return s.outOfPocketAccount ?? missing('Pleo out-of-pocket', 'EXPORT_OUT_OF_POCKET_ACCOUNT');
-  if (WALLET_MOVEMENTS.has(item.type)) return s.walletAccount ?? missing('Pleo wallet', 'EXPORT_WALLET_ACCOUNT');
+  const returned = item.subType ? RETURN_ACCOUNT[item.subType] : undefined;
+  if (returned === 'outOfPocket' || (!returned && EMPLOYEE_PAID.has(item.type))) return s.outOfPocketAccount ?? missing('Pleo out-of-pocket', 'EXPORT_OUT_OF_POCKET_ACCOUNT');
+  if (returned === 'wallet' || WALLET_MOVEMENTS.has(item.type)) return s.walletAccount ?? missing('Pleo wallet', 'EXPORT_WALLET_ACCOUNT');
   return s.contraAccount ?? missing('Pleo contra', 'EXPORT_CONTRA_ACCOUNT');
 }
 

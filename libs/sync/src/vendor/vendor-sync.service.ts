@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ClaimedEvent, PrismaService, VendorLinkRepository, withAdvisoryLock } from '@app/database';
 import { ConnectionResolver, SyncConnection } from '@app/connections';
 import { ErpError, ErpVendor, OperationContext } from '@app/erp';
-import { PleoVendor } from '@app/pleo';
+import { PleoApiError, PleoVendor } from '@app/pleo';
 import { SyncPermanentError } from '../sync-errors';
 
 export type VendorSyncResult =
@@ -57,7 +57,9 @@ export class VendorSyncService {
     }
 
     if (!link) {
-      const erpVendor = await this.ensureVendor(conn, vendor, ctx);
+      // R8: two Pleo vendors for one supplier must not both create it in an ERP that allows
+      // duplicate names, so find-or-create is also serialised per company and supplier.
+      const erpVendor = await withAdvisoryLock(this.prisma.pool, supplierLockKey(vendor), () => this.ensureVendor(conn, vendor, ctx));
       // Stored before Pleo is told, so a retry never creates the vendor again.
       link = await this.links.save({
         pleoVendorId: vendorId,
@@ -68,10 +70,25 @@ export class VendorSyncService {
       });
     }
     // Pleo says DRAFT, so it is not active whatever our link remembers (F-14): activate, always.
-    await conn.pleoVendors.activateVendor(vendorId, { externalId: link.erpVendorId, ...(link.erpCode && { code: link.erpCode }) });
+    await this.activate(conn, vendorId, link.erpVendorId, link.erpCode);
     await this.links.markActivated(vendorId);
     this.logger.log(`vendor ${vendorId} activated in Pleo as ${link.erpCode ?? link.erpVendorId}`);
     return { outcome: 'activated', erpVendorId: link.erpVendorId, erpCode: link.erpCode };
+  }
+
+  /**
+   * A retried `:activate` whose first try was applied may be refused with a 4xx (R8): if Pleo now has
+   * the vendor ACTIVE with our ERP id, the activation happened.
+   */
+  private async activate(conn: SyncConnection, vendorId: string, externalId: string, code: string | null): Promise<void> {
+    try {
+      await conn.pleoVendors.activateVendor(vendorId, { externalId, ...(code && { code }) });
+    } catch (err) {
+      if (!(err instanceof PleoApiError) || err.retryable) throw err;
+      const now = await conn.pleoVendors.getVendor(vendorId);
+      if (now?.state !== 'ACTIVE' || now.externalId !== externalId) throw err;
+      this.logger.warn(`vendor ${vendorId}: Pleo refused the activation (${err.status}) but has it active as ours`);
+    }
   }
 
   /** Look up first (our reference, tax number, name); create only when the ERP has no match. */
@@ -100,4 +117,11 @@ export class VendorSyncService {
       throw err;
     }
   }
+}
+
+/** One supplier per company: its tax number when it has one, else its name (case and spacing ignored). */
+export function supplierLockKey(vendor: Pick<PleoVendor, 'companyId' | 'taxRegistrationNumber' | 'name'>): string {
+  const tax = (vendor.taxRegistrationNumber ?? '').replace(/[\s.-]/g, '').toUpperCase();
+  const identity = tax ? `tax:${tax}` : `name:${vendor.name.trim().replace(/\s+/g, ' ').toLowerCase()}`;
+  return `vendor-supplier:${vendor.companyId}:${identity}`;
 }
