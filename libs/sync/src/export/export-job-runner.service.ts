@@ -159,8 +159,11 @@ export class ExportJobRunner {
       counts = await this.exportItems(conn, job, todo, reporter, ctx, fence);
       await reporter.flush();
     } catch (err) {
-      // What is booked is told to Pleo even when the run stops (best effort: the PUT may be what failed).
-      await reporter.flush().catch(() => undefined);
+      // What is booked is told to Pleo even when the run stops (best effort: the PUT may be what failed)
+      // — unless the run lost the company: the run that holds it now reports those items itself, and a
+      // second report of a final item is refused by Pleo.
+      const lostCompany = fence.lockSignal.aborted || (err instanceof RunInterrupted && err.why === 'lock_lost');
+      if (!lostCompany) await reporter.flush().catch(() => undefined);
       throw err;
     }
     const { succeeded, failed } = counts;
