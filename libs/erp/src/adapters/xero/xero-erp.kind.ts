@@ -1,5 +1,5 @@
 import type { PrismaService } from '@app/database';
-import { ErpKindDefinition } from './xero-kind.types';
+import { ErpKindDefinition } from '../../erp-kind';
 import { XeroErpAdapter } from './xero-erp.adapter';
 import { XERO_SECRET_NAMES, xeroSettings, xeroSettingsProblems } from './xero-settings';
 import { PrismaXeroTokenStore, SecretSealer } from './xero-token.store';

@@ -1,4 +1,4 @@
-import { JsonObject } from './xero-kind.types';
+import { JsonObject } from '../../erp-kind';
 
 export const XERO_DEFAULTS = {
   apiUrl: 'https://api.xero.com/api.xro/2.0',
