@@ -5,6 +5,7 @@ import type { Page } from 'puppeteer-core';
 import { API_MAIN, ROOT, Spawned, WORKER_MAIN, assertBuilt, freePort, spawnNode } from '../support/processes';
 import { RunningBrowser, browserAvailable, launchBrowser } from '../support/browser';
 import { dropQueuePrefix, post, testDb, waitFor } from '../support/harness';
+import { TEST_ENCRYPTION_KEY, adminClient, sandboxConnection } from '../support/connections';
 import { signedHeaders, vendorData } from '../support/sign';
 import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_REDIS_URL, TEST_WEBHOOK_SECRET, uniquePrefix } from '../support/test-env';
 
@@ -31,6 +32,7 @@ describeInBrowser('operator console in a browser', () => {
   let chromium: RunningBrowser;
   let page: Page;
   const bearer = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+  const pageProblems: string[] = []; // script errors and CSP violations in the console page
 
   /** Pleo knows the vendor; the webhook for it is sent. The ERP refuses names over 100 characters. */
   const vendorEvent = async (name: string) => {
@@ -57,7 +59,7 @@ describeInBrowser('operator console in a browser', () => {
     fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(fakePort), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '', FAKE_PLEO_CONTROL: '1', FAKE_PLEO_FILES_PORT: String(await freePort()) });
     await fake.waitForOutput(/fake Pleo listening/);
     const common = { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info' };
-    api = spawnNode(API_MAIN, { ...common, PORT: String(apiPort), PLEO_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET, ADMIN_API_TOKEN: TEST_ADMIN_TOKEN });
+    api = spawnNode(API_MAIN, { ...common, PORT: String(apiPort), PLEO_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET, ADMIN_API_TOKEN: TEST_ADMIN_TOKEN, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, PLEO_API_BASE_URL: fakeUrl });
     await api.waitForOutput(/Nest application successfully started/);
     worker = spawnNode(WORKER_MAIN, { ...common, PLEO_API_BASE_URL: fakeUrl, PLEO_API_KEY: FAKE_KEY, SYNC_BACKOFF_BASE_SECONDS: '1' });
     await worker.waitForOutput(/processing vendor-sync/);
@@ -65,7 +67,13 @@ describeInBrowser('operator console in a browser', () => {
     chromium = await launchBrowser();
     page = await chromium.browser.newPage();
     page.on('dialog', (dialog) => void dialog.accept()); // the bulk replay asks for confirmation
+    page.on('pageerror', (err) => pageProblems.push(String(err)));
+    page.on('console', (m) => void (m.type() === 'error' && /Content.Security.Policy|Uncaught/i.test(m.text()) && pageProblems.push(m.text())));
   }, 60_000);
+
+  afterEach(() => {
+    expect(pageProblems).toEqual([]);
+  });
 
   afterAll(async () => {
     await chromium?.close();
@@ -123,6 +131,42 @@ describeInBrowser('operator console in a browser', () => {
     // the sandbox book holds the vendor now
     await page.click('#tabs button[data-tab=sandbox]');
     await page.waitForFunction((name) => document.getElementById('sandbox-vendors')?.textContent?.includes(name), { timeout: 10_000 }, `Short ${data.id.slice(0, 8)}`);
+  });
+
+  it('export runs show the outcome of each item', async () => {
+    const [jobId, companyId, posted, failed] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await db.query(
+      `INSERT INTO export_job_runs (job_id, company_id, status, items_total, items_succeeded, items_failed, final_event, finished_at)
+       VALUES ($1, $2, 'COMPLETED_WITH_ERRORS', 2, 1, 1, 'completed_with_errors', now())`,
+      [jobId, companyId],
+    );
+    await db.query(
+      `INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, erp_id, erp_number, failure_reason_type, failure_reason)
+       VALUES ($1, $2, $4, 'POSTED', 'erp-1', 'JE-77', NULL, NULL), ($1, $3, $4, 'FAILED', NULL, NULL, 'missing_configuration', 'Set EXPORT_CONTRA_ACCOUNT <b>now</b>')`,
+      [companyId, posted, failed, jobId],
+    );
+    await page.click('#tabs button[data-tab=exports]');
+    await page.waitForSelector(`tr[data-job-id="${jobId}"]`, { visible: true, timeout: 10_000 });
+    await page.click(`tr[data-job-id="${jobId}"] button`);
+    await page.waitForFunction((id) => document.querySelector('#exports-table .details-row')?.textContent?.includes(id), { timeout: 10_000 }, failed);
+    const items = await page.$eval('#exports-table .details-row', (row) => row.textContent);
+    expect(items).toContain('JE-77');
+    expect(items).toContain('missing_configuration: Set EXPORT_CONTRA_ACCOUNT <b>now</b>'); // shown as text, not markup
+    expect(await page.$('#exports-table .details-row b')).toBeNull();
+  });
+
+  it('connections show their status, and Verify shows the result', async () => {
+    const admin = adminClient(apiUrl);
+    const good = (await admin.create(sandboxConnection(randomUUID(), FAKE_KEY))).json.data;
+    const bad = (await admin.create(sandboxConnection(randomUUID(), 'not-the-pleo-key'))).json.data;
+    await page.click('#tabs button[data-tab=connections]');
+    await page.waitForSelector(`tr[data-connection-id="${bad.id}"] button.verify`, { visible: true, timeout: 10_000 });
+    await page.click(`tr[data-connection-id="${good.id}"] button.verify`);
+    await page.waitForFunction((name) => document.getElementById('connections-message')?.textContent?.startsWith(`${name}: verified`), { timeout: 20_000 }, good.name);
+    await page.click(`tr[data-connection-id="${bad.id}"] button.verify`);
+    await page.waitForFunction((name) => document.getElementById('connections-message')?.textContent?.startsWith(`${name}: verification failed`), { timeout: 20_000 }, bad.name);
+    const row = await page.$eval(`tr[data-connection-id="${bad.id}"]`, (tr) => tr.textContent);
+    expect(row).toMatch(/needs_reauthorisation|Failed/);
   });
 
   it('bulk replay acts on the failed events the filters select', async () => {

@@ -30,8 +30,9 @@ export class ConsoleSessions {
   valid(value: string | undefined, nowMs = Date.now()): boolean {
     const parts = value?.split('.') ?? [];
     if (parts.length !== 4 || parts[0] !== VERSION || !/^\d{1,12}$/.test(parts[1])) return false;
-    const given = Buffer.from(parts[3], 'base64url');
-    const expected = Buffer.from(this.mac(parts.slice(0, 3).join('.')), 'base64url');
+    // compared as text: decoding would accept other spellings of the same bytes (unused low bits)
+    const given = Buffer.from(parts[3]);
+    const expected = Buffer.from(this.mac(parts.slice(0, 3).join('.')));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false;
     return Number(parts[1]) * 1000 > nowMs;
   }

@@ -52,6 +52,13 @@ function report(err) {
   $('error').textContent = err instanceof Error ? err.message : String(err);
 }
 
+/** A view's loads may overlap (a tab opened, then a filter sent): only the latest one renders. */
+const latest = {};
+function ticket(view) {
+  const mine = (latest[view] = (latest[view] ?? 0) + 1);
+  return () => latest[view] === mine;
+}
+
 function replace(containerId, node) {
   $(containerId).replaceChildren(node);
 }
@@ -138,8 +145,10 @@ function eventRow(event) {
 const rowOf = (id) => document.querySelector(`tr[data-event-id="${CSS.escape(id)}"]`);
 
 async function loadEvents() {
+  const current = ticket('events');
   const query = new URLSearchParams({ ...eventFilters(), limit: '25', ...(events.cursor ? { cursor: events.cursor } : {}) });
   const page = await api(`/admin/events?${query}`);
+  if (!current()) return;
   events.next = page.nextCursor;
   $('events-next').disabled = !page.nextCursor;
   $('events-first').disabled = !events.cursor;
@@ -201,10 +210,12 @@ $('bulk-replay').addEventListener('click', async () => {
 const exportsState = { limit: 25 };
 
 async function loadExports() {
+  const current = ticket('exports');
   const form = new FormData($('export-filters'));
   const query = new URLSearchParams({ limit: String(exportsState.limit) });
   for (const name of ['status', 'companyId']) if (form.get(name)) query.set(name, String(form.get(name)).trim());
   const [runs, companyRuns] = await Promise.all([api(`/admin/export-jobs?${query}`), api(`/admin/export-jobs/company-runs?${query.has('companyId') ? `companyId=${encodeURIComponent(query.get('companyId'))}` : ''}`)]);
+  if (!current()) return;
   $('exports-more').disabled = runs.data.length < exportsState.limit || exportsState.limit >= 500;
   replace(
     'exports-table',
@@ -280,7 +291,9 @@ function connectionColumns() {
 }
 
 async function loadConnections() {
+  const current = ticket('connections');
   const { data } = await api('/admin/connections');
+  if (!current()) return;
   replace('connections-table', table(connectionColumns(), data, (c) => ({ dataset: { connectionId: c.id } })));
 }
 loaders.connections = loadConnections;
@@ -291,8 +304,8 @@ async function verify(id, button) {
   try {
     const { data } = await post(`/admin/connections/${encodeURIComponent(id)}/verify`);
     const result = data.lastVerification;
-    $('connections-message').textContent = `${data.name}: ${result ? `${result.ok ? 'verified' : 'verification failed'}: ${result.message ?? ''}` : data.status}`;
     await loadConnections();
+    $('connections-message').textContent = `${data.name}: ${result ? `${result.ok ? 'verified' : 'verification failed'}: ${result.message ?? ''}` : data.status}`;
   } finally {
     button.disabled = false;
   }
@@ -300,16 +313,19 @@ async function verify(id, button) {
 
 // --- sandbox books ---
 
-const sandbox = { limit: 50 };
+const sandbox = { limit: 50, books: false };
 
 async function loadSandbox() {
+  const current = ticket('sandbox');
   const select = $('sandbox-filters').elements.namedItem('connection');
-  if (select.options.length === 1) {
+  if (!sandbox.books) {
+    sandbox.books = true;
     const { data } = await api('/admin/connections');
     for (const c of data) select.append(el('option', { value: c.id }, `${c.name} (${c.companyId})`));
   }
   const query = new URLSearchParams({ connection: select.value, limit: String(sandbox.limit) });
   const [vendors, entries] = await Promise.all([api(`/admin/sandbox/vendors?${query}`), api(`/admin/sandbox/entries?${query}`)]);
+  if (!current()) return;
   $('sandbox-more').disabled = Math.max(vendors.data.length, entries.data.length) < sandbox.limit || sandbox.limit >= 1000;
   replace(
     'sandbox-vendors',
