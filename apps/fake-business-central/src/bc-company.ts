@@ -87,7 +87,7 @@ export class BcCompany {
   private vendorEntryNo = 0;
 
   constructor(id: string = randomUUID(), name = 'CRONUS Pleo Test', journalCode = 'PLEO') {
-    this.id = id;
+    this.id = id.toLowerCase();
     this.name = name;
     this.seed(journalCode);
   }
