@@ -33,7 +33,8 @@ function update(table: Table, fields: (row: Row, body: Doc) => Doc | HttpAnswer)
 
 /** The dimension set lines of one parent, as a set (they live on the parent, keyed by dimension id). */
 function dimensionSetLines(co: BcCompany, parentId: string, parentType: string, editable: () => string | null): EntitySet {
-  const asRow = (l: { dimensionId: string }, i: number): Row => ({ doc: w.dimensionDoc(co, parentId, parentType, co.dimensionSets.get(parentId)![i]), version: 1 + i });
+  // a line's version follows its value, so an ETag read before a change no longer matches after it
+  const asRow = (l: { dimensionId: string; valueId: string }, i: number): Row => ({ doc: w.dimensionDoc(co, parentId, parentType, co.dimensionSets.get(parentId)![i]), version: 1 + i + parseInt(l.valueId.slice(0, 6), 16) });
   return {
     entity: 'dimensionSetLine',
     rows: () => (co.dimensionSets.get(parentId) ?? []).map(asRow),
@@ -57,7 +58,8 @@ function dimensionSetLines(co: BcCompany, parentId: string, parentType: string, 
         co.dimensionSets.set(parentId, set);
         return line;
       }
-      return { doc: w.dimensionDoc(co, parentId, parentType, line), version: set.length + 1 };
+      const after = co.dimensionSets.get(parentId)!;
+      return asRow(line, after.length - 1);
     },
     remove: (row) => {
       const refused = editable();
