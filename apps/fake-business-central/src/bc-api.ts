@@ -52,7 +52,7 @@ export function operate(co: BcCompany, schemas: BcSchemas, req: ApiRequest): Api
   const find = (key: string | undefined): Row | HttpAnswer | undefined => {
     if (key === undefined) return undefined;
     if (!GUID.test(key)) return bcError(400, BC.badRequest, `The key '${key}' is not a valid Edm.Guid.`);
-    return set.rows().find((r) => r.doc.id === key.toLowerCase()) ?? bcError(404, BC.recordNotFound, `The ${set.entity} does not exist. Identification fields and values: Id='${key}'`);
+    return (set.lookup ? set.lookup(key) : set.rows().find((r) => r.doc.id === key.toLowerCase())) ?? bcError(404, BC.recordNotFound, `The ${set.entity} does not exist. Identification fields and values: Id='${key}'`);
   };
   const found = find(first[2]);
   if (found instanceof HttpAnswer) return found.status === 400 ? violation(`The key '${first[2]}' is not a valid Edm.Guid.`) : plain(found);

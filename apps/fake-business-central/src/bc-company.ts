@@ -62,9 +62,11 @@ export class BcCompany {
   readonly currencies = new Set(['', 'EUR', 'USD', 'GBP', 'DKK', 'SEK']);
   readonly dimensions = new Table();
   readonly dimensionValues = new Table();
+  /** Gen. Journal Batches of both templates (GENERAL: journals, PAYMENT: vendorPaymentJournals) */
   readonly journals = new Table();
+  /** a batch's Bal. Account Type (the API shows only the number) */
+  readonly journalBalanceType = new Map<string, 'G/L Account' | 'Bank Account'>();
   readonly journalLines = new Table();
-  readonly vendorPaymentJournals = new Table();
   readonly vendorPayments = new Table();
   readonly vendors = new Table();
   readonly purchaseInvoices = new Table();
@@ -87,7 +89,7 @@ export class BcCompany {
   private vendorEntryNo = 0;
 
   constructor(id: string = randomUUID(), name = 'CRONUS Pleo Test', journalCode = 'PLEO') {
-    this.id = id;
+    this.id = id.toLowerCase();
     this.name = name;
     this.seed(journalCode);
   }
@@ -114,7 +116,7 @@ export class BcCompany {
     this.addDimension('PROJ', 'Project', [['P-7', 'Project 7'], ['P-8', 'Project 8']]);
     this.addJournal(journalCode, 'Pleo expenses');
     this.addJournal('DEFAULT', 'Default journal');
-    this.vendorPaymentJournals.insert({ code: 'PAYMENT', displayName: 'Vendor payments', bankAccountId: this.bankAccounts.list()[0].doc.id, bankAccountNumber: 'PLEO', balancingAccountId: '00000000-0000-0000-0000-000000000000', balancingAccountNumber: '' });
+    this.addJournal('PAYMENT', 'Vendor payments from the Pleo wallet', '1910', 'PAYMENT');
   }
 
   addBankAccount(number: string, displayName: string, glAccount: string, currencyCode = ''): Row {
@@ -133,8 +135,16 @@ export class BcCompany {
     return dim;
   }
 
-  addJournal(code: string, displayName: string, balancingAccountNumber = ''): Row {
-    return this.journals.insert({ code, displayName, templateDisplayName: 'GENERAL', balancingAccountId: '00000000-0000-0000-0000-000000000000', balancingAccountNumber });
+  /** A journal batch; its balancing account (a G/L account or a bank account) is copied into new lines. */
+  addJournal(code: string, displayName: string, balancingAccountNumber = '', template: 'GENERAL' | 'PAYMENT' = 'GENERAL', balanceAccountType: 'G/L Account' | 'Bank Account' = 'G/L Account'): Row {
+    const bal = balancingAccountNumber ? (balanceAccountType === 'Bank Account' ? this.bankAccounts : this.accounts).find((a) => a.number === balancingAccountNumber) : undefined;
+    const row = this.journals.insert({ code, displayName, templateDisplayName: template, balancingAccountId: bal?.doc.id ?? '00000000-0000-0000-0000-000000000000', balancingAccountNumber });
+    this.journalBalanceType.set(String(row.doc.id), balanceAccountType);
+    return row;
+  }
+
+  journalsOf(template: 'GENERAL' | 'PAYMENT'): Row[] {
+    return this.journals.list().filter((j) => j.doc.templateDisplayName === template);
   }
 
   account(number: unknown): Doc | undefined {

@@ -49,7 +49,8 @@ function taxed(co: BcCompany, accountNumber: string, gross: number, taxCode: str
 export function postJournal(co: BcCompany, journal: Row): HttpAnswer {
   const j = journal.doc;
   const lines = co.journalLines.docs().filter((l) => l.journalId === j.id).sort((a, b) => Number(a.lineNumber) - Number(b.lineNumber));
-  if (!lines.length) return fail('There is nothing to post.');
+  const payments = co.vendorPayments.docs().filter((l) => l.journalId === j.id).sort((a, b) => Number(a.lineNumber) - Number(b.lineNumber));
+  if (!lines.length && !payments.length) return fail('There is nothing to post.');
   const entries: Entry[] = [];
   for (const l of lines) {
     if (!l.accountNumber) return fail(`Account No. must have a value in Gen. Journal Line: ${lineRef(j, l)}. It cannot be zero or empty.`);
@@ -67,6 +68,27 @@ export function postJournal(co: BcCompany, journal: Row): HttpAnswer {
       entries.push(make(balGl, -Number(l.amount)));
     }
   }
+  const applied: { payment: Doc; invoiceId: string }[] = [];
+  for (const p of payments) {
+    const ref = lineRef({ ...j, code: j.code }, p).replace("'GENERAL'", `'${String(j.templateDisplayName)}'`);
+    if (!p.vendorNumber) return fail(`Account No. must have a value in Gen. Journal Line: ${ref}. It cannot be zero or empty.`);
+    if (!p.documentNumber) return fail(`Document No. must have a value in Gen. Journal Line: ${ref}. It cannot be zero or empty.`);
+    if (!co.postingAllowed(p.postingDate)) return bcError(400, BC.postingDateNotAllowed, `Posting Date is not within your range of allowed posting dates in Gen. Journal Line ${ref}.`);
+    const vendor = co.vendorByNumber(p.vendorNumber)?.doc;
+    if (!vendor) return fail(`The Vendor does not exist. Identification fields and values: No.='${String(p.vendorNumber)}'`);
+    if (vendor.blocked === 'Payment' || vendor.blocked === 'All') return fail(`You cannot post this type of document when Vendor ${String(vendor.number)} is blocked with type ${String(vendor.blocked)}`);
+    const balNumber = str(j.balancingAccountNumber);
+    if (!balNumber) return fail(`Bal. Account No. must have a value in Gen. Journal Line: ${ref}. It cannot be zero or empty.`);
+    const balGl = co.journalBalanceType.get(String(j.id)) === 'Bank Account' ? co.bankGl.get(balNumber)! : balNumber;
+    const extras: LedgerExtras = { externalDocumentNumber: str(p.externalDocumentNumber), source: 'vendorPayment', journal: str(j.code), dimensions: dims(co, String(p.id)) };
+    const make = (accountNumber: string, amount: number): Entry => ({ accountNumber, amount, postingDate: String(p.postingDate), documentNumber: String(p.documentNumber), documentType: 'Payment', description: str(p.description) || str(vendor.displayName), extras });
+    entries.push(make(co.postingAccounts.payables, Number(p.amount)), make(balGl, -Number(p.amount)));
+    if (p.appliesToInvoiceId && p.appliesToInvoiceId !== '00000000-0000-0000-0000-000000000000') {
+      const open = co.vendorLedger.find((e) => e.invoiceId === p.appliesToInvoiceId);
+      if (!open || !open.open) return fail(`The invoice ${String(p.appliesToInvoiceNumber)} has no open vendor ledger entry to apply the payment to.`);
+      applied.push({ payment: p, invoiceId: String(p.appliesToInvoiceId) });
+    }
+  }
   const balance = new Map<string, number>();
   for (const e of entries) balance.set(`${e.documentNumber}|${e.postingDate}`, round2((balance.get(`${e.documentNumber}|${e.postingDate}`) ?? 0) + e.amount));
   for (const [key, diff] of balance) {
@@ -79,6 +101,23 @@ export function postJournal(co: BcCompany, journal: Row): HttpAnswer {
   for (const l of lines) {
     co.journalLines.delete(String(l.id));
     co.dimensionSets.delete(String(l.id));
+  }
+  for (const p of payments) {
+    const amount = Number(p.amount);
+    const vendorRow = co.vendorByNumber(p.vendorNumber)!;
+    co.vendors.update(vendorRow, { balance: round2(Number(vendorRow.doc.balance) - amount) });
+    const target = applied.find((a) => a.payment === p);
+    const invoiceEntry = target ? co.vendorLedger.find((e) => e.invoiceId === target.invoiceId) : undefined;
+    const used = invoiceEntry ? Math.min(amount, -invoiceEntry.remainingAmount) : 0;
+    if (invoiceEntry) {
+      invoiceEntry.remainingAmount = round2(invoiceEntry.remainingAmount + used);
+      invoiceEntry.open = invoiceEntry.remainingAmount !== 0;
+      if (!invoiceEntry.open) co.purchaseInvoices.update(co.purchaseInvoices.get(target!.invoiceId)!, { status: 'Paid' });
+    }
+    const remaining = round2(amount - used);
+    co.vendorLedger.push({ entryNumber: co.nextVendorEntryNumber(), vendorNumber: String(p.vendorNumber), documentType: 'Payment', documentNumber: String(p.documentNumber), externalDocumentNumber: str(p.externalDocumentNumber), postingDate: String(p.postingDate), amount, remainingAmount: remaining, open: remaining !== 0 });
+    co.vendorPayments.delete(String(p.id));
+    co.dimensionSets.delete(String(p.id));
   }
   return new HttpAnswer(204);
 }

@@ -9,6 +9,8 @@ import * as w from './bc-writes';
 export interface EntitySet {
   entity: EntityName;
   rows(): Row[];
+  /** a row by key when the key reaches further than the list (journals(id) finds any batch) */
+  lookup?(id: string): Row | undefined;
   create?(body: Doc): Row | HttpAnswer;
   update?(row: Row, body: Doc): Row | HttpAnswer;
   remove?(row: Row): HttpAnswer | undefined;
@@ -31,7 +33,8 @@ function update(table: Table, fields: (row: Row, body: Doc) => Doc | HttpAnswer)
 
 /** The dimension set lines of one parent, as a set (they live on the parent, keyed by dimension id). */
 function dimensionSetLines(co: BcCompany, parentId: string, parentType: string, editable: () => string | null): EntitySet {
-  const asRow = (l: { dimensionId: string }, i: number): Row => ({ doc: w.dimensionDoc(co, parentId, parentType, co.dimensionSets.get(parentId)![i]), version: 1 + i });
+  // a line's version follows its value, so an ETag read before a change no longer matches after it
+  const asRow = (l: { dimensionId: string; valueId: string }, i: number): Row => ({ doc: w.dimensionDoc(co, parentId, parentType, co.dimensionSets.get(parentId)![i]), version: 1 + i + parseInt(l.valueId.slice(0, 6), 16) });
   return {
     entity: 'dimensionSetLine',
     rows: () => (co.dimensionSets.get(parentId) ?? []).map(asRow),
@@ -55,7 +58,8 @@ function dimensionSetLines(co: BcCompany, parentId: string, parentType: string, 
         co.dimensionSets.set(parentId, set);
         return line;
       }
-      return { doc: w.dimensionDoc(co, parentId, parentType, line), version: set.length + 1 };
+      const after = co.dimensionSets.get(parentId)!;
+      return asRow(line, after.length - 1);
     },
     remove: (row) => {
       const refused = editable();
@@ -139,6 +143,32 @@ function journalLines(co: BcCompany, journal: Row): EntitySet {
   };
 }
 
+const PAYMENT_JOURNAL_FIELDS = ['id', 'code', 'displayName', 'balancingAccountId', 'balancingAccountNumber', 'lastModifiedDateTime'];
+/** A payments-template batch as the vendorPaymentJournals page shows it (same record, same ETag). */
+const asPaymentJournal = (row: Row): Row => ({ doc: Object.fromEntries(PAYMENT_JOURNAL_FIELDS.map((k) => [k, row.doc[k]])), version: row.version });
+
+function vendorPayments(co: BcCompany, journal: Row): EntitySet {
+  const lines = co.vendorPayments;
+  return {
+    entity: 'vendorPayment',
+    rows: () => lines.list().filter((r) => r.doc.journalId === journal.doc.id),
+    create: (body) => w.createVendorPayment(co, journal, body),
+    update: (row, body) => {
+      if (body.lineNumber !== undefined && body.lineNumber !== row.doc.lineNumber && lines.find((l) => l.journalId === journal.doc.id && l.lineNumber === body.lineNumber)) {
+        return bcError(409, BC.duplicate, `The record in table Gen. Journal Line already exists (Line No.='${String(body.lineNumber)}').`);
+      }
+      const out = w.vendorPaymentFields(co, journal, body);
+      return isAnswer(out) ? out : lines.update(row, out);
+    },
+    remove: (row) => {
+      lines.delete(String(row.doc.id));
+      co.dimensionSets.delete(String(row.doc.id));
+      return undefined;
+    },
+    children: { dimensionSetLines: (row) => dimensionSetLines(co, String(row.doc.id), 'Journal Line', () => null) },
+  };
+}
+
 /** The entity sets under companies({id})/. */
 export function companySets(co: BcCompany): Record<string, EntitySet> {
   return {
@@ -166,10 +196,13 @@ export function companySets(co: BcCompany): Record<string, EntitySet> {
     generalLedgerEntries: readOnly('generalLedgerEntry', () => co.generalLedgerEntries.list()),
     journals: {
       entity: 'journal',
-      rows: () => co.journals.list(),
+      rows: () => co.journalsOf('GENERAL'),
+      lookup: (id) => co.journals.get(id),
       create: (body) => {
-        if (co.journals.find((j) => String(j.code).toUpperCase() === String(body.code ?? '').toUpperCase())) return bcError(409, BC.duplicate, `The record in table Gen. Journal Batch already exists. Identification fields and values: Journal Template Name='GENERAL',Name='${String(body.code)}'`);
-        return co.addJournal(String(body.code ?? '').toUpperCase(), String(body.displayName ?? ''), String(body.balancingAccountNumber ?? ''));
+        const template = String(body.templateDisplayName ?? 'GENERAL').toUpperCase();
+        if (template !== 'GENERAL' && template !== 'PAYMENT') return fail(`The Gen. Journal Template ${template} does not exist.`);
+        if (co.journalsOf(template).some((j) => String(j.doc.code).toUpperCase() === String(body.code ?? '').toUpperCase())) return bcError(409, BC.duplicate, `The record in table Gen. Journal Batch already exists. Identification fields and values: Journal Template Name='${template}',Name='${String(body.code)}'`);
+        return co.addJournal(String(body.code ?? '').toUpperCase(), String(body.displayName ?? ''), '', template);
       },
       children: { journalLines: (j) => journalLines(co, j) },
       actions: { post: (j) => postJournal(co, j) },
@@ -198,6 +231,15 @@ export function companySets(co: BcCompany): Record<string, EntitySet> {
         documentAttachments: (inv) => attachments(co, { type: 'Purchase Invoice', id: String(inv.doc.id) }),
       },
       actions: { post: (inv) => postPurchaseInvoice(co, inv) },
+    },
+    vendorPaymentJournals: {
+      entity: 'vendorPaymentJournal',
+      rows: () => co.journalsOf('PAYMENT').map(asPaymentJournal),
+      create: (body) => {
+        if (co.journalsOf('PAYMENT').some((j) => String(j.doc.code).toUpperCase() === String(body.code ?? '').toUpperCase())) return bcError(409, BC.duplicate, `The record in table Gen. Journal Batch already exists. Identification fields and values: Journal Template Name='PAYMENT',Name='${String(body.code)}'`);
+        return asPaymentJournal(co.addJournal(String(body.code ?? '').toUpperCase(), String(body.displayName ?? ''), '', 'PAYMENT'));
+      },
+      children: { vendorPayments: (j) => vendorPayments(co, co.journals.get(String(j.doc.id))!) },
     },
     documentAttachments: attachments(co),
   };

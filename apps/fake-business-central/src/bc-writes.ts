@@ -116,7 +116,7 @@ export function createJournalLine(co: BcCompany, journal: Row, body: Doc): Row |
   const row = co.journalLines.insert({
     journalId: journal.doc.id, journalDisplayName: journal.doc.code, lineNumber, accountType: 'G/L Account', accountId: ZERO, accountNumber: '', postingDate: today(),
     documentNumber: str(body.documentNumber) || co.series.journalDocument.next(), externalDocumentNumber: '', amount: 0, description: '', comment: '', taxCode: '',
-    balanceAccountType: 'G/L Account', balancingAccountId: ZERO, balancingAccountNumber: str(journal.doc.balancingAccountNumber), ...fields,
+    balanceAccountType: co.journalBalanceType.get(String(journal.doc.id)) ?? 'G/L Account', balancingAccountId: journal.doc.balancingAccountId, balancingAccountNumber: str(journal.doc.balancingAccountNumber), ...fields,
   });
   const dims = deepDimensions(co, String(row.doc.id), body.dimensionSetLines);
   if (dims) {
@@ -258,4 +258,48 @@ export function createAttachment(co: BcCompany, body: Doc, parent?: { type: stri
     fileName: !fileName || BAD_FILE_NAME.test(fileName) ? 'filename.txt' : fileName, byteSize: 0, parentType, parentId,
     lineNumber: typeof body.lineNumber === 'number' ? body.lineNumber : 0, documentFlowSales: body.documentFlowSales === true, documentFlowPurchase: body.documentFlowPurchase === true,
   });
+}
+
+// ---------------------------------------------------------------- vendor payments
+
+const POSTED = new Set(['Open', 'Paid', 'Corrective', 'Canceled']);
+
+export function vendorPaymentFields(co: BcCompany, journal: Row, body: Doc): Doc | HttpAnswer {
+  const out: Doc = { ...body };
+  delete out.dimensionSetLines;
+  if (body.journalId !== undefined && str(body.journalId).toLowerCase() !== journal.doc.id) return fail('The Journal Id and Journal Display Name do not match.');
+  if (body.journalDisplayName !== undefined && str(body.journalDisplayName).toUpperCase() !== journal.doc.code) return fail('The Journal Batch Display Name cannot be changed.');
+  if (body.vendorId !== undefined || body.vendorNumber !== undefined) {
+    const vendor = body.vendorId ? co.vendors.get(str(body.vendorId)) : co.vendorByNumber(body.vendorNumber);
+    if (!vendor) return fail(body.vendorId ? 'The "vendorId" does not match to a Vendor.' : 'The "vendorNumber" does not match to a Vendor.');
+    if (body.vendorId && body.vendorNumber && str(body.vendorNumber).toUpperCase() !== vendor.doc.number) return fail('The vendor values do not match to a specific Vendor.');
+    Object.assign(out, { vendorId: vendor.doc.id, vendorNumber: vendor.doc.number });
+  }
+  if (body.appliesToInvoiceId !== undefined || body.appliesToInvoiceNumber !== undefined) {
+    const inv = body.appliesToInvoiceId ? co.purchaseInvoices.get(str(body.appliesToInvoiceId)) : co.purchaseInvoices.find((i) => POSTED.has(str(i.status)) && i.number === str(body.appliesToInvoiceNumber).toUpperCase());
+    if (!inv || !POSTED.has(str(inv.doc.status))) return fail('The "appliesToInvoiceId" should be the ID of an Open, Paid, Corrective, or Canceled Invoice.');
+    if (body.appliesToInvoiceId && body.appliesToInvoiceNumber && str(body.appliesToInvoiceNumber).toUpperCase() !== inv.doc.number) return fail('The Applies To Invoice values do not match to the same Invoice.');
+    Object.assign(out, { appliesToInvoiceId: inv.doc.id, appliesToInvoiceNumber: inv.doc.number });
+    if (out.vendorId === undefined) Object.assign(out, { vendorId: inv.doc.vendorId, vendorNumber: inv.doc.vendorNumber });
+  }
+  return out;
+}
+
+export function createVendorPayment(co: BcCompany, journal: Row, body: Doc): Row | HttpAnswer {
+  const fields = vendorPaymentFields(co, journal, body);
+  if (isAnswer(fields)) return fields;
+  const siblings = co.vendorPayments.docs().filter((l) => l.journalId === journal.doc.id);
+  const lineNumber = typeof body.lineNumber === 'number' && body.lineNumber > 0 ? body.lineNumber : Math.max(0, ...siblings.map((l) => Number(l.lineNumber))) + 10000;
+  if (siblings.some((l) => l.lineNumber === lineNumber)) return bcError(409, BC.duplicate, `The record in table Gen. Journal Line already exists. Identification fields and values: Journal Template Name='PAYMENT',Journal Batch Name='${String(journal.doc.code)}',Line No.='${lineNumber}'`);
+  const row = co.vendorPayments.insert({
+    journalId: journal.doc.id, journalDisplayName: journal.doc.code, lineNumber, vendorId: ZERO, vendorNumber: '', postingDate: today(), documentNumber: str(body.documentNumber) || co.series.paymentDocument.next(),
+    externalDocumentNumber: '', amount: 0, appliesToInvoiceId: ZERO, appliesToInvoiceNumber: '', description: '', comment: '', ...fields,
+  });
+  const dims = deepDimensions(co, String(row.doc.id), body.dimensionSetLines);
+  if (dims) {
+    co.vendorPayments.delete(String(row.doc.id));
+    co.dimensionSets.delete(String(row.doc.id));
+    return dims;
+  }
+  return row;
 }
