@@ -1,5 +1,6 @@
 import { BC, HttpAnswer, bcError } from './bc-answers';
 import { BcCompany, LedgerExtras } from './bc-company';
+import { postIncomingDocuments } from './bc-incoming';
 import { Doc, Row, round2 } from './bc-store';
 
 interface Entry {
@@ -98,6 +99,7 @@ export function postJournal(co: BcCompany, journal: Row): HttpAnswer {
     }
   }
   writeEntries(co, entries);
+  postIncomingDocuments(co, [...lines, ...payments]);
   for (const l of lines) {
     co.journalLines.delete(String(l.id));
     co.dimensionSets.delete(String(l.id));
