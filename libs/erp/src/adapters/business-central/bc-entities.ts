@@ -102,7 +102,6 @@ export interface BcList<T> {
 
 export interface BcVendorPaymentJournal extends BcEntity {
   code: string;
-  bankAccountNumber?: string;
   balancingAccountNumber?: string;
 }
 

@@ -47,7 +47,7 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
     const lockKey = `bc:${deps.connectionKey}:${settings.companyId}`;
     this.journal = new BcJournalBookings(this.client, deps.lock, `${lockKey}:journal:${settings.journalCode}`, settings.journalCode);
     this.payables = new BcPayables(this.client, deps.lock, lockKey);
-    this.attachments = new BcAttachments(this.client);
+    this.attachments = new BcAttachments(this.client, (ctx) => this.journal.journalId(ctx));
   }
 
   async verifyConnection(ctx: OperationContext): Promise<void> {
@@ -63,8 +63,8 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
     return this.vendors.create(input, ctx);
   }
 
-  postExpense(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
-    checkEntryShape(entry);
+  async postExpense(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
+    checkEntryShape(entry); // a refusal is a rejected promise, like every other
     if (!entry.lines.length) return this.payables.payOnly(entry, ctx);
     return entry.mode === 'accounts_payable' ? this.payables.post(entry, ctx) : this.journal.post(entry, ctx);
   }

@@ -9,6 +9,10 @@ describe('Business Central errors → the port\'s taxonomy', () => {
     expect(err).toMatchObject({ kind: 'validation', retryable: false });
     expect(err.message).toBe("Business Central refused creating the invoice: Control 'vendorName' is read-only. [BadRequest].");
     expect(bcHttpError(answer(400), body('Internal_RecordNotFound', 'The G/L Account does not exist. Identification fields and values: No.=6999'), 'x', true)).toMatchObject({ kind: 'unknown_reference', subject: 'account' });
+    // the API pages' own labels name the field (APIV2 - JournalLines, APIV2 - Vendor Payments)
+    expect(bcHttpError(answer(400), body('Application_DialogException', 'The "accountNumber" does not match to an Account.'), 'x', true)).toMatchObject({ kind: 'unknown_reference', subject: 'account' });
+    expect(bcHttpError(answer(400), body('Application_DialogException', 'The "vendorNumber" does not match to a Vendor.'), 'x', true)).toMatchObject({ kind: 'unknown_reference', subject: 'vendor' });
+    expect(bcHttpError(answer(400), body('Application_DialogException', 'The "valueCode" does not match to a Dimension Value.'), 'x', true)).toMatchObject({ kind: 'unknown_reference', subject: 'dimension' });
     expect(bcHttpError(answer(400), body('BadRequest', 'Posting Date is not within your range of allowed posting dates.'), 'x', true).kind).toBe('locked_period');
   });
 

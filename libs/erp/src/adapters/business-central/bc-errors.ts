@@ -15,6 +15,11 @@ export function bcMessage(body: unknown): { code: string; message: string } {
 
 /** What a refusal is about, from BC's words: the port's subject for unknown references. */
 function subjectOf(message: string): ErpError['subject'] | undefined {
+  // the API pages name the field: 'The "accountNumber" does not match to an Account.' (APIV2 - JournalLines)
+  if (/"(accountId|accountNumber|balancingAccountId|balancingAccountNumber|lineObjectNumber)"/.test(message)) return 'account';
+  if (/"(vendorId|vendorNumber)"/.test(message)) return 'vendor';
+  if (/"taxCode"/.test(message)) return 'tax_code';
+  if (/"(valueId|valueCode|code)" does not match to a Dimension/.test(message)) return 'dimension';
   if (/G\/L Account|account (no\.|number)/i.test(message)) return 'account';
   if (/VAT (Prod|Posting)|Tax (Group|Area)|tax ?code/i.test(message)) return 'tax_code';
   if (/Dimension/i.test(message)) return 'dimension';

@@ -104,7 +104,7 @@ export class BcPayables {
 
   private async paymentJournal(account: string, ctx: OperationContext): Promise<BcVendorPaymentJournal> {
     const journals = await this.client.list<BcVendorPaymentJournal>('vendorPaymentJournals', 'looking up the vendor payment journals', ctx);
-    const match = journals.find((j) => j.balancingAccountNumber === account) ?? journals.find((j) => j.bankAccountNumber === account);
+    const match = journals.find((j) => j.balancingAccountNumber === account);
     if (!match) {
       throw new ErpError('unknown_reference', `Business Central has no vendor payment journal paying from account ${account}. Create a payment journal batch whose balancing account is ${account}.`, { subject: 'account' });
     }
@@ -133,7 +133,9 @@ export class BcPayables {
         };
         await this.client.post(path, line, `adding the payment of ${invoice.vendorInvoiceNumber}`, ctx);
       }
-      await this.client.action(`${keySegment('vendorPaymentJournals', journal.id)}/Microsoft.NAV.post`, `posting the payment of ${invoice.vendorInvoiceNumber}`, ctx);
+      // vendorPaymentJournals has no bound action (APIV2 - Vendor Paym. Journals, page 30061): the
+      // batch is posted through journals({id}), whose OnFindRecord gets any batch by its SystemId
+      await this.client.action(`${keySegment('journals', journal.id)}/Microsoft.NAV.post`, `posting the payment of ${invoice.vendorInvoiceNumber}`, ctx);
       const posted = await this.findPayment(entry.reference, ctx);
       if (!posted) throw new ErpError('unavailable', `Business Central accepted posting the payment of ${invoice.vendorInvoiceNumber} but shows no entries yet; it will be checked again.`, { mayHaveApplied: true });
       return posted.id;
