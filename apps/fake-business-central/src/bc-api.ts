@@ -3,7 +3,7 @@ import { BcCompany } from './bc-company';
 import { applyQuery, readQuery } from './bc-odata';
 import { BcSchemas, EntityName } from './bc-schemas';
 import { EntitySet, companySets } from './bc-sets';
-import { Doc, Row, etagOf } from './bc-store';
+import { Doc, Row, Table, etagOf } from './bc-store';
 
 export interface ApiRequest {
   method: string;
@@ -70,7 +70,7 @@ export function operate(co: BcCompany, schemas: BcSchemas, req: ApiRequest): Api
       const answer = action(row);
       return plain(answer, answer.status < 300);
     }
-    if (name === 'attachmentContent' && set.entity === 'documentAttachment' && last) return attachmentContent(co, row, req);
+    if (name === 'attachmentContent' && (set.entity === 'documentAttachment' || set.entity === 'attachment') && last) return attachmentContent(co, row, req, set.entity === 'attachment' ? co.attachments : co.documentAttachments);
     const child: ((r: Row) => EntitySet) | undefined = set.children?.[name];
     if (!child) return violation(`Could not find a navigation property named '${name}' on ${set.entity}.`, 404, BC.notFound);
     set = child(row);
@@ -137,14 +137,14 @@ function collection(set: EntitySet, setName: string, req: ApiRequest, context: s
   return plain(new HttpAnswer(201, { '@odata.context': `${context}/$entity`, ...withExpand(set, out, expanded, []) }, { etag: etagOf(out), location: `${context.split('/$metadata')[0]}/companies(${String(out.doc.id)})` }), true);
 }
 
-function attachmentContent(co: BcCompany, row: Row, req: ApiRequest): ApiOutcome {
+function attachmentContent(co: BcCompany, row: Row, req: ApiRequest, table: Table): ApiOutcome {
   const id = String(row.doc.id);
   if (req.method === 'GET') return plain(new HttpAnswer(200, co.attachmentContent.get(id) ?? Buffer.alloc(0), { 'content-type': 'application/octet-stream' }));
   if (req.method !== 'PATCH') return methodNotAllowed(req.method, 'attachmentContent');
   if (!req.ifMatch) return violation('The If-Match header is required to update attachmentContent (send * or the attachment\'s @odata.etag).');
-  if (req.ifMatch !== '*' && req.ifMatch !== etagOf(row)) return plain(bcError(412, BC.entityChanged, 'Could not save the changes because the documentAttachment was changed by another user or process since it was read.'));
+  if (req.ifMatch !== '*' && req.ifMatch !== etagOf(row)) return plain(bcError(412, BC.entityChanged, `Could not save the changes because the ${String(table === co.attachments ? 'attachment' : 'documentAttachment')} was changed by another user or process since it was read.`));
   if (!req.raw.length) return violation('The attachment content is empty.');
   co.attachmentContent.set(id, Buffer.from(req.raw));
-  co.documentAttachments.update(row, { byteSize: req.raw.length });
+  table.update(row, { byteSize: req.raw.length });
   return plain(new HttpAnswer(204), true);
 }

@@ -72,6 +72,9 @@ export class BcCompany {
   readonly purchaseInvoices = new Table();
   readonly purchaseInvoiceLines = new Table();
   readonly documentAttachments = new Table();
+  /** attachments (Incoming Document attachments) and the incoming document each belongs to */
+  readonly attachments = new Table();
+  readonly incomingKeys = new Map<string, string>();
   readonly attachmentContent = new Map<string, Buffer>();
   readonly generalLedgerEntries = new Table();
   readonly ledgerExtras = new Map<string, LedgerExtras>();

@@ -1,5 +1,6 @@
 import { BC, HttpAnswer, bcError } from './bc-answers';
 import { BcCompany, LedgerExtras } from './bc-company';
+import { postIncomingDocuments } from './bc-incoming';
 import { Doc, Row, round2 } from './bc-store';
 
 interface Entry {
@@ -58,7 +59,7 @@ export function postJournal(co: BcCompany, journal: Row): HttpAnswer {
     if (!co.postingAllowed(l.postingDate)) return bcError(400, BC.postingDateNotAllowed, `Posting Date is not within your range of allowed posting dates in Gen. Journal Line ${lineRef(j, l)}.`);
     const extras: LedgerExtras = { externalDocumentNumber: str(l.externalDocumentNumber), source: 'journal', journal: str(j.code), dimensions: dims(co, String(l.id)) };
     const make = (accountNumber: string, amount: number): Entry => ({ accountNumber, amount, postingDate: String(l.postingDate), documentNumber: String(l.documentNumber), documentType: ' ', description: str(l.description), extras });
-    const accountGl = l.accountType === 'Bank Account' ? co.bankGl.get(String(l.accountNumber))! : String(l.accountNumber);
+    const accountGl = l.accountType === 'Bank Account' ? co.bankGl.get(String(l.accountNumber))! : l.accountType === 'Vendor' ? co.postingAccounts.payables : String(l.accountNumber);
     const account = co.account(accountGl);
     if (!account) return fail(`The G/L Account does not exist. Identification fields and values: No.='${accountGl}'`);
     if (account.blocked) return fail(`Blocked must be equal to 'No'  in G/L Account: No.=${accountGl}. Current value is 'Yes'.`);
@@ -98,6 +99,7 @@ export function postJournal(co: BcCompany, journal: Row): HttpAnswer {
     }
   }
   writeEntries(co, entries);
+  postIncomingDocuments(co, [...lines, ...payments]);
   for (const l of lines) {
     co.journalLines.delete(String(l.id));
     co.dimensionSets.delete(String(l.id));

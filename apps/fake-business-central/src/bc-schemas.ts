@@ -1,6 +1,7 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import account from '../schemas/account.schema.json';
+import attachment from '../schemas/attachment.schema.json';
 import bankAccount from '../schemas/bankAccount.schema.json';
 import company from '../schemas/company.schema.json';
 import dimension from '../schemas/dimension.schema.json';
@@ -29,10 +30,11 @@ interface EntitySchema {
   properties: Record<string, PropertySchema>;
 }
 
-const ALL = [account, bankAccount, company, dimension, dimensionSetLine, dimensionValue, documentAttachment, generalLedgerEntry, journal, journalLine, purchaseInvoice, purchaseInvoiceLine, taxGroup, vendor, vendorPayment, vendorPaymentJournal] as unknown as EntitySchema[];
+const ALL = [account, attachment, bankAccount, company, dimension, dimensionSetLine, dimensionValue, documentAttachment, generalLedgerEntry, journal, journalLine, purchaseInvoice, purchaseInvoiceLine, taxGroup, vendor, vendorPayment, vendorPaymentJournal] as unknown as EntitySchema[];
 
 export type EntityName =
   | 'account'
+  | 'attachment'
   | 'bankAccount'
   | 'company'
   | 'dimension'

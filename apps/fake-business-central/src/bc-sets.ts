@@ -1,5 +1,6 @@
 import { BC, HttpAnswer, bcError } from './bc-answers';
 import { BcCompany } from './bc-company';
+import { incomingAttachments } from './bc-incoming';
 import { postJournal, postPurchaseInvoice } from './bc-posting';
 import type { EntityName } from './bc-schemas';
 import { Doc, Row, Table } from './bc-store';
@@ -138,7 +139,7 @@ function journalLines(co: BcCompany, journal: Row): EntitySet {
     },
     children: {
       dimensionSetLines: (row) => dimensionSetLines(co, String(row.doc.id), 'Journal Line', () => null),
-      documentAttachments: (row) => attachments(co, { type: 'Journal', id: String(row.doc.id) }),
+      attachments: (row) => ({ ...incomingAttachments(co), rows: () => incomingAttachments(co).rows().filter((r) => r.doc.parentId === row.doc.id), create: (body) => incomingAttachments(co).create!({ ...body, parentType: 'Journal', parentId: row.doc.id }) }),
     },
   };
 }
@@ -242,5 +243,6 @@ export function companySets(co: BcCompany): Record<string, EntitySet> {
       children: { vendorPayments: (j) => vendorPayments(co, co.journals.get(String(j.doc.id))!) },
     },
     documentAttachments: attachments(co),
+    attachments: incomingAttachments(co),
   };
 }

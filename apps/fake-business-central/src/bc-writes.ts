@@ -250,8 +250,11 @@ export function createAttachment(co: BcCompany, body: Doc, parent?: { type: stri
   const parentType = parent?.type ?? str(body.parentType);
   const parentId = (parent?.id ?? str(body.parentId)).toLowerCase();
   if (!parentId) return fail('The "parentId" field must be filled in.');
+  // codeunit 5503 ConvertDocumentTypeToDocumentAttachment has no Journal case: journal lines and
+  // G/L entries take `attachments` (incoming documents), not documentAttachments
+  if (parentType === 'Journal') return fail('The selected Document type Journal is not supported.');
   const exists =
-    parentType === 'Purchase Invoice' ? co.purchaseInvoices.get(parentId) : parentType === 'Journal' ? co.journalLines.get(parentId) : parentType === 'Vendor' ? co.vendors.get(parentId) : undefined;
+    parentType === 'Purchase Invoice' ? co.purchaseInvoices.get(parentId) : parentType === 'Vendor' ? co.vendors.get(parentId) : undefined;
   if (!exists) return fail(`The document with parentId ${parentId} and parentType '${parentType}' does not exist.`);
   const fileName = str(body.fileName);
   return co.documentAttachments.insert({

@@ -5,6 +5,7 @@ import { BoolSetting } from './bool-setting';
 import { IntSetting } from './int-setting';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isLoopback(url: string): boolean {
   try {
@@ -87,7 +88,7 @@ export class PleoApiConfig extends CommonConfig {
 
   @Expose()
   @Transform(trim)
-  @IsIn(['sandbox', 'tryton'], { message: 'ERP_ADAPTER must be one of: sandbox, tryton' })
+  @IsIn(['sandbox', 'tryton', 'business-central'], { message: 'ERP_ADAPTER must be one of: sandbox, tryton, business-central' })
   ERP_ADAPTER = 'sandbox';
 
   /** ERP_ADAPTER=tryton (libs/erp/src/adapters/tryton): trytond's JSON-RPC URL, database, user. */
@@ -130,6 +131,59 @@ export class PleoApiConfig extends CommonConfig {
   @IsString()
   TRYTON_INVOICE_JOURNAL?: string;
 
+  /**
+   * ERP_ADAPTER=business-central (libs/erp/src/adapters/business-central): the Entra app (client
+   * credentials), the environment and company, the journal batch, and the endpoints (overridable for
+   * the local fake).
+   */
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9-]+(\.[a-z0-9-]+)+)$/i, { message: 'BC_TENANT_ID must be the Microsoft Entra tenant id (a GUID) or its domain' })
+  BC_TENANT_ID?: string;
+
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(GUID, { message: "BC_CLIENT_ID must be the Entra app's application (client) id, a GUID" })
+  BC_CLIENT_ID?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  BC_CLIENT_SECRET?: string;
+
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^[A-Za-z0-9_-]{1,30}$/, { message: 'BC_ENVIRONMENT must be a Business Central environment name, e.g. production or sandbox' })
+  BC_ENVIRONMENT?: string;
+
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(GUID, { message: "BC_COMPANY_ID must be the company's id, a GUID (GET …/api/v2.0/companies)" })
+  BC_COMPANY_ID?: string;
+
+  /** general journal batch for Pleo's entries (default PLEO) */
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^[A-Za-z0-9_.\-/ ]{1,10}$/, { message: 'BC_JOURNAL_CODE must be a journal batch code of at most 10 characters' })
+  BC_JOURNAL_CODE?: string;
+
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s@]+$/, { message: 'BC_API_BASE_URL must be an http(s) URL without credentials' })
+  BC_API_BASE_URL?: string;
+
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s@]+$/, { message: 'BC_TOKEN_URL must be an http(s) URL without credentials ({tenant} is replaced by BC_TENANT_ID)' })
+  BC_TOKEN_URL?: string;
+
   pleoAuthMode(): 'api-key' | 'oauth' | null {
     if (this.PLEO_OAUTH_CLIENT_ID || this.PLEO_OAUTH_CLIENT_SECRET || this.PLEO_OAUTH_REFRESH_TOKEN) return 'oauth';
     return this.PLEO_API_KEY ? 'api-key' : null;
@@ -137,7 +191,7 @@ export class PleoApiConfig extends CommonConfig {
 
   /** Rules across variables, checked by loadConfig after the per-variable ones. */
   override crossFieldProblems(): string[] {
-    const problems = [...super.crossFieldProblems(), ...this.transportProblems(), ...this.trytonProblems()];
+    const problems = [...super.crossFieldProblems(), ...this.transportProblems(), ...this.trytonProblems(), ...this.businessCentralProblems()];
     return [...problems, ...this.credentialProblems()];
   }
 
@@ -168,6 +222,14 @@ export class PleoApiConfig extends CommonConfig {
   private trytonProblems(): string[] {
     if (this.ERP_ADAPTER !== 'tryton') return [];
     return (['TRYTON_URL', 'TRYTON_DATABASE', 'TRYTON_USER', 'TRYTON_PASSWORD'] as const).filter((k) => !this[k]).map((k) => `${k}: required with ERP_ADAPTER=tryton`);
+  }
+
+  /** ERP_ADAPTER=business-central: the app, environment and company are required. */
+  private businessCentralProblems(): string[] {
+    if (this.ERP_ADAPTER !== 'business-central') return [];
+    return (['BC_TENANT_ID', 'BC_CLIENT_ID', 'BC_CLIENT_SECRET', 'BC_ENVIRONMENT', 'BC_COMPANY_ID'] as const)
+      .filter((k) => !this[k])
+      .map((k) => `${k}: required with ERP_ADAPTER=business-central`);
   }
 
   private credentialProblems(): string[] {

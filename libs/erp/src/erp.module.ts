@@ -8,15 +8,20 @@ import { ERP_KINDS, ErpKindDefinition } from './erp-kind';
 import { RateGovernor } from './governor/rate-governor';
 import { sandboxErpKind } from './adapters/sandbox/sandbox-erp.kind';
 import { trytonErpKind } from './adapters/tryton/tryton-erp.kind';
+import { businessCentralErpKind } from './adapters/business-central/bc-erp.kind';
 
 /** The adapter factory and the Redis rate governor every adapter's requests go through. */
 @Module({
   providers: [
     {
       provide: ERP_KINDS,
-      inject: [PrismaService],
+      inject: [PrismaService, PRODUCER_CONNECTION, CommonConfig],
       // the ERP kinds this build knows; real ERPs join here (one definition each)
-      useFactory: (prisma: PrismaService): ErpKindDefinition[] => [sandboxErpKind(prisma), trytonErpKind],
+      useFactory: (prisma: PrismaService, redis: IORedis, config: CommonConfig): ErpKindDefinition[] => [
+        sandboxErpKind(prisma),
+        trytonErpKind,
+        businessCentralErpKind({ client: redis, prefix: config.QUEUE_PREFIX }),
+      ],
     },
     {
       provide: RateGovernor,

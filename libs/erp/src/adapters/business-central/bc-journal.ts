@@ -1,0 +1,121 @@
+import { ExpenseEntry, OperationContext, PostedExpense } from '../../erp-adapter.port';
+import { ErpError } from '../../erp-errors';
+import { decimalsEqual } from '../../decimal';
+import { BcClient } from './bc-client';
+import { BcGeneralLedgerEntry, BcJournal, BcJournalLine } from './bc-entities';
+import { BcLock } from './bc-lock';
+import { PlannedJournalLine, entryMarker, journalLines } from './bc-mapping';
+import { eqFilter, keySegment, literal, referenceCode } from './bc-odata';
+
+export const postedJournal = (entry: BcGeneralLedgerEntry): PostedExpense => ({ id: `gl:${entry.id}`, number: entry.documentNumber });
+export const draftJournal = (line: BcJournalLine): PostedExpense => ({ id: `line:${line.id}`, number: line.documentNumber });
+
+/**
+ * Journal mode. `Microsoft.NAV.post` posts the WHOLE journal batch, so everything from "is it
+ * posted?" to the post runs under one lock per connection and journal. Lines carry our code as
+ * External Document No. and `[code]` in their description (the G/L entries keep the description;
+ * API v2.0 G/L entries do not show the External Document No.). An entry is known posted only when
+ * its G/L entries exist; lines an earlier attempt created (cut off, killed before posting) are
+ * reused when they are exactly what is wanted, else replaced, and then posted — never doubled.
+ */
+export class BcJournalBookings {
+  private journal?: BcJournal;
+
+  constructor(
+    private readonly client: BcClient,
+    private readonly lock: BcLock,
+    private readonly lockKey: string,
+    private readonly journalCode: string,
+  ) {}
+
+  async journalId(ctx: OperationContext): Promise<string> {
+    if (this.journal) return this.journal.id;
+    const [found] = await this.client.list<BcJournal>('journals', `looking up the journal ${this.journalCode}`, ctx, { $filter: eqFilter([['code', this.journalCode]]) });
+    if (!found) throw new ErpError('configuration', `Business Central has no general journal batch ${this.journalCode} (BC_JOURNAL_CODE). Create it under the GENERAL template, without a number series, for this service only.`);
+    this.journal = found;
+    return found.id;
+  }
+
+  async post(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
+    const planned = journalLines(entry);
+    const journalId = await this.journalId(ctx);
+    return this.lock.withLock(this.lockKey, async () => {
+      const posted = await this.findPosted(entry.reference, ctx);
+      if (posted) return posted;
+      const lines = await this.ensureLines(journalId, entry.reference, planned, ctx);
+      if (entry.state === 'draft') return draftJournal(lines[0]);
+      try {
+        await this.client.action(`${keySegment('journals', journalId)}/Microsoft.NAV.post`, `posting the journal ${this.journalCode} (entry ${entry.reference})`, ctx);
+      } catch (err) {
+        // refused as a whole: take our lines out so the journal is not blocked by them
+        if (err instanceof ErpError && !err.retryable) await this.removeLines(journalId, entry.reference, ctx).catch(() => undefined);
+        throw err;
+      }
+      const done = await this.findPosted(entry.reference, ctx);
+      if (!done) throw new ErpError('unavailable', `Business Central accepted posting the journal ${this.journalCode} but shows no G/L entries for ${entry.reference} yet; it will be checked again.`, { mayHaveApplied: true });
+      return done;
+    }, ctx.signal);
+  }
+
+  /** The posted entry: the first G/L entry whose description carries the entry's marker. */
+  async findPosted(reference: string, ctx: OperationContext): Promise<PostedExpense | null> {
+    const entries = await this.client.list<BcGeneralLedgerEntry>('generalLedgerEntries', `looking up G/L entries of ${reference}`, ctx, {
+      $filter: `contains(description,${literal(entryMarker(reference))})`,
+      $orderby: 'entryNumber asc',
+      $top: 1,
+    });
+    return entries[0] ? postedJournal(entries[0]) : null;
+  }
+
+  /** A draft (unposted) entry: its first journal line. */
+  async findDraft(reference: string, ctx: OperationContext): Promise<PostedExpense | null> {
+    const journalId = await this.journalId(ctx);
+    const lines = await this.ourLines(journalId, reference, ctx);
+    return lines[0] ? draftJournal(lines[0]) : null;
+  }
+
+  private ourLines(journalId: string, reference: string, ctx: OperationContext): Promise<BcJournalLine[]> {
+    return this.client.list<BcJournalLine>(`${keySegment('journals', journalId)}/journalLines`, `looking up journal lines of ${reference}`, ctx, {
+      $filter: eqFilter([['externalDocumentNumber', referenceCode(reference)]]),
+      $expand: 'dimensionSetLines',
+    });
+  }
+
+  private async ensureLines(journalId: string, reference: string, planned: PlannedJournalLine[], ctx: OperationContext): Promise<BcJournalLine[]> {
+    const existing = (await this.ourLines(journalId, reference, ctx)).sort((a, b) => (a.lineNumber ?? 0) - (b.lineNumber ?? 0));
+    if (existing.length === planned.length && existing.every((line, i) => sameLine(line, planned[i]))) return existing;
+    for (const line of existing) await this.client.delete(`${keySegment('journals', journalId)}/${keySegment('journalLines', line.id)}`, line['@odata.etag'] ?? '*', `removing an incomplete journal line of ${reference}`, ctx);
+    const created: BcJournalLine[] = [];
+    for (const { line, dimensions } of planned) {
+      const made = await this.client.post<BcJournalLine>(`${keySegment('journals', journalId)}/journalLines`, line, `adding a journal line for ${reference}`, ctx);
+      for (const dim of dimensions) {
+        await this.client.post(`${keySegment('journals', journalId)}/${keySegment('journalLines', made.id)}/dimensionSetLines`, dim, `tagging the journal line of ${reference} with ${dim.code} ${dim.valueCode}`, ctx);
+      }
+      created.push({ ...made, dimensionSetLines: dimensions.map((d) => ({ id: '', ...d })) });
+    }
+    return created;
+  }
+
+  private async removeLines(journalId: string, reference: string, ctx: OperationContext): Promise<void> {
+    for (const line of await this.ourLines(journalId, reference, ctx)) {
+      await this.client.delete(`${keySegment('journals', journalId)}/${keySegment('journalLines', line.id)}`, line['@odata.etag'] ?? '*', `removing the refused journal line of ${reference}`, ctx);
+    }
+  }
+}
+
+const same = (a: unknown, b: unknown) => String(a ?? '').toUpperCase() === String(b ?? '').toUpperCase();
+
+/** An existing line is reused only when it is exactly the planned one, tags included. */
+function sameLine(existing: BcJournalLine, planned: PlannedJournalLine): boolean {
+  const p = planned.line;
+  const dims = (existing.dimensionSetLines ?? []).map((d) => `${d.code}=${d.valueCode}`.toUpperCase()).sort().join(',');
+  const wanted = planned.dimensions.map((d) => `${d.code}=${d.valueCode}`).sort().join(',');
+  return (
+    same(existing.accountNumber, p.accountNumber) &&
+    same(existing.balancingAccountNumber, p.balancingAccountNumber) &&
+    same(existing.taxCode, p.taxCode) &&
+    existing.postingDate === p.postingDate &&
+    decimalsEqual(String(existing.amount), String(p.amount)) &&
+    dims === wanted
+  );
+}

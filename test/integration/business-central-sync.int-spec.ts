@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import IORedis from 'ioredis';
+import { BC_RATE_LIMITS, BcTokens, BusinessCentralErpAdapter, ErpError, ExpenseEntry, LocalBcLock, RateGovernor, bcFromEnv, parseBcSettings } from '@app/erp';
+import { BcFault } from '../../apps/fake-business-central/src/fake-business-central.server';
+import { BusinessCentralWorld, startBusinessCentral } from '../support/fake-business-central';
+import { dropQueuePrefix } from '../support/harness';
+import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
+
+/**
+ * The Business Central adapter against the fake when things go wrong: a 504 after BC committed,
+ * a process killed between creating a document and posting it, BC's 429 shared through the rate
+ * governor — each time the retry books nothing twice. What was booked is read back from the
+ * fake's ledgers: balanced documents, dimensions from Pleo's tags, the bill closed by its payment.
+ * Every request is checked against the fake's schemas (no violations at the end).
+ */
+let world: BusinessCentralWorld;
+const ctx = { correlationId: 'bc-sync' };
+const eur = (value: string) => ({ value, currency: 'EUR' });
+
+/** An adapter as a fresh worker process has it: its own token cache and lock. */
+function adapter(fetchFn: typeof fetch = fetch): BusinessCentralErpAdapter {
+  const { settings, secrets } = bcFromEnv(world.env);
+  const s = parseBcSettings(settings);
+  const tokens = new BcTokens({ tenantId: s.tenantId, clientId: s.clientId, clientSecret: secrets.clientSecret, tokenUrl: s.tokenUrl }, null);
+  return new BusinessCentralErpAdapter(s, { tokens, fetch: fetchFn, lock: new LocalBcLock(), connectionKey: 'sync' });
+}
+
+/** fetch of a process that dies just before sending a request matching `pattern` (nothing after it is sent). */
+function dyingBefore(pattern: RegExp): typeof fetch {
+  let dead = false;
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (dead || ((init?.method ?? 'GET') !== 'GET' && pattern.test(url))) {
+      dead = true;
+      throw new Error('SIGKILL');
+    }
+    return fetch(input, init);
+  }) as typeof fetch;
+}
+
+const journal = (over: Partial<ExpenseEntry> = {}): ExpenseEntry => ({
+  reference: randomUUID(),
+  externalReference: `R-${randomUUID().slice(0, 8).toUpperCase()}`,
+  mode: 'journal',
+  state: 'posted',
+  date: '2026-11-20',
+  description: 'Team lunch',
+  total: eur('125.00'),
+  contraAccount: '1910',
+  lines: [{ account: '7100', net: eur('100.00'), tax: { code: 'S25', mode: 'inclusive', amount: eur('25.00') }, dimensions: [{ group: 'dept', value: 'sales' }, { group: 'proj', value: 'p-7' }] }],
+  ...over,
+});
+
+async function vendorId(): Promise<string> {
+  const v = await adapter().createVendor({ reference: randomUUID(), name: `Sync ${randomUUID().slice(0, 6)} GmbH`, currency: 'EUR', country: 'DE' }, ctx);
+  return v.id;
+}
+
+const bill = (vendor: string, over: Partial<ExpenseEntry> = {}): ExpenseEntry =>
+  journal({ mode: 'accounts_payable', kind: 'card_invoice', contraAccount: '2400', vendorId: vendor, invoice: { number: `INV-${randomUUID().slice(0, 8)}`, date: '2026-11-19' }, payment: { account: '1910', date: '2026-11-21', amount: eur('125.00') }, ...over });
+
+type Rec = Record<string, unknown>;
+/** The fake's ledgers and documents, loosely typed for reading back. */
+const state = () => world.state() as unknown as { generalLedgerEntries: Rec[]; journalLines: Rec[]; purchaseInvoices: Rec[]; vendorPayments: Rec[]; vendorLedger: ReturnType<BusinessCentralWorld['state']>['vendorLedger'] };
+
+/** The G/L entries of a document (by its document number). */
+function ledgerOf(documentNumber: string) {
+  return state().generalLedgerEntries.filter((e) => e.documentNumber === documentNumber);
+}
+const signed = (e: Rec) => Math.round((Number(e.debitAmount) - Number(e.creditAmount)) * 100) / 100;
+const balance = (entries: Rec[]) => Math.round(entries.reduce((s, e) => s + signed(e), 0) * 100) / 100;
+
+/** The journal entry was booked exactly once, balanced, with its tags as dimensions on the expense line. */
+function expectJournalBookedOnce(entry: ExpenseEntry) {
+  const entries = ledgerOf(entry.externalReference!);
+  expect(entries.map((e) => [e.accountNumber, signed(e)]).sort()).toEqual([['1910', -125], ['2610', 25], ['7100', 100]]);
+  expect(balance(entries)).toBe(0);
+  expect(entries.find((e) => e.accountNumber === '7100')!.dimensions).toEqual(expect.arrayContaining([{ code: 'DEPT', valueCode: 'SALES' }, { code: 'PROJ', valueCode: 'P-7' }]));
+  expect(state().journalLines.filter((l) => String(l.documentNumber) === entry.externalReference)).toEqual([]);
+}
+
+/** The bill was booked once, posted, and closed by exactly one payment; its G/L documents balance. */
+function expectBillPaidOnce(entry: ExpenseEntry) {
+  const st = state();
+  const invoices = st.purchaseInvoices.filter((i) => i.vendorInvoiceNumber === entry.invoice!.number);
+  expect(invoices).toHaveLength(1);
+  expect(invoices[0].status).toBe('Paid');
+  const number = String(invoices[0].number);
+  // the adapter gives the payment the posted invoice's number as its Document No. (document type Payment)
+  const payments = st.vendorLedger.filter((e) => e.documentType === 'Payment' && e.documentNumber === number);
+  expect(payments).toHaveLength(1);
+  expect(st.vendorLedger.find((e) => e.documentNumber === number)).toMatchObject({ documentType: 'Invoice', amount: -125, remainingAmount: 0, open: false });
+  const invoiceGl = ledgerOf(number).filter((e) => e.documentType === 'Invoice');
+  expect(invoiceGl.map((e) => [e.accountNumber, signed(e)]).sort()).toEqual([['2400', -125], ['2610', 25], ['7100', 100]]);
+  const paymentGl = ledgerOf(number).filter((e) => e.documentType === 'Payment');
+  expect(paymentGl.map((e) => [e.accountNumber, signed(e)]).sort()).toEqual([['1910', -125], ['2400', 125]]);
+  expect(st.vendorPayments).toEqual([]);
+}
+
+async function failsOnce<T>(p: Promise<T>): Promise<ErpError> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ErpError);
+  return err as ErpError;
+}
+
+beforeAll(async () => {
+  world = await startBusinessCentral();
+});
+
+afterAll(async () => {
+  if (world) expect(world.violations()).toEqual([]);
+  await world?.close();
+});
+
+describe('Business Central: nothing twice', () => {
+  it.each<[string, BcFault]>([
+    ['adding the journal line', { method: 'POST', path: '/journalLines', afterCommit: '504' }],
+    ['tagging the line', { method: 'POST', path: '/dimensionSetLines', afterCommit: '504' }],
+    ['posting the journal', { method: 'POST', path: '/Microsoft.NAV.post', afterCommit: '504' }],
+    ['posting the journal (connection dropped)', { method: 'POST', path: '/Microsoft.NAV.post', afterCommit: 'drop' }],
+  ])('a 504 after BC committed %s: the retry books the entry once, balanced and tagged', async (_what, fault) => {
+    const entry = journal();
+    world.fake.faults.push(fault);
+    const err = await failsOnce(adapter().postExpense(entry, ctx));
+    expect(err.retryable).toBe(true);
+    const posted = await adapter().postExpense(entry, ctx);
+    expect(await adapter().postExpense(entry, ctx)).toEqual(posted);
+    expectJournalBookedOnce(entry);
+  });
+
+  it.each<[string, BcFault]>([
+    ['creating the purchase invoice', { method: 'POST', path: '/purchaseInvoices', afterCommit: '504' }],
+    ['posting the purchase invoice', { method: 'POST', path: '/Microsoft.NAV.post', afterCommit: '504' }],
+    ['adding the vendor payment', { method: 'POST', path: '/vendorPayments', afterCommit: '504' }],
+    ['posting the payment journal', { method: 'POST', path: '/journals(', afterCommit: '504' }],
+  ])('a 504 after BC committed %s: the retry books the bill and its payment once', async (_what, fault) => {
+    const entry = bill(await vendorId());
+    world.fake.faults.push(fault);
+    await failsOnce(adapter().postExpense(entry, ctx));
+    const posted = await adapter().postExpense(entry, ctx);
+    expect(posted.paymentId).toBeTruthy();
+    expect(await adapter().postExpense(entry, ctx)).toEqual(posted);
+    expect(await adapter().findPostedExpense(entry.reference, ctx)).toEqual(posted);
+    expectBillPaidOnce(entry);
+  });
+
+  it('a worker killed after creating the journal lines, before posting: the next one reuses them and posts once', async () => {
+    const entry = journal();
+    await failsOnce(adapter(dyingBefore(/\/journals\([^)]*\)\/Microsoft\.NAV\.post$/)).postExpense(entry, ctx));
+    expect(state().journalLines.filter((l) => l.documentNumber === entry.externalReference)).toHaveLength(1);
+    expect(ledgerOf(entry.externalReference!)).toEqual([]);
+    await adapter().postExpense(entry, ctx);
+    expectJournalBookedOnce(entry);
+  });
+
+  it('a worker killed before posting the draft invoice, or before posting its payment: the next one finishes, once', async () => {
+    const first = bill(await vendorId());
+    await failsOnce(adapter(dyingBefore(/\/purchaseInvoices\([^)]*\)\/Microsoft\.NAV\.post$/)).postExpense(first, ctx));
+    expect(state().purchaseInvoices.filter((i) => i.vendorInvoiceNumber === first.invoice!.number).map((i) => i.status)).toEqual(['Draft']);
+    await adapter().postExpense(first, ctx);
+    expectBillPaidOnce(first);
+
+    const second = bill(await vendorId());
+    await failsOnce(adapter(dyingBefore(/\/journals\([^)]*\)\/Microsoft\.NAV\.post$/)).postExpense(second, ctx));
+    expect(state().vendorPayments).toHaveLength(1);
+    await adapter().postExpense(second, ctx);
+    expectBillPaidOnce(second);
+  });
+
+  it('reverse charge: self-assessed VAT booked in and out, the entry balances at the net paid', async () => {
+    const entry = journal({ total: eur('100.00'), lines: [{ account: '6300', net: eur('100.00'), tax: { code: 'RC25', mode: 'reverse', amount: eur('25.00') } }] });
+    await adapter().postExpense(entry, ctx);
+    const entries = ledgerOf(entry.externalReference!);
+    expect(entries.map((e) => [e.accountNumber, signed(e)]).sort()).toEqual([['1910', -100], ['2610', 25], ['2620', -25], ['6300', 100]]);
+    expect(balance(entries)).toBe(0);
+  });
+});
+
+describe("Business Central: BC's 429 pauses the connection for every worker, then it resumes", () => {
+  const prefix = uniquePrefix();
+  let redis: IORedis;
+  beforeAll(() => {
+    redis = new IORedis(TEST_REDIS_URL);
+  });
+  afterAll(async () => {
+    await redis.quit();
+    await dropQueuePrefix(prefix);
+  });
+
+  it('429 with Retry-After longer than an inline wait: rate_limited, another worker sends nothing until it passes, then the entry is booked once', async () => {
+    const key = `business-central:${randomUUID()}`;
+    const one = adapter(new RateGovernor(redis, { prefix }).fetchFor(key, BC_RATE_LIMITS));
+    const other = adapter(new RateGovernor(redis, { prefix }).fetchFor(key, BC_RATE_LIMITS));
+    const entry = journal();
+    world.fake.faults.push({ method: 'POST', path: '/journalLines', status: 429, retryAfterSeconds: 3 });
+    const limited = await failsOnce(one.postExpense(entry, ctx));
+    expect(limited).toMatchObject({ kind: 'rate_limited', retryable: true });
+    expect(limited.retryAfterMs).toBeGreaterThanOrEqual(2_000);
+    const sent = world.fake.calls.length;
+    const paused = await failsOnce(other.postExpense(entry, ctx));
+    expect(paused).toMatchObject({ kind: 'rate_limited' });
+    expect(world.fake.calls.length).toBe(sent); // the pause is shared: nothing reached BC
+    await new Promise((r) => setTimeout(r, paused.retryAfterMs! + 100));
+    await other.postExpense(entry, ctx);
+    expectJournalBookedOnce(entry);
+  });
+
+  it('429 without Retry-After: a short back-off inside the call, then it goes through', async () => {
+    const key = `business-central:${randomUUID()}`;
+    const erp = adapter(new RateGovernor(redis, { prefix, default429PauseMs: 1_000 }).fetchFor(key, BC_RATE_LIMITS));
+    const entry = journal();
+    world.fake.faults.push({ method: 'POST', path: '/journalLines', status: 429, retryAfterSeconds: null });
+    const before = world.fake.calls.filter((c) => c.status === 429).length;
+    await erp.postExpense(entry, ctx);
+    expect(world.fake.calls.filter((c) => c.status === 429).length).toBe(before + 1);
+    expectJournalBookedOnce(entry);
+  });
+});
