@@ -57,8 +57,12 @@ tryton_export_check() {
   n_moves=$(jq 'length' <<<"$moves")
   ids=$(jq -c '[.[].id]' <<<"$moves")
   if [ "$n_moves" -ge 3 ] && jq -e 'all(.state == "posted")' <<<"$moves" >/dev/null; then
-    pass "Tryton has the export's $n_moves moves, all posted: $(jq -c '[.[].post_number]' <<<"$moves")"
+    pass "Tryton has the export's $n_moves moves, all posted: $(jq -c 'map({number, post_number})' <<<"$moves")"
   else fail "Tryton moves of the export: $n_moves, states $(jq -c '[.[].state]' <<<"$moves")"; fi
+  # posted concurrently (EXPORT_ITEM_CONCURRENCY): Tryton's sequences must still number each move once
+  if jq -e '(map(.number) | unique | length) == length and (map(.post_number) | unique | length) == length' <<<"$moves" >/dev/null; then
+    pass "each move has its own number and post number"
+  else fail "moves share a number or post number: $(jq -c 'map({id, number, post_number})' <<<"$moves")"; fi
   lines=$(tryton_read account.move.line "[[\"move\", \"in\", $ids]]" '["move", "account", "debit", "credit", "second_currency", "amount_second_currency"]') || lines='[]'
   # account and currency codes by id (Tryton 6.0 reads no dotted fields through search_read)
   codes=$(jq -cn --argjson a "$(tryton_read account.account '[]' '["code"]' || echo '[]')" --argjson c "$(tryton_read currency.currency '[]' '["code"]' || echo '[]')" \
