@@ -19,4 +19,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // the operator console's page script runs in the browser
+    files: ['apps/api/src/console/static/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { document: 'readonly', Node: 'readonly', FormData: 'readonly', CSS: 'readonly', URLSearchParams: 'readonly', confirm: 'readonly' } },
+  },
 );

@@ -10,14 +10,23 @@
 //   BENCH_SECONDS=20 BENCH_ROUNDS=3 npm run bench:ingest
 //   BENCH_CPU_PROF=/tmp/prof npm run bench:ingest   (the api writes a .cpuprofile there on exit)
 //
+// CPU per accepted webhook (robust on a busy machine, where req/s is noise): for every phase, the
+// CPU time that each side's own process, its PostgreSQL backends (told apart by application_name)
+// and Redis spent (/proc/<pid>/schedstat, ns), divided by its 202 answers. What the idle process
+// burns anyway (timers, pollers: measured in the pause before the phase) is reported apart and
+// taken out, so that a slow phase on a busy machine is not charged for its length. Redis is a
+// server of the benchmark's own (unless BENCH_REDIS_URL is given) so that no other client's work
+// is counted.
+//
 // Goal (issue #14): at least the peer's accepted/s (goal 1.5×), p99 ≤ 25 ms at 500 req/s, and no
 // rise of p50 at 10 req/s.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,7 +41,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/pleo_erp_sync_bench_ingest';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+let REDIS_URL = process.env.BENCH_REDIS_URL;
+const PAUSE_MS = 2_000;
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100);
 const SECRET = 'whsec_' + Buffer.from('benchmark-secret-benchmark-secret').toString('base64');
 const PREFIX = `bench-${randomUUID().slice(0, 8)}`;
 
@@ -61,6 +72,66 @@ const pressure = () =>
       }
     })
     .join('; ');
+
+/** CPU time of a process in µs (schedstat's ns run time, else utime + stime); 0 once it is gone. */
+function cpuMicros(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e3;
+  } catch {
+    /* no schedstat: ticks below */
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+  } catch {
+    return 0;
+  }
+}
+
+/** The database connection string with an application_name, so a side's backends can be found. */
+const withAppName = (url, name) => `${url}${url.includes('?') ? '&' : '?'}application_name=${name}`;
+
+/**
+ * CPU of one side while it is loaded: its own process, its PostgreSQL backends (those alive at the
+ * start, plus any opened during the phase: their whole life lies inside it) and the Redis server.
+ */
+async function cpuMeter(db, side, redisPid) {
+  const backends = async () =>
+    (await db.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [side.appName])).rows.map((r) => r.pid);
+  const sample = (pids) => ({
+    proc: cpuMicros(side.pid),
+    pg: new Map(pids.map((pid) => [pid, cpuMicros(pid)])),
+    redis: redisPid ? cpuMicros(redisPid) : NaN,
+  });
+  const before = sample(await backends());
+  return async () => {
+    const afterPids = await backends();
+    const after = sample(afterPids);
+    let pg = 0;
+    for (const [pid, us] of after.pg) pg += us - (before.pg.get(pid) ?? 0);
+    return { proc: after.proc - before.proc, pg, redis: after.redis - before.redis };
+  };
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
+    stdio: 'ignore',
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const up = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (up) break;
+    if (i > 100) throw new Error('redis-server did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const exited = new Promise((r) => child.on('exit', r));
+  return { url, pid: child.pid, kill: () => child.kill('SIGTERM'), stop: async () => (child.kill('SIGTERM'), await exited) };
+}
 
 /** Unique vendor-created webhooks, signed up front so the load generator spends no CPU on HMAC. */
 function signedRequests(count) {
@@ -98,6 +169,24 @@ function load(url, opts, requests) {
   });
 }
 
+/**
+ * CPU µs per accepted webhook, by where it was spent, net of what the same processes burnt while
+ * idle (`idle` over one pause, scaled by `pauses`, the phase's length in pauses). `idleApi`: the
+ * process's own idle burn in µs per second.
+ */
+function perWebhook(cpu, idle, pauses, ok) {
+  const net = (key) => (Number.isFinite(cpu[key]) ? cpu[key] - Math.max(0, idle[key]) * pauses : NaN);
+  const per = (us) => (ok ? us / ok : NaN);
+  const [proc, pg, redis] = [net('proc'), net('pg'), net('redis')];
+  return {
+    proc: per(proc),
+    pg: per(pg),
+    redis: per(redis),
+    total: per(proc + pg + (Number.isFinite(redis) ? redis : 0)),
+    idleApi: idle.proc / (PAUSE_MS / 1e3),
+  };
+}
+
 function summary(r) {
   const ok = r.statusCodeStats?.[202]?.count ?? 0;
   const others = Object.entries(r.statusCodeStats ?? {}).filter(([c]) => Number(c) !== 202);
@@ -114,9 +203,10 @@ function summary(r) {
 
 async function startProcess(name, args, env, readyPath) {
   const port = await freePort();
+  const appName = `bench-${name}-${PREFIX}`;
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { PATH: process.env.PATH, DATABASE_URL, REDIS_URL, PORT: String(port), ...env },
+    env: { PATH: process.env.PATH, DATABASE_URL: withAppName(DATABASE_URL, appName), REDIS_URL, PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -130,7 +220,7 @@ async function startProcess(name, args, env, readyPath) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const exited = new Promise((r) => child.on('exit', r));
-  return { name, base, stop: async () => (child.kill('SIGTERM'), await exited) };
+  return { name, base, pid: child.pid, appName, stop: async () => (child.kill('SIGTERM'), await exited) };
 }
 
 async function main() {
@@ -138,6 +228,9 @@ async function main() {
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
   await db.query('TRUNCATE webhook_events');
+  const redis = REDIS_URL ? undefined : await startRedis();
+  REDIS_URL ??= redis.url;
+  process.on('exit', () => redis?.kill()); // also when a start-up below fails
 
   const pressureBefore = pressure();
   const ours = await startProcess(
@@ -157,7 +250,7 @@ async function main() {
     const pool = { ours: signedRequests(perTarget), peer: signedRequests(perTarget) };
     const next = { ours: 0, peer: 0 };
     const slice = (t, n) => pool[t.name].slice(next[t.name], (next[t.name] += n));
-    const pause = () => new Promise((r) => setTimeout(r, 2_000));
+    const pause = () => new Promise((r) => setTimeout(r, PAUSE_MS));
     // Warm-up, not measured: JIT, connection pools, prepared statements.
     for (const t of targets) await load(t.base, { duration: 3, overallRate: 500, connections: 10 }, slice(t, 1_500));
 
@@ -172,8 +265,15 @@ async function main() {
         const order = (i + round) % 2 ? [peer, ours] : [ours, peer];
         const result = {};
         for (const t of order) {
+          const idleMeter = await cpuMeter(db, t, redis?.pid);
           await pause();
-          result[t.name] = summary(await load(t.base, phase.opts, slice(t, margin(phase.count))));
+          const idle = await idleMeter();
+          const meter = await cpuMeter(db, t, redis?.pid);
+          const startedAt = performance.now();
+          const r = await load(t.base, phase.opts, slice(t, margin(phase.count)));
+          const cpu = await meter();
+          const seconds = (performance.now() - startedAt) / 1e3;
+          result[t.name] = { ...summary(r), cpu: perWebhook(cpu, idle, seconds / (PAUSE_MS / 1e3), r.statusCodeStats?.[202]?.count ?? 0) };
         }
         rows.push({ round, phase: phase.label, ...result });
       }
@@ -192,6 +292,18 @@ async function main() {
         `| ${r.round} | ${r.phase} | ${r.ours.okPerSec} | ${r.ours.p50} / ${r.ours.p99} | ${r.peer.okPerSec} | ${r.peer.p50} / ${r.peer.p99} | ${ratio} | ${r.ours.errors}/${r.peer.errors} |`,
       );
     }
+    console.log('\nCPU µs per accepted webhook (CPU time ÷ 202 answers, net of idle burn; api/peer process, its PostgreSQL backends, Redis):\n');
+    console.log('| round | phase | ours api | peer | api ÷ peer | ours pg | peer pg | ours redis | peer redis | ours total | peer total | total ÷ | idle µs/s ours/peer |');
+    console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of rows) {
+      const [o, p] = [r.ours.cpu, r.peer.cpu];
+      const f = (v) => (Number.isFinite(v) ? Math.round(v) : '–');
+      const q = (a, b) => (Number.isFinite(a / b) && b > 0 ? (a / b).toFixed(2) : '–');
+      console.log(
+        `| ${r.round} | ${r.phase} | ${f(o.proc)} | ${f(p.proc)} | ${q(o.proc, p.proc)} | ${f(o.pg)} | ${f(p.pg)} | ${f(o.redis)} | ${f(p.redis)} | ${f(o.total)} | ${f(p.total)} | ${q(o.total, p.total)} | ${f(o.idleApi)} / ${f(p.idleApi)} |`,
+      );
+    }
+    console.log(`(Redis: ${redis ? 'a server of its own, started by the benchmark' : `${REDIS_URL}, shared: not measured`})`);
     for (const r of rows) {
       for (const side of ['ours', 'peer']) if (r[side].why) console.log(`errors, round ${r.round}, ${r.phase}, ${side}: ${r[side].why}`);
     }
@@ -199,13 +311,18 @@ async function main() {
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
     await db.end();
-    const connection = { url: REDIS_URL };
-    for (const prefix of [`${PREFIX}-ours`, `${PREFIX}-peer`]) {
-      for (const name of ['vendor-sync', 'export-sync']) {
-        const q = new Queue(name, { connection, prefix });
-        await q.obliterate({ force: true }).catch(() => {});
-        await q.close();
-      }
+    if (redis) await redis.stop();
+    else await dropQueues();
+  }
+}
+
+async function dropQueues() {
+  const connection = { url: REDIS_URL };
+  for (const prefix of [`${PREFIX}-ours`, `${PREFIX}-peer`]) {
+    for (const name of ['vendor-sync', 'export-sync']) {
+      const q = new Queue(name, { connection, prefix });
+      await q.obliterate({ force: true }).catch(() => {});
+      await q.close();
     }
   }
 }

@@ -14,6 +14,7 @@ import { ConnectionsController } from './admin/connections/connections.controlle
 import { ConnectionInputCheck } from './admin/connections/connection-input';
 import { ConnectionVerifier } from './admin/connections/connection-verifier.service';
 import { ConnectController } from './connect/connect.controller';
+import { ConsoleController } from './console/console.controller';
 import { PleoConnectService } from './connect/pleo-connect.service';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './observability/metrics.controller';
@@ -42,7 +43,7 @@ export class ApiModule {
           pleoRetryBaseMs: 500,
         }),
       ],
-      controllers: [AdminEventsController, ReplayController, SandboxController, ExportJobsController, ConnectionsController, ConnectController, HealthController, MetricsController],
+      controllers: [AdminEventsController, ReplayController, SandboxController, ExportJobsController, ConnectionsController, ConnectController, ConsoleController, HealthController, MetricsController],
       providers: [
         {
           provide: WebhookVerifier,

@@ -1,5 +1,5 @@
 import { Expose, Transform } from 'class-transformer';
-import { ArrayNotEmpty, IsArray, IsString, Matches, MinLength } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsIn, IsString, Matches, MinLength } from 'class-validator';
 import { CommonConfig } from './common.config';
 import { BoolSetting } from './bool-setting';
 import { EncryptionKeySetting, UrlSetting } from './connections.config';
@@ -78,6 +78,16 @@ export class ApiConfig extends CommonConfig {
   /** The queue dashboard (/admin/queues) may retry, remove and promote jobs only when false. */
   @BoolSetting()
   QUEUE_DASHBOARD_READ_ONLY = true;
+
+  /**
+   * `Secure` on the console's session cookie. auto: set, unless the request came over plain http to
+   * a loopback host (localhost, 127.x, ::1: local use). true: always (behind a TLS proxy that
+   * forwards to a loopback address). false: never (plain http on a private network; not advised).
+   */
+  @Expose()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsIn(['auto', 'true', 'false'], { message: 'CONSOLE_COOKIE_SECURE must be auto, true or false' })
+  CONSOLE_COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
 
   override crossFieldProblems(): string[] {
     const problems = super.crossFieldProblems();

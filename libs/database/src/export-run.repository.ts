@@ -70,4 +70,14 @@ export class ExportRunRepository {
   list(filter: { companyId?: string; status?: ExportRunStatus }, limit: number) {
     return this.prisma.exportJobRun.findMany({ where: filter, orderBy: { startedAt: 'desc' }, take: limit });
   }
+
+  /** The outcome of each item of a job, as the item ledger holds it (an item re-run by a later job shows there). */
+  items(jobId: string, limit: number) {
+    return this.prisma.exportItemLedger.findMany({
+      where: { jobId },
+      orderBy: [{ createdAt: 'asc' }, { accountingEntryId: 'asc' }],
+      take: limit,
+      select: { accountingEntryId: true, companyId: true, status: true, erpId: true, erpNumber: true, erpUrl: true, failureReasonType: true, failureReason: true, reportedAt: true, updatedAt: true },
+    });
+  }
 }

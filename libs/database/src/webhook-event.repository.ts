@@ -38,6 +38,10 @@ export interface EventListFilter {
   status?: WebhookEventStatus;
   eventType?: string;
   companyId?: string;
+  /** receivedAt >= receivedFrom */
+  receivedFrom?: Date;
+  /** receivedAt < receivedBefore */
+  receivedBefore?: Date;
 }
 
 export interface EventCursor {
@@ -181,7 +185,7 @@ export class WebhookEventRepository {
    * Replay: FAILED (or, harmlessly, SUCCEEDED) events back to QUEUED, attempts from zero. Returns
    * the rows changed; the caller enqueues them.
    */
-  async resetForReplay(filter: { id?: string; statuses: WebhookEventStatus[]; eventType?: string }, limit = 1000) {
+  async resetForReplay(filter: { id?: string; statuses: WebhookEventStatus[] } & Omit<EventListFilter, 'status'>, limit = 1000) {
     return this.prisma.$queryRaw<{ id: string; eventType: string }[]>`
       UPDATE webhook_events SET status = 'QUEUED', attempts = 0, updated_at = now()
       WHERE id IN (
@@ -189,6 +193,9 @@ export class WebhookEventRepository {
         WHERE status::text = ANY(${filter.statuses}::text[])
           AND (${filter.id ?? null}::uuid IS NULL OR id = ${filter.id ?? null}::uuid)
           AND (${filter.eventType ?? null}::text IS NULL OR event_type = ${filter.eventType ?? null}::text)
+          AND (${filter.companyId ?? null}::text IS NULL OR company_id = ${filter.companyId ?? null}::text)
+          AND (${filter.receivedFrom ?? null}::timestamptz IS NULL OR received_at >= ${filter.receivedFrom ?? null}::timestamptz)
+          AND (${filter.receivedBefore ?? null}::timestamptz IS NULL OR received_at < ${filter.receivedBefore ?? null}::timestamptz)
         ORDER BY received_at
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
@@ -205,6 +212,7 @@ export class WebhookEventRepository {
       status: filter.status,
       eventType: filter.eventType,
       companyId: filter.companyId,
+      ...((filter.receivedFrom || filter.receivedBefore) && { receivedAt: { gte: filter.receivedFrom, lt: filter.receivedBefore } }),
       ...(after && {
         OR: [
           { receivedAt: { lt: after.receivedAt } },

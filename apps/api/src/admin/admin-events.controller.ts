@@ -14,7 +14,13 @@ export class AdminEventsController {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (after === null) throw new BadRequestException('cursor must be a nextCursor value from a previous page');
     const { rows, hasMore } = await this.events.list(
-      { status: query.status, eventType: query.eventType, companyId: query.companyId },
+      {
+        status: query.status,
+        eventType: query.eventType,
+        companyId: query.companyId,
+        receivedFrom: query.receivedFrom ? new Date(query.receivedFrom) : undefined,
+        receivedBefore: query.receivedBefore ? new Date(query.receivedBefore) : undefined,
+      },
       query.limit,
       after,
     );

@@ -1,4 +1,4 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Query, UseGuards } from '@nestjs/common';
 import { IsEnum, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ExportCompanyRunRepository, ExportRunRepository, ExportRunStatus } from '@app/database';
 import { AdminTokenGuard } from './admin-token.guard';
@@ -32,6 +32,11 @@ export class ListCompanyRunsQuery {
   limit = 50;
 }
 
+export class ListExportItemsQuery {
+  @QueryLimit(1000)
+  limit = 500;
+}
+
 /** Export runs: counts, outcome and whether the final event reached Pleo. */
 @Controller('admin/export-jobs')
 @UseGuards(AdminTokenGuard)
@@ -50,5 +55,11 @@ export class ExportJobsController {
   @Get('company-runs')
   async companyRunList(@Query() query: ListCompanyRunsQuery) {
     return { data: await this.companyRuns.list({ companyId: query.companyId, status: query.status }, query.limit) };
+  }
+
+  /** Each item of a job with its outcome: posted (ERP id and number) or failed (Pleo's reason type and text). */
+  @Get(':jobId/items')
+  async items(@Param('jobId', ParseUUIDPipe) jobId: string, @Query() query: ListExportItemsQuery) {
+    return { data: await this.runs.items(jobId, query.limit) };
   }
 }

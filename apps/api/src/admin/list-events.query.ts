@@ -1,4 +1,4 @@
-import { IsEnum, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEnum, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { EventCursor, WebhookEventStatus } from '@app/database';
 import { QueryLimit } from './query-limit';
 
@@ -16,6 +16,16 @@ export class ListEventsQuery {
   @IsString()
   @MaxLength(200)
   companyId?: string;
+
+  /** Received at or after this instant (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'receivedFrom must be an ISO 8601 date-time' })
+  receivedFrom?: string;
+
+  /** Received before this instant (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'receivedBefore must be an ISO 8601 date-time' })
+  receivedBefore?: string;
 
   @QueryLimit(500)
   limit = 50;

@@ -1,5 +1,5 @@
 import { Body, ConflictException, Controller, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { WebhookEventRepository, WebhookEventStatus } from '@app/database';
 import { EventProducer } from '@app/queue';
 import { AdminTokenGuard } from './admin-token.guard';
@@ -13,6 +13,21 @@ export class BulkReplayBody {
   @IsString()
   @MaxLength(200)
   eventType?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  companyId?: string;
+
+  /** Received at or after this instant (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'receivedFrom must be an ISO 8601 date-time' })
+  receivedFrom?: string;
+
+  /** Received before this instant (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'receivedBefore must be an ISO 8601 date-time' })
+  receivedBefore?: string;
 
   @IsOptional()
   @IsInt()
@@ -36,7 +51,16 @@ export class ReplayController {
   @Post('replay')
   @HttpCode(202)
   async replayMany(@Body() body: BulkReplayBody) {
-    const rows = await this.events.resetForReplay({ statuses: [body.status], eventType: body.eventType }, body.limit);
+    const rows = await this.events.resetForReplay(
+      {
+        statuses: [body.status],
+        eventType: body.eventType,
+        companyId: body.companyId,
+        receivedFrom: body.receivedFrom ? new Date(body.receivedFrom) : undefined,
+        receivedBefore: body.receivedBefore ? new Date(body.receivedBefore) : undefined,
+      },
+      body.limit,
+    );
     const queued = await this.requeueAll(rows);
     return { replayed: rows.length, queuedNow: queued, ids: rows.map((r) => r.id) };
   }

@@ -19,3 +19,13 @@ export function adminCredentialsCheck(token: string): (authorization: string | u
     return colon >= 0 && timingSafeEqual(digest(decoded.slice(colon + 1)), expected);
   };
 }
+
+/** No Origin (not a browser, or a same-origin GET) or the request's own host. */
+export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}

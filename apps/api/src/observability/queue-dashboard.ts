@@ -6,19 +6,9 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
 import { ApiConfig } from '@app/config';
 import { ALL_QUEUES } from '@app/queue';
-import { adminCredentialsCheck } from './admin-credentials';
+import { adminCredentialsCheck, sameOrigin } from './admin-credentials';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
-
-/** No Origin (not a browser, or a same-origin GET) or the request's own host. */
-function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Bull Board, BullMQ's dashboard, at /admin/queues behind the admin token: HTTP Basic auth with the
