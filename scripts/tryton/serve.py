@@ -6,6 +6,7 @@ sequence's next value together: moves created and posted at the same time got th
 post number (six concurrent posts were all numbered "1"). `trytond` serves with threads, which is right
 for Tryton on PostgreSQL, not here; this is `trytond` without them.
 """
+import signal
 import sys
 
 from trytond.config import config, split_netloc
@@ -19,5 +20,7 @@ from werkzeug.serving import run_simple  # noqa: E402
 Pool.start()
 for database in sys.argv[2:]:
     Pool(database).init()
+# As a container's PID 1 (the compose service) SIGTERM has no default action: stop on it, not after the grace period.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 host, port = split_netloc(config.get('web', 'listen'))
 run_simple(host, port, app, threaded=False)
