@@ -141,7 +141,7 @@ function signedRequests(count) {
     const body = JSON.stringify({
       data: {
         id: randomUUID(), companyId: '5b1f7a52-3c8e-4d0a-9a11-2f5c1e0b9d77', name: 'Pleo Technologies GmbH', country: 'DE',
-        registrationNumber: '', taxRegistrationNumber: 'DE36538686', code: null, state: 'DRAFT', defaultCurrency: 'EUR',
+        registrationNumber: '', taxRegistrationNumber: 'DE365386860', code: null, state: 'DRAFT', defaultCurrency: 'EUR',
         createdAt: '2025-02-21T10:05:43.530450712Z', updatedAt: '2025-02-21T10:05:43.530450712Z', deletedAt: null,
       },
       eventType: 'v1.vendor.created',

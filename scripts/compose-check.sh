@@ -17,9 +17,42 @@
 #   WITH_ENV_FILE=.env.example    put this file in place as .env first (a user of the non-Docker recipe)
 #   FORCE_PODMAN=1                use podman even where a Docker engine answers
 #   REBUILD_STANDINS=1, BUILD_TIMEOUT=900, DEBIAN_MIRROR=…, EXTRA_CA_FILE=…  (podman path only)
+#   COMPOSE_CHECK_PROFILE=tryton  the README's Tryton demo instead: `ERP_ADAPTER=tryton docker compose
+#                                 --profile tryton up --build`, the outcome read from Tryton over
+#                                 JSON-RPC (scripts/compose-check/tryton.sh); its image is built from
+#                                 debian:bookworm-slim (a stand-in on the podman path). TRYTON_HOST_PORT=8300
+#   COMPOSE_CHECK_LOCK=/tmp/compose-check.lock   one check at a time per machine (they share the
+#                                 podman storage, the cache and the project name); a run waits for it
 set -uo pipefail
 
 PROJECT_SRC=$(cd "${1:-$(dirname "$0")/..}" && pwd) || exit 2
+# One compose-check at a time on the machine. A caller that already holds the lock (`flock LOCK bash
+# compose-check.sh`, as CI scripts and people do) is an ancestor of this process: then no second wait.
+LOCK=${COMPOSE_CHECK_LOCK:-/tmp/compose-check.lock}
+lock_held_by_ancestor() {
+  local inode holder p
+  inode=$(stat -c %i "$LOCK" 2>/dev/null) || return 1
+  # /proc/locks: "1: FLOCK  ADVISORY  WRITE <pid> <maj>:<min>:<inode> 0 EOF" (waiters have "->" in field 2)
+  for holder in $(awk -v ino="$inode" '$2 == "FLOCK" { n = split($6, f, ":"); if (f[n] == ino) print $5 }' /proc/locks); do
+    p=$$
+    while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+      [ "$p" = "$holder" ] && return 0
+      p=$(awk '/^PPid:/ {print $2}' "/proc/$p/status" 2>/dev/null)
+    done
+  done
+  return 1
+}
+if ! lock_held_by_ancestor; then
+  exec 7>>"$LOCK"
+  flock -n 7 || { echo "compose-check: another run holds $LOCK; waiting for it" >&2; flock 7; }
+fi
+PROFILE=${COMPOSE_CHECK_PROFILE:-}
+case "$PROFILE" in
+  '') ;;
+  tryton) export ERP_ADAPTER=tryton TRYTON_HOST_PORT=${TRYTON_HOST_PORT:-8300}
+          BUILD_TIMEOUT=${BUILD_TIMEOUT:-1800} ;;  # first run: the Tryton image installs and seeds Tryton
+  *) echo "COMPOSE_CHECK_PROFILE=$PROFILE: only tryton is known" >&2; exit 2 ;;
+esac
 RECIPES=$PROJECT_SRC/scripts/compose-check/standins
 if [ "$(id -u)" = 0 ]; then DEFAULT_CACHE=/var/cache/pleo-erp-sync/compose-check
 else DEFAULT_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/pleo-erp-sync/compose-check; fi
@@ -117,7 +150,8 @@ else
   COMPOSE_CMD=("$DOCKER_CONFIG/cli-plugins/docker-compose")
 fi
 export COMPOSE_PROGRESS=plain BUILDKIT_PROGRESS=plain
-COMPOSE_CMD+=(--project-directory "$PROJ" -f "$PROJ/docker-compose.yml" -p "$PROJECT_NAME")
+COMPOSE_CMD+=(--project-directory "$PROJ" -f "$PROJ/docker-compose.yml" -p "$PROJECT_NAME" ${PROFILE:+--profile "$PROFILE"})
+[ -n "$PROFILE" ] && log "profile $PROFILE: $(env | grep -E '^(ERP_ADAPTER|TRYTON_HOST_PORT)=' | sort | tr '\n' ' ')"
 
 # ================================================================= project copy
 phase "project copy"
@@ -136,8 +170,8 @@ if [ -n "$("$ENGINE" ps -aq --filter "label=com.docker.compose.project=$PROJECT_
   log "containers of $PROJECT_NAME exist (an earlier KEEP_UP or killed run): compose down -v first"
   compose down -v --remove-orphans --timeout 35 > "$LOGDIR/pre-down.txt" 2>&1 || true
 fi
-for p in "$API_PORT" "$FAKE_PLEO_PORT"; do
-  if ss -Hltn "sport = :$p" | grep -q .; then fail "host port $p is already in use (set API_PORT / FAKE_PLEO_PORT)"; exit 1; fi
+for p in "$API_PORT" "$FAKE_PLEO_PORT" ${TRYTON_HOST_PORT:+"$TRYTON_HOST_PORT"}; do
+  if ss -Hltn "sport = :$p" | grep -q .; then fail "host port $p is already in use (set API_PORT / FAKE_PLEO_PORT / TRYTON_HOST_PORT)"; exit 1; fi
 done
 
 # ================================================================= compose up --build
@@ -151,7 +185,7 @@ if [ "$ENGINE" = podman ]; then
         podman healthcheck run "$id" >/dev/null 2>&1 || true
       done
       sleep 2
-    done ) &
+    done ) 7>&- &
   PUMP_PID=$!
 fi
 if timeout "$BUILD_TIMEOUT" "${COMPOSE_CMD[@]}" up --build -d > "$LOGDIR/up.txt" 2>&1; then
@@ -159,16 +193,19 @@ if timeout "$BUILD_TIMEOUT" "${COMPOSE_CMD[@]}" up --build -d > "$LOGDIR/up.txt"
 else
   fail "compose up --build -d (see $LOGDIR/up.txt)"; tail -40 "$LOGDIR/up.txt"
   compose ps -a 2>&1 | tail -20
-  for s in migrate api worker fake-pleo postgres redis; do echo "--- logs $s"; compose logs --no-color --tail 30 "$s" 2>&1; done
+  for s in migrate api worker fake-pleo postgres redis ${PROFILE:+tryton}; do echo "--- logs $s"; compose logs --no-color --tail 30 "$s" 2>&1; done
   exit 1
 fi
 # The app image is built once (api builds it; migrate, worker and fake-pleo run it). Compose builds
-# nothing else: count the classic builder's "Successfully built" or BuildKit's "naming to".
-n_builds=$(grep -cE '^Successfully built |naming to docker\.io/library/pleo-erp-sync:local' "$LOGDIR/up.txt" || true)
+# nothing else but, profile tryton, the Tryton image: count the classic builder's "Successfully built"
+# or BuildKit's "naming to".
+want=1 what="the app image was"
+[ "$PROFILE" = tryton ] && want=2 what="the app image and the Tryton image were"
+n_builds=$(grep -cE '^Successfully built |naming to docker\.io/library/pleo-erp-sync(-tryton)?:local' "$LOGDIR/up.txt" || true)
 case "$n_builds" in
   0) log "could not count the image builds in $LOGDIR/up.txt (unknown builder output)" ;;
-  1) pass "the app image was built once" ;;
-  *) fail "the app image was built $n_builds times (see $LOGDIR/up.txt)" ;;
+  "$want") pass "$what built once" ;;
+  *) fail "$n_builds image builds, $want expected (see $LOGDIR/up.txt)" ;;
 esac
 
 phase "wait for health"

@@ -1,5 +1,6 @@
 # Sourced by scripts/compose-check.sh once the stack is up: the README's demo, step by step, with
-# assertions. Uses compose(), pass(), fail(), log(), $LOGDIR, $PROJ, $API_PORT, $FAKE_PLEO_PORT, $ADMIN_TOKEN.
+# assertions. Uses compose(), pass(), fail(), log(), $LOGDIR, $PROJ, $API_PORT, $FAKE_PLEO_PORT, $ADMIN_TOKEN,
+# $PROFILE (tryton: the ERP is the Tryton service, read over JSON-RPC — see tryton.sh).
 API=http://127.0.0.1:$API_PORT FAKE=http://127.0.0.1:$FAKE_PLEO_PORT
 AUTH=(-H "Authorization: Bearer $ADMIN_TOKEN")
 poll() { # poll SECONDS CMD... : retry CMD until it succeeds
@@ -26,12 +27,18 @@ poll 90 event_done
 st=$(jq -r '.data[0] | "\(.status) \(.lastError // "")"' "$LOGDIR/events.json" 2>/dev/null)
 [[ "$st" == SUCCEEDED* ]] && pass "vendor event $VENDOR_EVENT SUCCEEDED" || fail "vendor event: ${st:-no answer} ($(head -c 300 "$LOGDIR/events.json"))"
 
-# 3. the vendor is in the sandbox ERP
+# 3. the vendor is in the ERP: the sandbox (admin API) or, profile tryton, Tryton itself (JSON-RPC)
 VENDOR_ID=$(jq -r '.data.id' "$PROJ/test/fixtures/vendor-created.json")
-get "${AUTH[@]}" "$API/admin/sandbox/vendors" > "$LOGDIR/sandbox-vendors.json"
-if jq -e --arg id "$VENDOR_ID" '[.data[] | select(tostring | contains($id))] | length >= 1' "$LOGDIR/sandbox-vendors.json" >/dev/null 2>&1; then
-  pass "vendor in the sandbox ERP: $(jq -c --arg id "$VENDOR_ID" '[.data[] | select(tostring | contains($id))][0] | {number, name, reference}' "$LOGDIR/sandbox-vendors.json")"
-else fail "vendor $VENDOR_ID not in /admin/sandbox/vendors: $(head -c 400 "$LOGDIR/sandbox-vendors.json")"; fi
+if [ "${PROFILE:-}" = tryton ]; then
+  # shellcheck source=tryton.sh
+  source "$PROJECT_SRC/scripts/compose-check/tryton.sh"
+  tryton_login
+else
+  get "${AUTH[@]}" "$API/admin/sandbox/vendors" > "$LOGDIR/sandbox-vendors.json"
+  if jq -e --arg id "$VENDOR_ID" '[.data[] | select(tostring | contains($id))] | length >= 1' "$LOGDIR/sandbox-vendors.json" >/dev/null 2>&1; then
+    pass "vendor in the sandbox ERP: $(jq -c --arg id "$VENDOR_ID" '[.data[] | select(tostring | contains($id))][0] | {number, name, reference}' "$LOGDIR/sandbox-vendors.json")"
+  else fail "vendor $VENDOR_ID not in /admin/sandbox/vendors: $(head -c 400 "$LOGDIR/sandbox-vendors.json")"; fi
+fi
 
 # 4. the vendor in the fake Pleo: ACTIVE with externalId and code; the activation call; no spec problems
 get "$FAKE/_fake/vendors/$VENDOR_ID" > "$LOGDIR/fake-vendor.json"
@@ -42,6 +49,7 @@ else fail "vendor in fake Pleo not ACTIVE with externalId: $(head -c 400 "$LOGDI
 get "$FAKE/_fake/calls" > "$LOGDIR/fake-calls.json"
 n_act=$(jq '.activations | length' "$LOGDIR/fake-calls.json" 2>/dev/null || echo 0)
 [ "${n_act:-0}" -ge 1 ] && pass "fake Pleo recorded $n_act activation(s)" || fail "fake Pleo recorded no activation"
+[ "${PROFILE:-}" = tryton ] && tryton_vendor_check
 
 # 5. the export demo
 out=$(compose exec -T api node scripts/webhook-send.mjs test/fixtures/export-job-created.json 2>&1); echo "$out" > "$LOGDIR/send-export.txt"
@@ -56,10 +64,13 @@ poll 120 job_done
 jst=$(jq -r --arg id "$JOB_ID" '.data[] | select(.jobId == $id) | .status' "$LOGDIR/export-jobs.json" 2>/dev/null)
 [ "$jst" = COMPLETED ] && pass "export run $JOB_ID COMPLETED: $(jq -c --arg id "$JOB_ID" '.data[] | select(.jobId == $id) | del(.jobId, .companyId)' "$LOGDIR/export-jobs.json" | head -c 300)" \
   || fail "export run $JOB_ID: ${jst:-not listed} ($(head -c 400 "$LOGDIR/export-jobs.json"))"
-get "${AUTH[@]}" "$API/admin/sandbox/entries" > "$LOGDIR/sandbox-entries.json"
-n_ent=$(jq '.data | length' "$LOGDIR/sandbox-entries.json" 2>/dev/null || echo 0)
-n_att=$(jq '[.data[] | (.attachments // []) | length] | add // 0' "$LOGDIR/sandbox-entries.json" 2>/dev/null || echo 0)
-[ "${n_ent:-0}" -ge 3 ] && pass "sandbox ERP has $n_ent entries ($n_att attachment(s))" || fail "sandbox ERP entries: ${n_ent:-?} ($(head -c 300 "$LOGDIR/sandbox-entries.json"))"
+if [ "${PROFILE:-}" = tryton ]; then tryton_export_check
+else
+  get "${AUTH[@]}" "$API/admin/sandbox/entries" > "$LOGDIR/sandbox-entries.json"
+  n_ent=$(jq '.data | length' "$LOGDIR/sandbox-entries.json" 2>/dev/null || echo 0)
+  n_att=$(jq '[.data[] | (.attachments // []) | length] | add // 0' "$LOGDIR/sandbox-entries.json" 2>/dev/null || echo 0)
+  [ "${n_ent:-0}" -ge 3 ] && pass "sandbox ERP has $n_ent entries ($n_att attachment(s))" || fail "sandbox ERP entries: ${n_ent:-?} ($(head -c 300 "$LOGDIR/sandbox-entries.json"))"
+fi
 get "$FAKE/_fake/export-jobs/$JOB_ID" > "$LOGDIR/fake-export-job.json"
 fst=$(jq -r '.data.status' "$LOGDIR/fake-export-job.json" 2>/dev/null)
 [ "$fst" = completed ] && pass "fake Pleo export job status: completed (events: $(jq -c '[.events[]? | (.event // .type // .)] ' "$LOGDIR/fake-export-job.json" | head -c 200))" \

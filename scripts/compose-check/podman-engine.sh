@@ -20,8 +20,9 @@ need ss iproute2
 [ -x /usr/libexec/podman/catatonit ] || MISSING_PKGS+=(catatonit)
 if [ ${#MISSING_PKGS[@]} -gt 0 ]; then
   log "apt-get install ${MISSING_PKGS[*]}"
-  apt-get update -qq >/dev/null 2>&1 || true
-  if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  # wait for dpkg's lock when another apt run (a CI step, a colleague) holds it
+  apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null 2>&1 || true
+  if DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
       "${MISSING_PKGS[@]}" aardvark-dns netavark containernetworking-plugins conmon \
       > "$LOGDIR/apt.txt" 2>&1; then
     pass "installed ${MISSING_PKGS[*]}"
@@ -70,7 +71,8 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 EOF
 rm -f "$SOCK"
-podman system service --time=0 "unix://$SOCK" > "$LOGDIR/podman-service.txt" 2>&1 &
+# 7>&-: the service outlives nothing of ours, but must not inherit the compose-check lock
+podman system service --time=0 "unix://$SOCK" > "$LOGDIR/podman-service.txt" 2>&1 7>&- &
 PODMAN_PID=$!
 for _ in $(seq 50); do [ -S "$SOCK" ] && curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null && break; sleep 0.2; done
 if curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null; then
@@ -145,4 +147,8 @@ else : > "$STANDINS/node/extra-ca.crt"; fi
 build_standin "$STANDINS/node" docker.io/library/node:22-bookworm-slim
 build_standin "$STANDINS/postgres" docker.io/library/postgres:15-alpine
 build_standin "$STANDINS/redis" docker.io/library/redis:7-alpine
+if [ "${PROFILE:-}" = tryton ]; then  # the Tryton service's base (scripts/tryton/Dockerfile)
+  mkdir -p "$STANDINS/debian-slim" && cp "$RECIPES/debian-slim/Containerfile" "$STANDINS/debian-slim/"
+  build_standin "$STANDINS/debian-slim" docker.io/library/debian:bookworm-slim
+fi
 log "node stand-in: $(podman run --rm docker.io/library/node:22-bookworm-slim sh -c 'echo node $(node --version) npm $(npm --version) uid $(id -u node)' 2>&1)"

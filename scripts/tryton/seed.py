@@ -1,6 +1,6 @@
 """Seeds a fresh Tryton 6.0 database for pleo-erp-sync's tests and demo (run by setup.sh).
 
-Company in EUR, a minimal chart whose codes match the sandbox ERP's chart, the sandbox's tax codes
+Company in EUR (USD and GBP with rates), a minimal chart whose codes match the sandbox ERP's chart, the sandbox's tax codes
 (reverse-charge taxes book in and out), fiscal years 2025-2027 with monthly periods, a general
 journal for Pleo's journal entries, one invoice payment method per account money leaves from, and
 analytic accounts for the tags the tests use.
@@ -22,6 +22,21 @@ from trytond.modules.currency.tests.tools import get_currency  # noqa: E402
 Party = Model.get('party.party')
 create_company(party=Party(name='Pleo Demo GmbH'), currency=get_currency('EUR'))
 company = get_company()
+
+# Rates per 1 EUR (the company currency), from 2025: Tryton books a USD or GBP wallet's expenses in
+# EUR at these rates, and keeps the foreign amount of an expense spent abroad beside the EUR lines.
+# The test helper gave EUR a rate of 2 from the year 1: it is 1 here, like every rate per company currency.
+CurrencyRate = Model.get('currency.currency.rate')
+for rate in CurrencyRate.find([('currency.code', '=', 'EUR')]):
+    rate.rate = Decimal('1')
+    rate.save()
+for code, name, symbol, rate in [('USD', 'U.S. Dollar', '$', '1.080000'), ('GBP', 'Pound Sterling', '£', '0.850000')]:
+    currency = get_currency(code)
+    currency.name, currency.symbol = name, symbol
+    currency.save()
+    for old_rate in CurrencyRate.find([('currency', '=', currency.id)]):
+        old_rate.delete()
+    CurrencyRate(currency=currency, date=datetime.date(2025, 1, 1), rate=Decimal(rate)).save()
 
 for year in (2025, 2026, 2027):
     fiscalyear = set_fiscalyear_invoice_sequences(create_fiscalyear(company, datetime.date(year, 1, 1)))

@@ -21,8 +21,9 @@ if ! installed; then
     exit 3
   fi
   echo "tryton: installing ${packages[*]}" >&2
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >&2
+  # Another apt run on the machine (a CI step, a colleague) holds dpkg's lock: wait for it.
+  apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${packages[@]}" >&2
 fi
 
 version="$(dpkg-query -W -f='${Version}' tryton-server)"

@@ -14,8 +14,10 @@ seeded="$("$here/setup.sh")"
 [ -s "$dir/pleo.sqlite" ] || cp "$seeded" "$dir/pleo.sqlite"
 port="${2:-${TRYTON_PORT:-$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}}"
 printf '[database]\nuri = sqlite://\npath = %s\n[web]\nlisten = %s:%s\n' "$dir" "${TRYTON_LISTEN_HOST:-127.0.0.1}" "$port" > "$dir/trytond.conf"
-if [ "${TRYTON_FOREGROUND:-0}" = 1 ]; then exec /usr/bin/trytond -c "$dir/trytond.conf"; fi
-nohup /usr/bin/trytond -c "$dir/trytond.conf" >"$dir/trytond.log" 2>&1 &
+# One request at a time (serve.py): on SQLite, concurrent requests would number moves twice.
+serve=(/usr/bin/python3 -W ignore "$here/serve.py" "$dir/trytond.conf" pleo)
+if [ "${TRYTON_FOREGROUND:-0}" = 1 ]; then exec "${serve[@]}"; fi
+nohup "${serve[@]}" >"$dir/trytond.log" 2>&1 &
 echo $! > "$dir/trytond.pid"
 url="http://127.0.0.1:$port"
 for _ in $(seq 1 120); do

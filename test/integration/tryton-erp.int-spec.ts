@@ -97,6 +97,75 @@ describe('TrytonErpAdapter against a live Tryton', () => {
     expect(taxes.map((t) => t.amount).sort()).toEqual(['-19.00', '19.00']);
   });
 
+  live('foreign currencies: spent abroad keeps the USD amounts beside the EUR booking; a USD wallet is converted at Tryton’s rate; an AP bill from a USD wallet is a USD invoice; an unknown currency is refused by name', async () => {
+    type Line = { debit: string; credit: string; account: number; second_currency: number | null; amount_second_currency: string | null };
+    const codes = new Map<number, string>();
+    for (const model of ['account.account', 'currency.currency']) for (const r of await read<{ id: number; code: string }>(model, [], ['code'])) codes.set(model === 'currency.currency' ? -r.id : r.id, r.code);
+    const linesOf = async (id: string) =>
+      (await read<Line>('account.move.line', [['move', '=', idOf(id)]], ['debit', 'credit', 'account', 'second_currency', 'amount_second_currency'])).map((l) => ({
+        ...l, 'account.code': codes.get(l.account), 'second_currency.code': l.second_currency ? codes.get(-l.second_currency) : null,
+      }));
+    const cents = (v: string | null) => Math.round(Number(v ?? 0) * 100);
+    const balanced = (lines: Line[]) => expect(lines.reduce((s, l) => s + cents(l.debit), 0)).toBe(lines.reduce((s, l) => s + cents(l.credit), 0));
+    const usd = (value: string) => ({ value, currency: 'USD' });
+    // A card in the EUR wallet, used in New York: Pleo's EUR amounts are booked, the USD ones kept.
+    const abroad: ExpenseEntry = {
+      reference: randomUUID(), mode: 'journal', kind: 'card_purchase', state: 'posted', date: '2026-11-20', description: 'Design tool, New York',
+      total: eur('111.50'), original: usd('121.64'), contraAccount: '1910',
+      lines: [
+        { account: '6300', net: eur('99.00'), tax: { code: 'RC25', mode: 'reverse', amount: eur('24.75') }, original: { net: usd('108.00'), tax: usd('27.00') } },
+        { account: '6540', net: eur('10.00'), tax: { code: 'S25', mode: 'inclusive', amount: eur('2.50') }, original: { net: usd('10.91'), tax: usd('2.73') } },
+      ],
+    };
+    const posted = await erp.postExpense(abroad, ctx);
+    const lines = await linesOf(posted.id);
+    balanced(lines);
+    const byAccount = (code: string) => lines.filter((l) => l['account.code'] === code).map((l) => [cents(l.debit) - cents(l.credit), l['second_currency.code'], cents(l.amount_second_currency)]);
+    expect(byAccount('6300')).toEqual([[9900, 'USD', 10800]]);
+    expect(byAccount('6540')).toEqual([[1000, 'USD', 1091]]);
+    expect(byAccount('2610').sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([[250, 'USD', 273], [2475, 'USD', 2700]]);
+    expect(byAccount('2620')).toEqual([[-2475, 'USD', -2700]]);
+    expect(byAccount('1910')).toEqual([[-11150, 'USD', -12164]]);
+    const [move] = await read<{ state: string }>('account.move', [['id', '=', idOf(posted.id)]], ['state']);
+    expect(move.state).toBe('posted');
+
+    // A USD wallet: converted at Tryton's rate (1 EUR = 1.08 USD, seeded), the USD amounts kept; rounding goes to the counter line.
+    const wallet: ExpenseEntry = {
+      reference: randomUUID(), mode: 'journal', kind: 'card_purchase', state: 'posted', date: '2026-11-21', description: 'Taxi, Boston',
+      total: usd('33.35'), contraAccount: '1910',
+      lines: [{ account: '7000', net: usd('26.68'), tax: { code: 'S25', mode: 'inclusive', amount: usd('6.67') } }],
+    };
+    const converted = await linesOf((await erp.postExpense(wallet, ctx)).id);
+    balanced(converted);
+    const at = (code: string) => converted.filter((l) => l['account.code'] === code).map((l) => [cents(l.debit) - cents(l.credit), l['second_currency.code'], cents(l.amount_second_currency)]);
+    expect(at('7000')).toEqual([[2470, 'USD', 2668]]); // 26.68 / 1.08 = 24.703… → 24.70
+    expect(at('2610')).toEqual([[618, 'USD', 667]]); // 6.67 / 1.08 = 6.175… → 6.18
+    expect(at('1910')).toEqual([[-3088, 'USD', -3335]]); // the sum of the EUR lines, so the move balances
+
+    // Accounts payable from the USD wallet: a USD supplier invoice, its taxes checked in USD, posted and paid.
+    const { id: vendorId } = await erp.createVendor({ reference: randomUUID(), name: `USD ${unique()}`, currency: 'USD' }, ctx);
+    const bill: ExpenseEntry = {
+      reference: randomUUID(), mode: 'accounts_payable', kind: 'card_invoice', state: 'posted', date: '2026-11-21', description: 'Hosting, US',
+      total: usd('125.00'), contraAccount: '2400', vendorId, invoice: { number: `INV-${unique()}` },
+      lines: [{ account: '6540', net: usd('100.00'), tax: { code: 'S25', mode: 'exclusive', amount: usd('25.00') } }],
+      payment: { account: '1910', date: '2026-11-21', amount: usd('125.00') },
+    };
+    const invoiceId = (await erp.postExpense(bill, ctx)).id;
+    const [invoice] = await read<{ state: string; currency: number; total_amount: string; move: number }>('account.invoice', [['id', '=', idOf(invoiceId)]], ['state', 'currency', 'total_amount', 'move']);
+    expect(invoice).toMatchObject({ state: 'paid', total_amount: '125.00' });
+    expect(codes.get(-invoice.currency)).toBe('USD');
+    balanced(await read<Line>('account.move.line', [['move', '=', invoice.move]], ['debit', 'credit', 'account', 'second_currency', 'amount_second_currency']));
+
+    // A currency Tryton does not hold: refused before anything is written, naming it.
+    const chf = { ...wallet, reference: randomUUID(), total: { value: '10.00', currency: 'CHF' }, lines: [{ account: '7000', net: { value: '10.00', currency: 'CHF' } }] };
+    const unknown = await failure(erp.postExpense(chf, ctx));
+    expect(unknown).toMatchObject({ kind: 'validation', retryable: false });
+    expect(unknown.message).toContain('Tryton does not know the currency CHF');
+    const spentInChf = { ...abroad, reference: randomUUID(), original: { value: '121.00', currency: 'CHF' } };
+    expect((await failure(erp.postExpense(spentInChf, ctx))).message).toContain('currency CHF');
+    for (const entry of [chf, spentInChf]) expect(await erp.findPostedExpense(entry.reference, ctx)).toBeNull();
+  });
+
   live('draft posting leaves the move draft; a half-done entry is resumed, not duplicated', async () => {
     const entry: ExpenseEntry = {
       reference: randomUUID(), mode: 'journal', state: 'draft', date: '2026-11-20', description: 'Taxi',

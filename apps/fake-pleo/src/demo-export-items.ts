@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 const amount = (value: number, currency = 'EUR') => ({ inSupplierCurrency: { value, currency }, inWalletCurrency: { value, currency } });
+const abroad = (eur: number, usd: number) => ({ inSupplierCurrency: { value: usd, currency: 'USD' }, inWalletCurrency: { value: eur, currency: 'EUR' } });
 
 function line(gross: number, account: string, tax?: { rate: number; amount: number; code: string }) {
   return {
@@ -15,7 +16,7 @@ function line(gross: number, account: string, tax?: { rate: number; amount: numb
 
 /**
  * Three expenses for the compose demo's export job: a card purchase with a receipt, an
- * out-of-pocket expense and a software subscription under EU reverse charge. Accounts and tax
+ * out-of-pocket expense and a software subscription under EU reverse charge, paid in US dollars. Accounts and tax
  * codes are the sandbox ERP's.
  */
 export function demoExportItems(companyId: string) {
@@ -40,9 +41,13 @@ export function demoExportItems(companyId: string) {
     },
     { ...base('out_of_pocket', 2390, 'Taxi to the client', 'City Taxi'), accountingEntryLines: [line(2390, '7000', { rate: 0.25, amount: 478, code: 'S25' })] },
     {
+      // Spent in US dollars from the EUR wallet: Pleo gives both amounts (an ERP with a second currency keeps the USD).
       ...base('card_purchase', 9900, 'Design tool, monthly', 'Figma Inc.'),
+      amount: abroad(9900, 10800),
       contraAccount: { id: randomUUID(), name: 'Pleo EUR', code: '1910' },
-      accountingEntryLines: [{ ...line(9900, '6300'), tax: { id: randomUUID(), rate: 0.25, type: 'reverse', amount: amount(2475), code: 'RC25' } }],
+      accountingEntryLines: [
+        { ...line(9900, '6300'), lineAmount: abroad(9900, 10800), netAmount: abroad(9900, 10800), tax: { id: randomUUID(), rate: 0.25, type: 'reverse', amount: abroad(2475, 2700), code: 'RC25' } },
+      ],
     },
   ];
 }

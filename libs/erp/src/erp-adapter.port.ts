@@ -73,6 +73,11 @@ export interface ExpenseLine {
    */
   tax?: { code: string; amount: Money; mode: TaxMode; ingoingAccount?: string; outgoingAccount?: string };
   dimensions?: { group: string; value: string }[];
+  /**
+   * The same line in the currency the money was spent in (Pleo's supplier currency), when that is
+   * not the entry's: ERPs that keep a second currency book it beside the entry's amounts.
+   */
+  original?: { net: Money; tax?: Money };
 }
 
 /**
@@ -101,6 +106,8 @@ export interface ExpenseEntry {
   description: string;
   /** the amount paid: sum of nets plus non-reverse tax */
   total: Money;
+  /** `total` in the currency the money was spent in, when that is not `total`'s (set with every line's `original`) */
+  original?: Money;
   vendorId?: string;
   /** the counter (credit) account: wallet, out-of-pocket, contra or AP */
   contraAccount: string;

@@ -45,18 +45,21 @@ export function mapLines(item: ExportItem, currency: string): { lines: ExpenseLi
   return { lines, paid };
 }
 
-function netOf(line: ExportItemLine, at: string, currency: string): { netMinor: number; tax?: ExpenseLine['tax'] } | ItemFailure {
-  const grossMinor = line.lineAmount.inWalletCurrency.value;
-  const pleoNet = line.netAmount?.inWalletCurrency;
+/** The amounts Pleo gives for a line: in the wallet's currency (booked), or the supplier's (spent). */
+export type AmountSide = 'inWalletCurrency' | 'inSupplierCurrency';
+
+export function netOf(line: ExportItemLine, at: string, currency: string, side: AmountSide = 'inWalletCurrency'): { netMinor: number; tax?: ExpenseLine['tax'] } | ItemFailure {
+  const grossMinor = line.lineAmount[side].value;
+  const pleoNet = line.netAmount?.[side];
   if (pleoNet && pleoNet.currency !== currency) return { type: 'validation_failure', reason: `The net amount on ${at} is in ${pleoNet.currency}, the expense in ${currency}.` };
   const tax = line.tax;
-  const taxMinor = tax?.amount.inWalletCurrency.value ?? 0;
+  const taxMinor = tax?.amount[side].value ?? 0;
   if (!tax || (tax.rate === 0 && taxMinor === 0)) {
     if (pleoNet && pleoNet.value !== grossMinor) return mismatch(at, 'without tax', pleoNet.value, grossMinor, currency);
     return { netMinor: grossMinor };
   }
-  if (tax.amount.inWalletCurrency.currency !== currency) {
-    return { type: 'validation_failure', reason: `The tax on ${at} is in ${tax.amount.inWalletCurrency.currency}, the expense in ${currency}.` };
+  if (tax.amount[side].currency !== currency) {
+    return { type: 'validation_failure', reason: `The tax on ${at} is in ${tax.amount[side].currency}, the expense in ${currency}.` };
   }
   if (!tax.code) {
     return {

@@ -194,6 +194,28 @@ describe('mapExportItem', () => {
     expect(ok(item({ type: 'direct_reimbursement', subType: 'reimbursement_to_employee', contraAccount: null })).entry.contraAccount).toBe('1910');
   });
 
+  it('spent abroad: booked in the wallet currency, the supplier currency amounts kept beside (original); inconsistent ones left out', () => {
+    const spent = (wallet: number, supplier: number) => ({ inWalletCurrency: { value: wallet, currency: 'EUR' }, inSupplierCurrency: { value: supplier, currency: 'USD' } });
+    const abroad: ExportItemLine = { ...line(9900, { account: '6300' }), lineAmount: spent(9900, 10800), netAmount: spent(9900, 10800), tax: { id: uuid(), rate: 0.25, type: 'reverse', amount: spent(2475, 2700), code: 'RC25' } };
+    const taxed: ExportItemLine = { ...line(1250, { account: '6540' }), lineAmount: spent(1250, 1364), netAmount: spent(1250, 1364), tax: { id: uuid(), rate: 0.25, type: 'inclusive', amount: spent(250, 273), code: 'S25' } };
+    const { entry } = ok(item({ amount: spent(11150, 12164), accountingEntryLines: [abroad, taxed] }));
+    expect(entry.total).toEqual({ value: '111.50', currency: 'EUR' });
+    expect(entry.original).toEqual({ value: '121.64', currency: 'USD' });
+    expect(entry.lines.map((l) => [l.net.value, l.tax?.amount.value, l.original])).toEqual([
+      ['99.00', '24.75', { net: { value: '108.00', currency: 'USD' }, tax: { value: '27.00', currency: 'USD' } }],
+      ['10.00', '2.50', { net: { value: '10.91', currency: 'USD' }, tax: { value: '2.73', currency: 'USD' } }],
+    ]);
+    // Supplier amounts that do not add up, or in a currency whose minor unit is uncertain: the booking stands without them.
+    for (const bad of [item({ amount: spent(11150, 99999), accountingEntryLines: [abroad, taxed] }),
+      item({ amount: { ...spent(9900, 0), inSupplierCurrency: { value: 1500000, currency: 'JPY' } }, accountingEntryLines: [{ ...abroad, lineAmount: { ...abroad.lineAmount, inSupplierCurrency: { value: 1500000, currency: 'JPY' } } }] })]) {
+      const mapped = ok(bad).entry;
+      expect(mapped.original).toBeUndefined();
+      expect(mapped.lines.every((l) => l.original === undefined)).toBe(true);
+    }
+    // Same currency: nothing extra.
+    expect(ok(item()).entry.original).toBeUndefined();
+  });
+
   it('reverse charge: the full amount is net, the tax is self-assessed (not part of the total)', () => {
     const r = ok(item({ accountingEntryLines: [line(40000, { account: '6300', tax: [0.25, 10000, 'RC25', 'reverse'] })] }));
     expect(r.entry.total.value).toBe('400.00');

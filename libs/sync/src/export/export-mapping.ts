@@ -1,6 +1,7 @@
 import { ExpenseEntry, ExpensePayment, PostingMode } from '@app/erp';
 import { ExportItem } from '@app/pleo';
 import { checkTotal, mapLines } from './export-lines';
+import { withOriginals } from './export-originals';
 import { ExportSettings } from './export-settings';
 import { ItemFailure } from './item-failure';
 import { InvalidAmount, money } from './money';
@@ -122,12 +123,13 @@ export function mapExportItem(item: ExportItem, settings: ExportSettings): Mappe
       return fail({ type: 'validation_failure', reason: 'The invoice payment names no invoice number, so the bill it pays cannot be found. Add the invoice number in Pleo.' });
     }
     let lines: ExpenseEntry['lines'] = [];
+    let original: ExpenseEntry['original'];
     if (!paymentOnly) {
       const mapped = mapLines(item, currency);
       if ('type' in mapped) return fail(mapped);
       const unbalanced = checkTotal(mapped.paid, total);
       if (unbalanced) return fail(unbalanced);
-      lines = mapped.lines;
+      ({ lines, original } = withOriginals(item, mapped.lines));
     }
     return {
       ok: true,
@@ -141,6 +143,7 @@ export function mapExportItem(item: ExportItem, settings: ExportSettings): Mappe
         date,
         description: descriptionOf(item),
         total,
+        ...(original && { original }),
         contraAccount: counter,
         lines,
         ...(mode === 'accounts_payable' && invoice && { invoice }),

@@ -1,6 +1,7 @@
 import { ErpError } from '../../erp-errors';
 import { decimalsEqual, sumDecimals } from '../../decimal';
 import { ExpenseEntry, ExpensePayment, PostedExpense } from '../../erp-adapter.port';
+import { CurrencyPlan, currencyPlan } from './tryton-currency';
 import { checkEntry, invoiceLines, moveLines, pleoTaxes } from './tryton-entry-lines';
 import { TrytonChart } from './tryton-master-data';
 import { TrytonRpcClient } from './tryton-rpc.client';
@@ -72,29 +73,31 @@ export class TrytonBookings {
   async post(entry: ExpenseEntry, chart: TrytonChart, signal?: AbortSignal): Promise<PostedExpense> {
     checkEntry(chart, entry);
     const ctx = { company: chart.companyId };
+    const plan = await currencyPlan(this.rpc, chart, entry, ctx, signal);
     const found = await this.locate(entry.reference, ctx, signal);
-    if (entry.mode === 'journal') await this.journal(entry, chart, found, ctx, signal);
-    else if (entry.lines.length) await this.invoice(entry, chart, found, ctx, signal);
+    if (entry.mode === 'journal') await this.journal(entry, chart, plan, found, ctx, signal);
+    else if (entry.lines.length) await this.invoice(entry, chart, plan, found, ctx, signal);
     else if (!found.payment) await this.pay(await this.billPaidBy(entry, ctx, signal), entry, entry.payment!, chart, ctx, signal);
     const posted = await this.find(entry.reference, ctx, signal);
     if (!posted) throw new ErpError('unavailable', `Tryton did not keep the entry ${entry.reference} as booked; retrying.`, { mayHaveApplied: true });
     return posted;
   }
 
-  private async journal(entry: ExpenseEntry, chart: TrytonChart, found: Found, ctx: object, signal?: AbortSignal) {
+  private async journal(entry: ExpenseEntry, chart: TrytonChart, plan: CurrencyPlan | null, found: Found, ctx: object, signal?: AbortSignal) {
     let id = found.move?.id;
     if (!id) {
       const period = await this.period(chart, entry.date, ctx, signal);
       [id] = await this.rpc.call<number[]>('model.account.move.create', [[{
         journal: chart.journal, company: chart.companyId, period, date: day(entry.date),
         description: `${marker(entry.reference, entry.state === 'posted' ? 'post' : 'draft')} ${entry.description}`,
-        lines: [['create', moveLines(chart, entry)]],
+        lines: [['create', moveLines(chart, entry, plan)]],
       }], ctx], signal);
     }
     if (entry.state === 'posted' && found.move?.state !== 'posted') await this.rpc.call('model.account.move.post', [[id], ctx], signal);
   }
 
-  private async invoice(entry: ExpenseEntry, chart: TrytonChart, found: Found, ctx: object, signal?: AbortSignal) {
+  /** A supplier invoice in the entry's currency (Tryton converts it at its rate when posting). */
+  private async invoice(entry: ExpenseEntry, chart: TrytonChart, plan: CurrencyPlan | null, found: Found, ctx: object, signal?: AbortSignal) {
     let invoice = found.invoice;
     if (!invoice) {
       const party = partyId(entry);
@@ -103,11 +106,12 @@ export class TrytonBookings {
       const intent: Intent = entry.state === 'draft' ? 'draft' : entry.payment ? 'post+pay' : 'post';
       const [id] = await this.rpc.call<number[]>('model.account.invoice.create', [[{
         type: 'in', company: chart.companyId, party, invoice_address: address, journal: chart.invoiceJournal,
+        ...(plan?.converted && { currency: plan.second }),
         account: chart.accounts.get(entry.contraAccount)?.id ?? this.unknownAccount(entry.contraAccount),
         invoice_date: day(entry.invoice?.date ?? entry.date), accounting_date: day(entry.date),
         ...(entry.invoice?.number && { reference: entry.invoice.number }),
         description: `${marker(entry.reference, intent)} ${entry.description}`,
-        lines: [['create', invoiceLines(chart, entry, party)]],
+        lines: [['create', invoiceLines(chart, entry, party).map((l) => ({ ...l, ...(plan?.converted && { currency: plan.second }) }))]],
       }], ctx], signal);
       invoice = { id, state: 'draft', description: '', number: null };
     }

@@ -1,3 +1,4 @@
+import { convert } from './tryton-currency';
 import { taxAmount } from './tryton-entry-lines';
 import { trytonError } from './tryton-rpc.client';
 import { fromWire, startsWith } from './tryton-wire';
@@ -9,6 +10,15 @@ describe('Tryton mapping helpers', () => {
     expect(taxAmount('0.30', '0.25')).toBe('0.08'); // 0.075 → 0.08
     expect(taxAmount('-84.03', '0.19')).toBe('-15.97');
     expect(taxAmount('12.34', '0')).toBe('0.00');
+  });
+
+  it('converts as Tryton does: amount × company rate / currency rate, half-even to cents, signs kept', () => {
+    expect(convert('26.68', '1.080000', '1')).toBe('24.70'); // 24.7037…
+    expect(convert('6.67', '1.08', '1')).toBe('6.18'); // 6.1759…
+    expect(convert('-33.35', '1.08', '1')).toBe('-30.88');
+    expect(convert('0.05', '2', '1')).toBe('0.02'); // 0.025 → 0.02 (half to even)
+    expect(convert('0.15', '2', '1')).toBe('0.08'); // 0.075 → 0.08
+    expect(convert('100.00', '0.85', '1')).toBe('117.65'); // GBP → EUR
   });
 
   it('keeps Tryton’s user errors word for word and classifies them', () => {

@@ -2,6 +2,7 @@ import { ErpError } from '../../erp-errors';
 import { decimalsEqual, fromScaled, sumDecimals, toScaled } from '../../decimal';
 import { ExpenseEntry, ExpenseLine } from '../../erp-adapter.port';
 import { checkEntryShape } from '../../entry-checks';
+import { CurrencyPlan } from './tryton-currency';
 import { TrytonChart, TrytonTax } from './tryton-master-data';
 import { day, decimal } from './tryton-wire';
 
@@ -58,8 +59,19 @@ export function analyticOf(chart: TrytonChart, line: ExpenseLine): { root: numbe
 const side = (amount: string) => (amount.startsWith('-') ? { debit: decimal('0'), credit: decimal(amount.slice(1)) } : { debit: decimal(amount), credit: decimal('0') });
 const neg = (amount: string) => (amount.startsWith('-') ? amount.slice(1) : `-${amount}`);
 
-/** The lines of a journal-mode `account.move`: expense (with tax base and analytic lines), tax, counter. */
-export function moveLines(chart: TrytonChart, entry: ExpenseEntry): Record<string, unknown>[] {
+/**
+ * The lines of a journal-mode `account.move`: expense (with tax base and analytic lines), tax, counter.
+ * In the company currency; with a `plan`, each line keeps its foreign amount (second currency) and
+ * the counter line takes what conversion rounding leaves, so the move balances.
+ */
+export function moveLines(chart: TrytonChart, entry: ExpenseEntry, plan: CurrencyPlan | null = null): Record<string, unknown>[] {
+  const company = (amount: string) => (plan ? plan.company(amount) : amount);
+  // converted: the entry's own amount is the foreign one; spent abroad: Pleo's supplier amount
+  const foreign = (amount: string, original?: string) => {
+    const value = plan?.converted ? amount : original;
+    return plan && value !== undefined ? { second_currency: plan.second, amount_second_currency: decimal(value) } : {};
+  };
+  const booked: string[] = [];
   const party = (code: string) => {
     if (!chart.accounts.get(code)?.partyRequired) return {};
     if (!entry.vendorId) throw new ErpError('validation', `Account ${code} needs a party in Tryton, and the expense has no vendor.`);
@@ -69,25 +81,32 @@ export function moveLines(chart: TrytonChart, entry: ExpenseEntry): Record<strin
   const lines: Record<string, unknown>[] = [];
   for (const line of entry.lines) {
     const tax = checkLineTax(chart, line);
-    const analytic = analyticOf(chart, line).map((a) => ({ account: a.account, ...side(line.net.value), date: day(entry.date) }));
+    const net = company(line.net.value);
+    booked.push(net);
+    const analytic = analyticOf(chart, line).map((a) => ({ account: a.account, ...side(net), date: day(entry.date) }));
     lines.push({
       account: account(chart, line.account),
-      ...side(line.net.value),
+      ...side(net),
+      ...foreign(line.net.value, line.original?.net.value),
       description: line.description ?? entry.description,
       ...party(line.account),
-      ...(tax && { tax_lines: [['create', tax.accounts.map((a) => ({ tax: a.taxId, amount: decimal(line.net.value), type: 'base' }))]] }),
+      ...(tax && { tax_lines: [['create', tax.accounts.map((a) => ({ tax: a.taxId, amount: decimal(net), type: 'base' }))]] }),
       ...(analytic.length && { analytic_lines: [['create', analytic]] }),
     });
     if (!tax || !line.tax || decimalsEqual(line.tax.amount.value, '0')) continue;
-    const amount = line.tax.amount.value;
+    const amount = company(line.tax.amount.value);
+    const original = line.original?.tax?.value;
     const named = [line.tax.ingoingAccount, line.tax.outgoingAccount];
     tax.accounts.forEach((a, i) => {
       const signed = i === 0 ? amount : neg(amount);
       const code = named[i] ?? a.code;
-      lines.push({ account: account(chart, code), ...side(signed), ...party(code), tax_lines: [['create', [{ tax: a.taxId, amount: decimal(signed), type: 'tax' }]]] });
+      booked.push(signed);
+      const second = i === 0 ? foreign(line.tax!.amount.value, original) : foreign(neg(line.tax!.amount.value), original === undefined ? undefined : neg(original));
+      lines.push({ account: account(chart, code), ...side(signed), ...second, ...party(code), tax_lines: [['create', [{ tax: a.taxId, amount: decimal(signed), type: 'tax' }]]] });
     });
   }
-  lines.push({ account: account(chart, entry.contraAccount), ...side(neg(entry.total.value)), ...party(entry.contraAccount) });
+  const counter = plan?.converted ? neg(sumDecimals(booked, DIGITS)) : neg(entry.total.value);
+  lines.push({ account: account(chart, entry.contraAccount), ...side(counter), ...foreign(neg(entry.total.value), entry.original && neg(entry.original.value)), ...party(entry.contraAccount) });
   return lines;
 }
 
@@ -125,9 +144,6 @@ export function pleoTaxes(entry: ExpenseEntry): Map<string, string> {
 /** Refusals before anything is written. */
 export function checkEntry(chart: TrytonChart, entry: ExpenseEntry): void {
   checkEntryShape(entry);
-  if (entry.total.currency !== chart.currency) {
-    throw new ErpError('validation', `The expense is in ${entry.total.currency}; this Tryton company books in ${chart.currency}.`);
-  }
   if (entry.payment) {
     if (!chart.paymentMethods.has(entry.payment.account)) {
       throw new ErpError('configuration', `Tryton has no invoice payment method paying from account ${entry.payment.account}: create one (Financial > Configuration > Invoice Payment Methods).`);

@@ -15,6 +15,9 @@ export interface TrytonTax {
 export interface TrytonChart {
   companyId: number;
   currency: string;
+  currencyId: number;
+  /** the currencies Tryton holds, by ISO code */
+  currencies: Map<string, number>;
   accounts: Map<string, { id: number; partyRequired: boolean }>;
   accountCodes: Map<number, string>;
   taxes: Map<string, TrytonTax>;
@@ -67,12 +70,13 @@ export class TrytonMasterData {
     const ctx = { company: companyId };
     const [company] = await this.rpc.call<Row[]>('model.company.company.read', [[companyId], ['currency'], ctx], signal);
     const [currency] = await this.rpc.call<Row[]>('model.currency.currency.read', [[company.currency], ['code'], ctx], signal);
-    const [accounts, taxes, journals, methods, analytic] = await Promise.all([
+    const [accounts, taxes, journals, methods, analytic, currencies] = await Promise.all([
       this.find('account.account', [['company', '=', companyId], ['type', '!=', null]], ['code', 'party_required'], ctx, signal),
       this.find('account.tax', [['company', '=', companyId]], ['name', 'type', 'rate', 'parent', 'invoice_account'], ctx, signal),
       this.find('account.journal', [['code', 'in', [this.settings.journal, this.settings.invoiceJournal]]], ['code', 'type'], ctx, signal),
       this.find('account.invoice.payment.method', [['company', '=', companyId]], ['credit_account'], ctx, signal),
       this.find('analytic_account.account', [['company', '=', companyId]], ['code', 'name', 'type', 'root'], ctx, signal),
+      this.find('currency.currency', [], ['code'], ctx, signal),
     ]);
     const accountMap = new Map<string, { id: number; partyRequired: boolean }>();
     const accountCodes = new Map<number, string>();
@@ -89,6 +93,8 @@ export class TrytonMasterData {
     return {
       companyId,
       currency: String(currency.code),
+      currencyId: currency.id,
+      currencies: new Map(currencies.map((c) => [String(c.code), c.id])),
       accounts: accountMap,
       accountCodes,
       taxes: taxMap(taxes, accountCodes),
