@@ -8,15 +8,21 @@ import { ERP_KINDS, ErpKindDefinition } from './erp-kind';
 import { RateGovernor } from './governor/rate-governor';
 import { sandboxErpKind } from './adapters/sandbox/sandbox-erp.kind';
 import { trytonErpKind } from './adapters/tryton/tryton-erp.kind';
+import { xeroErpKind } from './adapters/xero/xero-erp.kind';
+import { erpSecretSealer } from './erp-secret-sealer';
 
 /** The adapter factory and the Redis rate governor every adapter's requests go through. */
 @Module({
   providers: [
     {
       provide: ERP_KINDS,
-      inject: [PrismaService],
+      inject: [PrismaService, CommonConfig],
       // the ERP kinds this build knows; real ERPs join here (one definition each)
-      useFactory: (prisma: PrismaService): ErpKindDefinition[] => [sandboxErpKind(prisma), trytonErpKind],
+      useFactory: (prisma: PrismaService, config: CommonConfig): ErpKindDefinition[] => [
+        sandboxErpKind(prisma),
+        trytonErpKind,
+        xeroErpKind(prisma, erpSecretSealer(config)),
+      ],
     },
     {
       provide: RateGovernor,

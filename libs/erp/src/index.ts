@@ -12,3 +12,4 @@ export * from './entry-checks';
 export * from './adapters/xero';
 export * from './adapters/tryton/tryton-erp.kind';
 export { trytonFromEnv } from './adapters/tryton/tryton-settings';
+export * from './erp-secret-sealer';
