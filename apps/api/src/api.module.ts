@@ -15,6 +15,7 @@ import { ConnectionInputCheck } from './admin/connections/connection-input';
 import { ConnectionVerifier } from './admin/connections/connection-verifier.service';
 import { ConnectController } from './connect/connect.controller';
 import { PleoConnectService } from './connect/pleo-connect.service';
+import { XeroConnectService } from './connect/xero/xero-connect.service';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './observability/metrics.controller';
 import { MetricsAccessGuard } from './observability/metrics-access.guard';
@@ -53,6 +54,7 @@ export class ApiModule {
         ConnectionInputCheck,
         ConnectionVerifier,
         PleoConnectService,
+        XeroConnectService,
         ReadinessService,
         MetricsAccessGuard,
       ],
