@@ -22,6 +22,12 @@ export function fakeXeroControl(fake: FakeXero, method: string, url: URL, raw: B
       if ('lockDate' in body) org.lockDate = (body.lockDate as string | null) ?? null;
       if (Array.isArray(body.currencies)) org.currencies = new Set(body.currencies as string[]);
       return new HttpAnswer(200, { tenantId: org.tenantId, lockDate: org.lockDate, currencies: [...org.currencies] });
+    case 'POST /_fake/latency': // added to every API answer from now on (0: none)
+      fake.latencyMs = Number(body.ms) || 0;
+      return new HttpAnswer(200, { ms: fake.latencyMs });
+    case 'POST /_fake/expire-access-tokens': // every access token handed out answers 401 from now on
+      fake.identity.expireAccessTokens();
+      return new HttpAnswer(204);
     case 'POST /_fake/refresh-tokens':
       return new HttpAnswer(200, { refresh_token: fake.identity.issueRefreshToken(String(body.clientId), [...fake.orgs.keys()]) });
     case 'GET /_fake/state':
