@@ -26,6 +26,12 @@ export function fakeXeroControl(fake: FakeXero, method: string, url: URL, raw: B
     case 'POST /_fake/consent':
       fake.identity.nextConsent = { ...(body.deny === true && { deny: true }), ...(Array.isArray(body.tenantIds) && { tenantIds: body.tenantIds as string[] }) };
       return new HttpAnswer(200, fake.identity.nextConsent);
+    case 'POST /_fake/latency': // added to every API answer from now on (0: none)
+      fake.latencyMs = Number(body.ms) || 0;
+      return new HttpAnswer(200, { ms: fake.latencyMs });
+    case 'POST /_fake/expire-access-tokens': // every access token handed out answers 401 from now on
+      fake.identity.expireAccessTokens();
+      return new HttpAnswer(204);
     case 'POST /_fake/refresh-tokens':
       return new HttpAnswer(200, { refresh_token: fake.identity.issueRefreshToken(String(body.clientId), [...fake.orgs.keys()]) });
     case 'GET /_fake/state':

@@ -13,3 +13,4 @@ export * from './adapters/xero';
 export * from './adapters/tryton/tryton-erp.kind';
 export { trytonFromEnv } from './adapters/tryton/tryton-settings';
 export * from './erp-secret-sealer';
+export * from './post-one-by-one';
