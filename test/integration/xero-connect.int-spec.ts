@@ -154,7 +154,7 @@ describe('Xero connect flow, end to end against the fake Xero (authorize, code e
     expect(await page(`${api.url}/connect/xero/choose`, form({ choice, tenantId: randomUUID() }))).toMatchObject({ status: 400, text: expect.stringContaining('not one of them') });
     expect(await page(`${api.url}/connect/xero/choose`, form({ choice: `${choice}x`, tenantId: second.tenantId }))).toMatchObject({ status: 400, text: expect.stringContaining('cannot be trusted') });
     const chosen = await page(`${api.url}/connect/xero/choose`, form({ choice, tenantId: second.tenantId }));
-    expect(chosen).toMatchObject({ status: 200, text: expect.stringContaining('is connected to the Xero organisation') });
+    expect(chosen).toMatchObject({ status: 200, text: expect.stringContaining('is connected to the Xero organisation Second &#38; &#34;Co&#34; &#60;Ltd&#62;') });
     expect(await page(`${api.url}/connect/xero/choose`, form({ choice, tenantId: uk.tenantId }))).toMatchObject({ status: 400, text: expect.stringContaining('already chosen') });
     expect((await admin.get(conn.id)).json.data).toMatchObject({ status: 'active', erpSettings: { tenantId: second.tenantId } });
     const calls = xero.calls.length;

@@ -61,8 +61,8 @@ export class ConnectController {
     await this.respond(reply, provider, accept, async () => {
       if (provider !== 'xero') throw new ConnectRefused(`There is no organisation to choose for ${provider}.`, 404);
       const chosen = await this.xero.choose(body?.choice, body?.tenantId);
-      if (wantsJson(accept)) return this.json(reply, 200, { data: { kind: 'connected', name: chosen.name, tenantId: chosen.tenantId } });
-      this.connectedToXero(reply, chosen.name, chosen.tenantId);
+      if (wantsJson(accept)) return this.json(reply, 200, { data: { kind: 'connected', ...chosen } });
+      this.connectedToXero(reply, chosen.name, chosen.tenant.tenantName);
     });
   }
 

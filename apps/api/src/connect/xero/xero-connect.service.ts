@@ -125,16 +125,16 @@ export class XeroConnectService {
     await this.storeChain(record.id, refreshToken);
     await this.settle(record.id);
     if (chosen) return { kind: 'connected', name: record.name, tenant: chosen };
-    const choice = this.choices.sign({ c: record.id, n: randomBytes(16).toString('base64url'), t: tenants.map((t) => t.tenantId), h: sha256(refreshToken).slice(0, 16) }, CHOICE_TTL_MS);
+    const choice = this.choices.sign({ c: record.id, n: randomBytes(16).toString('base64url'), t: tenants.map((t) => [t.tenantId, t.tenantName]), h: sha256(refreshToken).slice(0, 16) }, CHOICE_TTL_MS);
     const current = typeof record.erpSettings.tenantId === 'string' && tenants.some((t) => sameGuid(t.tenantId, record.erpSettings.tenantId as string)) ? record.erpSettings.tenantId : null;
     return { kind: 'choose', name: record.name, choice, tenants, current };
   }
 
   /** The operator's pick among the organisations of one callback (once, while that chain is the connection's). */
-  async choose(choiceToken: string | undefined, tenantId: string | undefined): Promise<{ name: string; tenantId: string }> {
-    const choice = this.choices.verify<{ c: string; n: string; t: string[]; h: string }>(choiceToken);
+  async choose(choiceToken: string | undefined, tenantId: string | undefined): Promise<{ name: string; tenant: XeroTenant }> {
+    const choice = this.choices.verify<{ c: string; n: string; t: [string, string][]; h: string }>(choiceToken);
     if (!choice) throw new ConnectRefused('This choice cannot be trusted or has expired (30 minutes). Start again from a new connect link.');
-    const picked = tenantId ? choice.t.find((t) => sameGuid(t, tenantId)) : undefined;
+    const picked = tenantId ? choice.t.find(([id]) => sameGuid(id, tenantId)) : undefined;
     if (!picked) throw new ConnectRefused('Choose one of the organisations listed (the tenant id is not one of them).');
     const record = await this.found(choice.c);
     this.requireXeroOAuth(record);
@@ -143,9 +143,9 @@ export class XeroConnectService {
       throw new ConnectRefused('The connection was connected again since this page was shown: use the newest connect flow\'s page.', 409);
     }
     await this.useOnce(`xero-choice:${choice.n}`, 'An organisation was already chosen on this page. Start again from a new connect link to change it.');
-    await this.repository.update(record, { erpSettings: { ...record.erpSettings, tenantId: picked } });
+    await this.repository.update(record, { erpSettings: { ...record.erpSettings, tenantId: picked[0] } });
     await this.settle(record.id);
-    return { name: record.name, tenantId: picked };
+    return { name: record.name, tenant: { tenantId: picked[0], tenantName: picked[1] } };
   }
 
   private async exchange(settings: ReturnType<typeof xeroSettings>, clientSecret: string, code: string): Promise<{ refreshToken: string; accessToken: string }> {
