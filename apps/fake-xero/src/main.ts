@@ -18,8 +18,9 @@ async function main() {
   fake.identity.addClient({ clientId, clientSecret: env.FAKE_XERO_CLIENT_SECRET || 'fake-xero-secret', redirectUris, ...(env.FAKE_XERO_CUSTOM_CONNECTION === '1' && { customConnectionTenantId: org.tenantId }) });
   const url = await fake.listen(Number(env.FAKE_XERO_PORT || 4020), env.FAKE_XERO_HOST || '0.0.0.0');
   const refreshToken = fake.identity.issueRefreshToken(clientId, [org.tenantId], undefined, env.FAKE_XERO_REFRESH_TOKEN || undefined);
-  // the refresh token is a demo value of this process (never a real Xero token): printed only when generated
-  console.log(JSON.stringify({ msg: 'fake Xero listening', url, apiUrl: fake.apiUrl, tenants: [...fake.orgs.values()].map((o) => ({ tenantId: o.tenantId, name: o.name })), clientId, redirectUris, ...(!env.FAKE_XERO_REFRESH_TOKEN && { refreshToken }), control: env.FAKE_XERO_CONTROL === '1' }));
+  // (a token of this fake only, never a real Xero one: printed for XERO_REFRESH_TOKEN)
+  const tenants = [...fake.orgs.values()].map((o) => ({ tenantId: o.tenantId, name: o.name }));
+  console.log(JSON.stringify({ msg: 'fake Xero listening', url, apiUrl: fake.apiUrl, tenantId: org.tenantId, tenants, clientId, redirectUris, refreshToken, control: env.FAKE_XERO_CONTROL === '1' }));
   const stop = () => fake.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
