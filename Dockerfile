@@ -1,4 +1,4 @@
-# One image, three processes: `api` (default command), `worker`, and the demo's `fake-pleo`
+# One image, four processes: `api` (default command), `worker`, and the demo's `fake-pleo` and `fake-xero`
 # (see docker-compose.yml).
 
 FROM node:22-bookworm-slim AS build
@@ -23,6 +23,7 @@ COPY prisma ./prisma
 COPY scripts ./scripts
 COPY test/fixtures ./test/fixtures
 COPY apps/fake-pleo/specs ./apps/fake-pleo/specs
+COPY apps/fake-xero/specs ./apps/fake-xero/specs
 USER node
 EXPOSE 3000
 CMD ["node", "dist/apps/api/src/main.js"]

@@ -7,6 +7,8 @@
 //   npm run connections -- set <id> [--name …] [--booking '{…}'] [--erp-settings '{…}'] [--secret name=value …] [--status active|disabled]
 //   npm run connections -- verify <id>
 //   npm run connections -- connect <id>      prints the link that connects the company to Pleo (OAuth)
+//   npm run connections -- connect <id> xero [--tenant <tenant id>]   the link that connects Xero (OAuth; the
+//        organisation: --tenant, the only one authorised, or chosen on the page the link leads to)
 //   npm run connections -- delete <id>
 // API_URL (default http://localhost:3000) and ADMIN_API_TOKEN come from the environment (or .env).
 import { existsSync } from 'node:fs';
@@ -85,7 +87,7 @@ function setBody(flag, flags) {
 async function main() {
   if (!token) throw new Error('set ADMIN_API_TOKEN (the API’s admin token)');
   const { positional, flag, flags } = parse(process.argv.slice(2));
-  const [command, id] = positional;
+  const [command, id, provider] = positional;
   const needId = () => {
     if (!id) throw new Error(`usage: npm run connections -- ${command} <connection id>`);
     return encodeURIComponent(id);
@@ -96,7 +98,11 @@ async function main() {
     add: () => call('POST', '/admin/connections', addBody(flag, flags)),
     set: () => call('PATCH', `/admin/connections/${needId()}`, setBody(flag, flags)),
     verify: () => call('POST', `/admin/connections/${needId()}/verify`),
-    connect: () => call('POST', `/admin/connections/${needId()}/connect`),
+    connect: () => {
+      if (!provider || provider === 'pleo') return call('POST', `/admin/connections/${needId()}/connect`);
+      if (provider !== 'xero') throw new Error('usage: npm run connections -- connect <id> [pleo|xero] [--tenant <Xero tenant id>]');
+      return call('POST', `/admin/connections/${needId()}/connect/xero`, flag('tenant') ? { tenantId: flag('tenant') } : {});
+    },
     delete: async () => (await call('DELETE', `/admin/connections/${needId()}`)) ?? { deleted: id },
   };
   const run = commands[command];

@@ -121,7 +121,9 @@ describe('Pleo OAuth connect flow, end to end against the fake Pleo’s authoriz
     expect(await page(denied)).toMatchObject({ status: 400, text: expect.stringContaining('access was denied in Pleo') });
 
     expect(await page(`${api.url}/connect/pleo/start?connection=${conn.id}&ticket=forged.ticket`)).toMatchObject({ status: 400, text: expect.stringContaining('invalid or has expired') });
-    expect((await page(`${api.url}/connect/xero/start?connection=${conn.id}`)).status).toBe(404);
+    expect((await page(`${api.url}/connect/quickbooks/start?connection=${conn.id}`)).status).toBe(404);
+    // xero is a provider now: a forged ticket is refused there too
+    expect((await page(`${api.url}/connect/xero/start?connection=${conn.id}&ticket=forged.ticket`)).status).toBe(400);
     const apiKeyConn = await admin.create({ companyId: randomUUID(), name: 'Key', erpKind: 'sandbox', pleo: { auth: 'api_key' }, secrets: { pleoApiKey: 'k' } });
     expect((await admin.call('POST', `/admin/connections/${apiKeyConn.json.data.id}/connect`)).status).toBe(409);
   });

@@ -48,6 +48,15 @@ describe('rate governor: the ERP’s own headers', () => {
     expect((await governor.fetchFor('xero:b', limits)(url)).status).toBe(200);
   });
 
+  it('an answer without the remaining header (a 401 before the ERP counted) leaves the count alone', async () => {
+    const governor = new RateGovernor(redis, { prefix });
+    const a = governor.fetchFor('xero:no-header', limits);
+    answer = { status: 401, headers: {} };
+    expect((await a(url)).status).toBe(401);
+    answer = { status: 200, headers: {} };
+    for (let i = 0; i < 3; i++) expect((await a(url)).status).toBe(200);
+  });
+
   it('a Retry-After (HTTP date or seconds) pauses every worker’s requests for that connection', async () => {
     const one = new RateGovernor(redis, { prefix });
     const other = new RateGovernor(redis, { prefix }); // another worker process

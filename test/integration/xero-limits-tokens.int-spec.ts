@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { TokenCipher } from '@app/pleo';
 import { ErpError, ExpenseEntry } from '@app/erp';
-import { XeroErpAdapter, XeroTokens } from '@app/erp';
+import { XeroErpAdapter, XeroTokens, xeroTokenAad } from '@app/erp';
 import { startXeroWorld, XeroWorld } from '../support/fake-xero';
 import { testDb } from '../support/harness';
 
@@ -46,7 +46,10 @@ describe('Xero: limits, token rotation across processes, batches', () => {
 
     const row = (await db.query('SELECT * FROM xero_oauth_credentials WHERE connection_key = $1', [world.connectionKey])).rows[0];
     expect(JSON.stringify(row)).not.toContain(world.seed);
-    const current = new TokenCipher(world.sealKey).decrypt(row.refresh_token_enc);
+    const cipher = new TokenCipher(world.sealKey);
+    const current = cipher.decrypt(row.refresh_token_enc, xeroTokenAad(world.connectionKey, 'refresh_token'));
+    // bound to its connection and field: it does not open as another connection's
+    expect(() => cipher.decrypt(row.refresh_token_enc, xeroTokenAad('another', 'refresh_token'))).toThrow();
     expect(current).not.toBe(world.seed); // rotated, and the rotated one is what is kept
 
     world.fake.identity.expireAccessTokens(); // Xero now answers 401 to both caches' token

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PrismaService } from '@app/database';
-import { ErpAdapter, ExpenseEntry, FileInput, OperationContext, PostedExpense, VendorInput, VendorQuery } from '@app/erp';
+import { ErpAdapter, ErpError, ExpenseBatchResult, ExpenseEntry, FileInput, OperationContext, PostedExpense, VendorInput, VendorQuery, batchFailure } from '@app/erp';
 
 /** Everything the ERP was asked to write, shared by several doubles (one per runner). */
 export class ErpWrites {
@@ -93,5 +93,42 @@ export class DuplicateNamesErp extends NonDeduplicatingErp {
   override async createVendor(input: VendorInput, ctx: OperationContext) {
     this.creates += 1;
     return super.createVendor({ ...input, name: `${input.name} #${randomUUID().slice(0, 8)}` }, ctx);
+  }
+}
+
+export interface BatchHooks {
+  /** before the batch call stores anything (throw: nothing stored, the whole call fails) */
+  beforeBatch?: (entries: ExpenseEntry[], call: number) => Promise<void>;
+  /** an entry's own answer instead of storing it (e.g. a validation error of that element) */
+  refuse?: (entry: ExpenseEntry) => ErpError | undefined;
+  /** after the batch stored what it stored (throw: stored, but the caller hears an error for the whole call) */
+  afterBatch?: (results: ExpenseBatchResult[], call: number) => Promise<void>;
+  /** store only the first n entries of this call, then fail the whole call (a cut mid-batch) */
+  cutAfter?: (call: number) => number | undefined;
+}
+
+/**
+ * The non-deduplicating ERP with a batch call (postExpenses), like Xero's: one call stores many
+ * entries. Counts calls and their sizes; per-entry posts are counted in `writes` as before.
+ */
+export class BatchingErp extends NonDeduplicatingErp {
+  readonly batchSizes: number[] = [];
+
+  constructor(sandbox: ErpAdapter, prisma: PrismaService, writes: ErpWrites, private readonly batch: BatchHooks = {}) {
+    super(sandbox, prisma, writes);
+  }
+
+  async postExpenses(entries: ExpenseEntry[], ctx: OperationContext): Promise<ExpenseBatchResult[]> {
+    const call = this.batchSizes.push(entries.length);
+    await this.batch.beforeBatch?.(entries, call);
+    const cut = this.batch.cutAfter?.(call);
+    const results: ExpenseBatchResult[] = [];
+    for (const [i, entry] of entries.entries()) {
+      if (cut !== undefined && i >= cut) throw new ErpError('unavailable', 'The connection to the ERP was cut.', { mayHaveApplied: true });
+      const refused = this.batch.refuse?.(entry);
+      results.push(refused ? batchFailure(entry.reference, refused) : { reference: entry.reference, status: 'posted', posted: await this.postExpense(entry, ctx) });
+    }
+    await this.batch.afterBatch?.(results, call);
+    return results;
   }
 }

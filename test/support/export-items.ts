@@ -15,6 +15,8 @@ export interface ItemSpec {
   contraAccount?: string | null;
   files?: { content: string; type: string; size?: number }[];
   accountingEntryId?: string;
+  /** the line's Pleo tags (default DEPT/SALES) */
+  tags?: { groupCode: string; code: string }[];
 }
 
 /** An ExportItemV3 as Pleo's export-openapi.yml describes it. */
@@ -46,7 +48,7 @@ export function exportItem(spec: ItemSpec): Record<string, unknown> {
         netAmount: amount(tax?.type === 'exclusive' ? gross - tax.amount : gross, currency),
         ...(spec.account !== null && { account: { id: randomUUID(), name: 'Meals', code: spec.account ?? '7100' } }),
         ...(tax && { tax: { id: randomUUID(), rate: tax.rate, type: tax.type ?? 'inclusive', amount: amount(tax.amount, currency), code: tax.code } }),
-        tags: [{ id: randomUUID(), groupCode: 'DEPT', code: 'SALES' }],
+        tags: (spec.tags ?? [{ groupCode: 'DEPT', code: 'SALES' }]).map((t) => ({ id: randomUUID(), ...t })),
       },
     ],
   };

@@ -10,7 +10,7 @@ import { PleoExportClient, PleoVendorsClient } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
 import { RunInterrupted, ShutdownSignal, sleep } from '@app/runtime';
 import { CompanyBusy, EXPORT_OPTIONS, ExportJobRunner, ExportOptions } from '@app/sync';
-import { ErpHooks, ErpWrites, NonDeduplicatingErp } from './counting-erp';
+import { BatchHooks, BatchingErp, ErpHooks, ErpWrites, NonDeduplicatingErp } from './counting-erp';
 import { exportItem } from './export-items';
 import { startFakePleo } from './fake-pleo';
 import { dropQueuePrefix, startWorker, testDb, waitFor } from './harness';
@@ -60,6 +60,10 @@ export class ExportRunnerKit {
 
   erpDouble(writes: ErpWrites, hooks: ErpHooks = {}): NonDeduplicatingErp {
     return new NonDeduplicatingErp(new SandboxErpAdapter(this.get(PrismaService)), this.get(PrismaService), writes, hooks);
+  }
+
+  batchingDouble(writes: ErpWrites, hooks: BatchHooks = {}): BatchingErp {
+    return new BatchingErp(new SandboxErpAdapter(this.get(PrismaService)), this.get(PrismaService), writes, hooks);
   }
 
   runner(erp: ErpAdapter, overrides: Partial<ExportOptions> & { itemConcurrency?: number } = {}, lockRedis: IORedis = this.redis, shutdown = new ShutdownSignal()): ExportJobRunner {

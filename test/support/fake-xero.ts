@@ -26,7 +26,7 @@ export async function startXeroWorld(options: FakeXeroOptions = {}): Promise<Xer
   const org = fake.addOrg();
   const clientId = `xero-client-${randomBytes(4).toString('hex')}`;
   const clientSecret = randomBytes(12).toString('hex');
-  fake.identity.addClient({ clientId, clientSecret });
+  fake.identity.addClient({ clientId, clientSecret, redirectUris: ['http://localhost/callback'] });
   await fake.listen(0);
   const seed = fake.identity.issueRefreshToken(clientId, [org.tenantId]);
   const connectionKey = `test-${randomBytes(6).toString('hex')}`;

@@ -16,6 +16,7 @@ import { ConnectionVerifier } from './admin/connections/connection-verifier.serv
 import { ConnectController } from './connect/connect.controller';
 import { ConsoleController } from './console/console.controller';
 import { PleoConnectService } from './connect/pleo-connect.service';
+import { XeroConnectService } from './connect/xero/xero-connect.service';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './observability/metrics.controller';
 import { MetricsAccessGuard } from './observability/metrics-access.guard';
@@ -54,6 +55,7 @@ export class ApiModule {
         ConnectionInputCheck,
         ConnectionVerifier,
         PleoConnectService,
+        XeroConnectService,
         ReadinessService,
         MetricsAccessGuard,
       ],

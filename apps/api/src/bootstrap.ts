@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { ApiConfig } from '@app/config';
 import { ApiModule } from './api.module';
 import { installJsonBodyParser } from './webhooks/json-body-parser';
+import { installFormBodyParser } from './connect/form-body-parser';
 import { installHttpMetrics } from './observability/http-metrics';
 import { setupOpenApi } from './observability/openapi';
 import { installQueueDashboard } from './observability/queue-dashboard';
@@ -18,6 +19,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   // S2: a client trickling a body (or idling on a socket) cannot hold a connection for ever.
   const adapter = new FastifyAdapter({ bodyLimit: OTHER_ROUTES_BODY_LIMIT_BYTES, requestTimeout: 30_000, connectionTimeout: 120_000 });
   installJsonBodyParser(adapter.getInstance());
+  installFormBodyParser(adapter.getInstance()); // the connect flow's organisation chooser is an HTML form
   installHttpMetrics(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     bufferLogs: true,

@@ -104,8 +104,8 @@ export class FakeXero {
     let answer: HttpAnswer | 'dropped';
     try {
       if (url.pathname.startsWith('/_fake/')) answer = this.options.control ? fakeXeroControl(this, req.method ?? 'GET', url, raw) : xeroProblem(404, 'NotFound', 'the control API is off (FAKE_XERO_CONTROL=1)');
-      else if (url.pathname === '/connect/token' && req.method === 'POST') answer = this.identity.token(req.headers.authorization, raw.toString('utf8'));
-      else if (url.pathname === '/identity/connect/authorize') answer = this.identity.authorize(url, [...this.orgs.keys()]);
+      else if (url.pathname === '/connect/token' && req.method === 'POST') answer = this.identity.token(req.headers.authorization, raw.toString('utf8'), header(req, 'content-type'));
+      else if (url.pathname === '/identity/connect/authorize' && req.method === 'GET') answer = this.identity.authorize(url, [...this.orgs.keys()]);
       else if (url.pathname === '/connections' && req.method === 'GET') answer = this.identity.connections(bearer(req), (id) => this.orgs.get(id)?.name ?? id);
       else if (url.pathname.startsWith(`${API_PREFIX}/`)) answer = await this.api(req, url, raw);
       else answer = xeroProblem(404, 'NotFound', `no such endpoint: ${req.method} ${url.pathname}`);

@@ -1,10 +1,12 @@
 import { WorkerConfig } from '@app/config';
 import { ConnectionsOptions, EnvConnectionSettings } from '@app/connections';
-import { bcFromEnv, trytonFromEnv } from '@app/erp';
+import { bcFromEnv, trytonFromEnv, xeroFromEnv } from '@app/erp';
 
 /** The ERP settings and secrets of the default connection, read from the kind's own variables. */
 const ERP_FROM_ENV: Record<string, (config: WorkerConfig) => { settings: Record<string, unknown>; secrets: Record<string, string> }> = {
   tryton: (config) => trytonFromEnv(config as unknown as NodeJS.ProcessEnv),
+  // the configuration has already refused bad XERO_* values (one message naming each)
+  xero: (config) => xeroFromEnv(config as unknown as NodeJS.ProcessEnv),
   'business-central': (config) => bcFromEnv(config as unknown as Record<string, string | undefined>),
 };
 

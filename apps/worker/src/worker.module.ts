@@ -37,6 +37,7 @@ export class WorkerModule {
           receiptMaxBytes: config.RECEIPT_MAX_BYTES,
           receiptAllowedHttpHosts: config.RECEIPT_ALLOWED_HTTP_HOSTS,
           queuePrefix: config.QUEUE_PREFIX,
+          batchSize: config.EXPORT_BATCH_SIZE,
         }),
       ],
       providers: [

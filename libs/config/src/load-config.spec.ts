@@ -101,6 +101,22 @@ describe('loadConfig', () => {
       expect(workerProblems({ ...oauth, PLEO_API_KEY: 'k' })).toEqual([expect.stringMatching(/^PLEO_API_KEY: set either/)]);
       expect(workerProblems({ ...oauth, ENCRYPTION_KEY: 'short' })[0]).toMatch(/^ENCRYPTION_KEY: .*32 bytes/);
     });
+
+    it('ERP_ADAPTER=xero: names every missing or bad XERO_* value at once', () => {
+      const base = { PLEO_API_KEY: 'k', ERP_ADAPTER: 'xero' };
+      expect(workerProblems(base).map((p) => p.split(':')[0]).sort()).toEqual(
+        ['ENCRYPTION_KEY', 'XERO_CLIENT_ID', 'XERO_CLIENT_SECRET', 'XERO_REFRESH_TOKEN', 'XERO_TENANT_ID'].sort(),
+      );
+      const xero = { ...base, XERO_CLIENT_ID: 'c', XERO_CLIENT_SECRET: 's', XERO_REFRESH_TOKEN: 'r', XERO_TENANT_ID: '3f8b1f1e-2a4c-4d4e-9b1a-0c2d3e4f5a6b', ENCRYPTION_KEY: key };
+      expect(workerProblems(xero)).toEqual([]);
+      const bad = workerProblems({ ...xero, XERO_GRANT_TYPE: 'password', XERO_TENANT_ID: 'acme', XERO_API_BASE_URL: 'ftp://x', XERO_IDENTITY_URL: 'http://u:p@h' });
+      expect(bad.map((p) => p.split(':')[0]).sort()).toEqual(['XERO_API_BASE_URL', 'XERO_GRANT_TYPE', 'XERO_IDENTITY_URL', 'XERO_TENANT_ID']);
+      // client_credentials (Custom Connections): no refresh token, nothing stored
+      const cc = { ...base, XERO_GRANT_TYPE: 'client_credentials', XERO_CLIENT_ID: 'c', XERO_CLIENT_SECRET: 's', XERO_TENANT_ID: '3f8b1f1e-2a4c-4d4e-9b1a-0c2d3e4f5a6b' };
+      expect(workerProblems(cc)).toEqual([]);
+      // the variables mean nothing to another adapter
+      expect(workerProblems({ PLEO_API_KEY: 'k', XERO_CLIENT_ID: 'c' })).toEqual([]);
+    });
   });
 });
 

@@ -88,7 +88,7 @@ export class PleoApiConfig extends CommonConfig {
 
   @Expose()
   @Transform(trim)
-  @IsIn(['sandbox', 'tryton', 'business-central'], { message: 'ERP_ADAPTER must be one of: sandbox, tryton, business-central' })
+  @IsIn(['sandbox', 'tryton', 'xero', 'business-central'], { message: 'ERP_ADAPTER must be one of: sandbox, tryton, xero, business-central' })
   ERP_ADAPTER = 'sandbox';
 
   /** ERP_ADAPTER=tryton (libs/erp/src/adapters/tryton): trytond's JSON-RPC URL, database, user. */
@@ -184,6 +184,62 @@ export class PleoApiConfig extends CommonConfig {
   @Matches(/^https?:\/\/[^\s@]+$/, { message: 'BC_TOKEN_URL must be an http(s) URL without credentials ({tenant} is replaced by BC_TENANT_ID)' })
   BC_TOKEN_URL?: string;
 
+  /** ERP_ADAPTER=xero (libs/erp/src/adapters/xero): the Xero app, its grant, the organisation. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  XERO_CLIENT_ID?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  XERO_CLIENT_SECRET?: string;
+
+  /** authorization_code (default: the refresh-token chain) or client_credentials (Custom Connections) */
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @IsIn(['authorization_code', 'client_credentials'], { message: 'XERO_GRANT_TYPE must be authorization_code or client_credentials' })
+  XERO_GRANT_TYPE?: string;
+
+  /** the chain's first link; it rotates on every refresh and the rotated one, sealed in PostgreSQL, wins */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  XERO_REFRESH_TOKEN?: string;
+
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'XERO_TENANT_ID must be the Xero organisation\'s tenant id (a GUID, from GET /connections)' })
+  XERO_TENANT_ID?: string;
+
+  /** default https://api.xero.com/api.xro/2.0 */
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s@]+$/, { message: 'XERO_API_BASE_URL must be an http(s) URL without credentials' })
+  XERO_API_BASE_URL?: string;
+
+  /** default https://identity.xero.com (token endpoint /connect/token) */
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s@]+$/, { message: 'XERO_IDENTITY_URL must be an http(s) URL without credentials' })
+  XERO_IDENTITY_URL?: string;
+
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s@]+$/, { message: 'XERO_AUTHORIZE_URL must be an http(s) URL without credentials' })
+  XERO_AUTHORIZE_URL?: string;
+
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s@]+$/, { message: 'XERO_CONNECTIONS_URL must be an http(s) URL without credentials' })
+  XERO_CONNECTIONS_URL?: string;
+
   pleoAuthMode(): 'api-key' | 'oauth' | null {
     if (this.PLEO_OAUTH_CLIENT_ID || this.PLEO_OAUTH_CLIENT_SECRET || this.PLEO_OAUTH_REFRESH_TOKEN) return 'oauth';
     return this.PLEO_API_KEY ? 'api-key' : null;
@@ -191,7 +247,7 @@ export class PleoApiConfig extends CommonConfig {
 
   /** Rules across variables, checked by loadConfig after the per-variable ones. */
   override crossFieldProblems(): string[] {
-    const problems = [...super.crossFieldProblems(), ...this.transportProblems(), ...this.trytonProblems(), ...this.businessCentralProblems()];
+    const problems = [...super.crossFieldProblems(), ...this.transportProblems(), ...this.trytonProblems(), ...this.xeroProblems(), ...this.businessCentralProblems()];
     return [...problems, ...this.credentialProblems()];
   }
 
@@ -230,6 +286,20 @@ export class PleoApiConfig extends CommonConfig {
     return (['BC_TENANT_ID', 'BC_CLIENT_ID', 'BC_CLIENT_SECRET', 'BC_ENVIRONMENT', 'BC_COMPANY_ID'] as const)
       .filter((k) => !this[k])
       .map((k) => `${k}: required with ERP_ADAPTER=business-central`);
+  }
+
+  /**
+   * ERP_ADAPTER=xero: the app's credentials, the organisation and, for the refresh-token chain, its
+   * first link and the key that seals the rotated tokens. (The values' formats are checked per variable.)
+   */
+  private xeroProblems(): string[] {
+    if (this.ERP_ADAPTER !== 'xero') return [];
+    const problems = (['XERO_CLIENT_ID', 'XERO_CLIENT_SECRET', 'XERO_TENANT_ID'] as const).filter((k) => !this[k]).map((k) => `${k}: required with ERP_ADAPTER=xero`);
+    if ((this.XERO_GRANT_TYPE ?? 'authorization_code') === 'authorization_code') {
+      if (!this.XERO_REFRESH_TOKEN) problems.push('XERO_REFRESH_TOKEN: required with ERP_ADAPTER=xero and XERO_GRANT_TYPE=authorization_code (the refresh token from connecting Xero; it rotates and is then kept encrypted in PostgreSQL)');
+      if (!this.ENCRYPTION_KEY) problems.push('ENCRYPTION_KEY: required with ERP_ADAPTER=xero and XERO_GRANT_TYPE=authorization_code (the rotating Xero tokens are stored encrypted)');
+    }
+    return problems;
   }
 
   private credentialProblems(): string[] {

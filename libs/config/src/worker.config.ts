@@ -112,6 +112,13 @@ export class WorkerConfig extends PleoApiConfig {
   @IntSetting(1, 32)
   EXPORT_ITEM_CONCURRENCY = 4;
 
+  /**
+   * Entries posted per ERP call when the ERP takes batches (Xero: its limits count calls, and 50
+   * elements stay well within its 3.5 MB request limit). Each entry is still recorded on its own.
+   */
+  @IntSetting(1, 100)
+  EXPORT_BATCH_SIZE = 50;
+
   /** /health/live and /health/ready of the worker; 0: any free port (tests). */
   @IntSetting(0, 65535)
   WORKER_HEALTH_PORT = 3001;

@@ -1,3 +1,5 @@
+import { ErpError } from './erp-errors';
+
 /**
  * The ERP adapter port (design §4). Adapters speak ERP-side references only; mapping Pleo data to
  * ERP references lives in the sync services. Money is a decimal string, never a float.
@@ -119,6 +121,22 @@ export interface ExpenseEntry {
   payment?: ExpensePayment;
 }
 
+/**
+ * One entry's result in a batch (`postExpenses`), in the batch's order:
+ * - posted: booked (or found booked under its reference);
+ * - failed: refused for good — not booked, unless `error.mayHaveApplied` (then reconcile before any retry);
+ * - unknown: may or may not be booked (timeout, cut connection, 5xx after commit, a retryable
+ *   refusal such as a rate limit): never posted again before a look-up by its reference.
+ */
+export type ExpenseBatchResult =
+  | { reference: string; status: 'posted'; posted: PostedExpense }
+  | { reference: string; status: 'failed' | 'unknown'; error: ErpError };
+
+/** An entry's error as a batch result: retryable errors leave its outcome unknown. */
+export function batchFailure(reference: string, error: ErpError): ExpenseBatchResult {
+  return { reference, status: error.retryable ? 'unknown' : 'failed', error };
+}
+
 export interface PostedExpense {
   id: string;
   number: string;
@@ -146,6 +164,12 @@ export interface ErpAdapter {
    * whose bill the ERP does not hold fails with ErpError('unknown_reference', subject 'invoice').
    */
   postExpense(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense>;
+  /**
+   * Optional: many entries in few ERP calls (an ERP whose limits count calls). One result per entry,
+   * in order, each as postExpense would have it; an error of the whole call may be thrown instead
+   * (then every entry's outcome is unknown). Without it, the sync posts entry by entry.
+   */
+  postExpenses?(entries: ExpenseEntry[], ctx: OperationContext): Promise<ExpenseBatchResult[]>;
   /** Reconciliation after an unknown outcome: the entry posted with this reference, if any. */
   findPostedExpense(reference: string, ctx: OperationContext): Promise<PostedExpense | null>;
   /** Attaching the same file (by content) to the same entry twice is a no-op. */

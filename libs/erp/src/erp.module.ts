@@ -9,6 +9,8 @@ import { RateGovernor } from './governor/rate-governor';
 import { sandboxErpKind } from './adapters/sandbox/sandbox-erp.kind';
 import { trytonErpKind } from './adapters/tryton/tryton-erp.kind';
 import { businessCentralErpKind } from './adapters/business-central/bc-erp.kind';
+import { xeroErpKind } from './adapters/xero/xero-erp.kind';
+import { erpSecretSealer } from './erp-secret-sealer';
 
 /** The adapter factory and the Redis rate governor every adapter's requests go through. */
 @Module({
@@ -20,6 +22,7 @@ import { businessCentralErpKind } from './adapters/business-central/bc-erp.kind'
       useFactory: (prisma: PrismaService, redis: IORedis, config: CommonConfig): ErpKindDefinition[] => [
         sandboxErpKind(prisma),
         trytonErpKind,
+        xeroErpKind(prisma, erpSecretSealer(config)),
         businessCentralErpKind({ client: redis, prefix: config.QUEUE_PREFIX }),
       ],
     },

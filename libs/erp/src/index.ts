@@ -13,3 +13,5 @@ export * from './adapters/xero';
 export * from './adapters/tryton/tryton-erp.kind';
 export { trytonFromEnv } from './adapters/tryton/tryton-settings';
 export * from './adapters/business-central';
+export * from './erp-secret-sealer';
+export * from './post-one-by-one';

@@ -4,20 +4,13 @@ import { ApiConfig } from '@app/config';
 import { ConnectionRecord, ConnectionRepository, ConnectionSecrets, PLEO_ACCESS_TOKEN, callTokenEndpoint } from '@app/connections';
 import { PrismaService, isUniqueViolation } from '@app/database';
 import { SignedTokens } from './signed-token';
+import { ConnectRefused } from './connect-refused';
+import { pendingConnectFlow } from './pending-connect';
 
 const LINK_TTL_MS = 15 * 60_000;
 const STATE_TTL_MS = 10 * 60_000;
 
-/** Something the operator must be told on the callback page (what went wrong, what to do). */
-export class ConnectRefused extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = 'ConnectRefused';
-  }
-}
+export { ConnectRefused };
 
 /**
  * Pleo's OAuth connect flow for a stored connection (the first provider; ERP adapters add theirs
@@ -104,10 +97,13 @@ export class PleoConnectService {
       throw new ConnectRefused(`Pleo did not accept the authorisation (${why}). Start again from a new connect link; check the app's client id and secret if it happens again.`);
     }
     const expiresAt = Date.now() + answer.expiresInSeconds * 1000;
-    await this.repository.update(record, {
+    const updated = await this.repository.update(record, {
       secrets: { pleoRefreshToken: answer.refreshToken, [PLEO_ACCESS_TOKEN]: JSON.stringify({ token: answer.accessToken, expiresAt }) },
       ...(record.status === 'needs_reauthorisation' && record.statusSide === 'pleo' && { status: 'active' as const }),
     });
+    // the ERP side may still wait for its own connect flow (Xero)
+    const pending = updated.status === 'active' ? pendingConnectFlow(updated) : null;
+    if (pending) await this.repository.needsReauthorisation(updated.id, pending.side, pending.reason);
     return record.name;
   }
 

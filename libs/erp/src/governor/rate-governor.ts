@@ -87,7 +87,8 @@ export class RateGovernor {
     const pause = res ? (retryAfterMs(res.headers.get('retry-after')) ?? (res.status === 429 ? this.default429PauseMs : 0)) : 0;
     const remaining = (windowMs: number) => {
       const header = limits.remainingHeaders?.find((h) => h.windowMs === windowMs)?.header;
-      const value = header && res ? Number(res.headers.get(header)) : NaN;
+      const raw = header && res ? res.headers.get(header)?.trim() : undefined;
+      const value = raw ? Number(raw) : NaN; // an answer without the header (a 401, a proxy's 502) says nothing: Number(null) would be 0
       return Number.isInteger(value) && value >= 0 ? value : -1;
     };
     const args = [lease, pause, ...limits.windows.flatMap((w) => [w.limit, w.windowMs + arrivalMarginMs(w.windowMs), remaining(w.windowMs)])];

@@ -9,7 +9,7 @@ import { ExportFence } from './export-fence';
 import { ExportSettings } from './export-settings';
 import { ItemClaim, postedFromRow } from './item-claim';
 import { ItemFailure, VENDOR_UNKNOWN_REASON } from './item-failure';
-import { ItemPoster } from './item-poster';
+import { BatchEntry, ItemPoster } from './item-poster';
 import { ReceiptAttacher } from './receipts/receipt-attacher';
 import { ReceiptFetcher } from './receipts/receipt-fetcher';
 import { resolveErpVendor } from './vendor-resolver';
@@ -17,13 +17,14 @@ import { resolveErpVendor } from './vendor-resolver';
 /** What to post for an item, or why it cannot be. */
 type Plan = { entry: ExpenseEntry; failure?: undefined } | { failure: ItemFailure; entry?: undefined };
 type Outcome = { posted: PostedExpense; failure?: ItemFailure } | { failure: ItemFailure; posted?: undefined };
+type Step = { posted: PostedExpense; failure?: undefined; entry?: undefined } | { failure: ItemFailure; posted?: undefined; entry?: undefined } | { entry: ExpenseEntry; posted?: undefined; failure?: undefined };
 
 /**
  * Export items into the ERP exactly once (design §2.4 step 4), each item on its own: an entry
  * posted before (POSTED in the ledger) is reported with its existing ERP number; one an earlier
  * attempt may have written is reconciled with the ERP first; the rest are mapped and posted under a
- * ledger claim (ItemPoster), then get their receipts (ReceiptAttacher). Each result is recorded the
- * moment it is known. Retryable ERP errors are thrown (the run stops, the queue job retries later);
+ * ledger claim (ItemPoster) — in batches when the adapter has postExpenses — then get their receipts
+ * (ReceiptAttacher). Each result is recorded the moment it is known. Retryable ERP errors are thrown (the run stops, the queue job retries later);
  * everything else becomes the item's failure, worded for a bookkeeper. When the run is asked to stop
  * (shutdown, lock lost) no new item is started: the ones started finish, the rest wait for the next run.
  */
@@ -40,6 +41,8 @@ export class ExportItemSync {
     fetcher: ReceiptFetcher,
     private readonly settings: ExportSettings,
     private readonly concurrency: number,
+    /** entries per call of the adapter's postExpenses (when it has one) */
+    private readonly batchSize = 50,
   ) {
     this.poster = new ItemPoster(erp, ledger);
     this.receipts = new ReceiptAttacher(erp, receiptLedger, fetcher);
@@ -56,14 +59,18 @@ export class ExportItemSync {
     // The adapter and downloads stop with the company lock, not with a shutdown (that waits for the item).
     const ctx = { ...runCtx, signal: fence.lockSignal };
     const updates: ExportItemUpdate[] = [];
+    const claimOf = (item: ExportItem) => new ItemClaim({ companyId, accountingEntryId: item.accountingEntryId }, fence, rows.get(item.accountingEntryId)!, claimedAt, this.ledger);
     try {
       const taken = ids.find((id) => !rows.has(id));
       if (taken) throw ExportFence.taken(taken);
-      await forEachConcurrently(items, this.concurrency, async (item) => {
-        if (fence.stopRequested) return;
-        const claim = new ItemClaim({ companyId, accountingEntryId: item.accountingEntryId }, fence, rows.get(item.accountingEntryId)!, claimedAt, this.ledger);
-        updates.push(toUpdate(item, await this.exportItem(item, jobId, claim, ctx)));
-      });
+      if (this.erp.postExpenses) {
+        await this.batched(items, jobId, ctx, fence, claimOf, updates);
+      } else {
+        await forEachConcurrently(items, this.concurrency, async (item) => {
+          if (fence.stopRequested) return;
+          updates.push(toUpdate(item, await this.exportItem(item, jobId, claimOf(item), ctx)));
+        });
+      }
     } finally {
       // Best effort: a claim not released simply runs out.
       await this.ledger.release(companyId, fence.owner, ids).catch(() => undefined);
@@ -72,20 +79,64 @@ export class ExportItemSync {
   }
 
   private async exportItem(item: ExportItem, jobId: string, claim: ItemClaim, ctx: OperationContext): Promise<Outcome> {
-    const { row } = claim;
-    // An earlier attempt may have written it: the ERP's answer comes before any mapping.
-    let posted = postedFromRow(row) ?? (row.attemptedAt ? await this.poster.reconcile(claim, ctx) : null);
+    const step = await this.prepare(item, jobId, claim, ctx);
+    if (step.failure) return { failure: step.failure };
+    let posted = step.posted;
     if (!posted) {
-      const plan = await this.plan(item, ctx);
-      if (plan.failure) {
-        await this.ledger.markFailed(claim.key, jobId, claim.owner, plan.failure);
-        return { failure: plan.failure };
-      }
-      const result = await this.poster.post(claim, plan.entry, jobId, ctx);
+      const result = await this.poster.post(claim, step.entry!, jobId, ctx);
       if (result.failure) return result;
       posted = result.posted;
     }
-    const failure = await this.receipts.attach(item, posted, claim, ctx, row.attachmentsDone);
+    return this.withReceipts(item, posted, claim, jobId, ctx);
+  }
+
+  /**
+   * The page with the adapter's batch call: each item is first settled on its own (posted before,
+   * found by reconciliation, or mapped), then what is left is posted `batchSize` entries per call,
+   * and each posted item gets its receipts. On a stop no new batch is started; a batch posted is
+   * finished (its receipts) before the run stops.
+   */
+  private async batched(items: ExportItem[], jobId: string, ctx: OperationContext, fence: ExportFence, claimOf: (item: ExportItem) => ItemClaim, updates: ExportItemUpdate[]): Promise<void> {
+    const toPost: (BatchEntry & { item: ExportItem; index: number })[] = [];
+    const finish = async (item: ExportItem, claim: ItemClaim, posted: PostedExpense) => {
+      updates.push(toUpdate(item, await this.withReceipts(item, posted, claim, jobId, ctx)));
+    };
+    await forEachConcurrently(items.map((item, index) => ({ item, index })), this.concurrency, async ({ item, index }) => {
+      if (fence.stopRequested) return;
+      const claim = claimOf(item);
+      const step = await this.prepare(item, jobId, claim, ctx);
+      if (step.failure) updates.push(toUpdate(item, { failure: step.failure }));
+      else if (step.posted) await finish(item, claim, step.posted);
+      else toPost.push({ item, claim, entry: step.entry!, index });
+    });
+    toPost.sort((a, b) => a.index - b.index);
+    for (let i = 0; i < toPost.length; i += this.batchSize) {
+      if (fence.stopRequested) return;
+      const batch = toPost.slice(i, i + this.batchSize);
+      const outcomes = await this.poster.postBatch(batch, jobId, ctx);
+      await forEachConcurrently(batch.map((b, k) => ({ ...b, outcome: outcomes[k] })), this.concurrency, async ({ item, claim, outcome }) => {
+        if (outcome.failure) updates.push(toUpdate(item, outcome));
+        else await finish(item, claim, outcome.posted);
+      });
+    }
+  }
+
+  /** What is known of an item before any ERP write: posted before, found by reconciliation, refused, or the entry to post. */
+  private async prepare(item: ExportItem, jobId: string, claim: ItemClaim, ctx: OperationContext): Promise<Step> {
+    const { row } = claim;
+    // An earlier attempt may have written it: the ERP's answer comes before any mapping.
+    const posted = postedFromRow(row) ?? (row.attemptedAt ? await this.poster.reconcile(claim, ctx) : null);
+    if (posted) return { posted };
+    const plan = await this.plan(item, ctx);
+    if (plan.failure) {
+      await this.ledger.markFailed(claim.key, jobId, claim.owner, plan.failure);
+      return { failure: plan.failure };
+    }
+    return { entry: plan.entry };
+  }
+
+  private async withReceipts(item: ExportItem, posted: PostedExpense, claim: ItemClaim, jobId: string, ctx: OperationContext): Promise<Outcome> {
+    const failure = await this.receipts.attach(item, posted, claim, ctx, claim.row.attachmentsDone);
     if (failure) await this.ledger.markFailed(claim.key, jobId, claim.owner, failure);
     return { posted, failure: failure ?? undefined };
   }

@@ -185,7 +185,7 @@ export class ExportJobRunner {
 
   /** The data layer, page by page: checked, booked, reported. Returns what this run booked and failed. */
   private async exportItems(conn: SyncConnection, job: ExportJob, todo: Set<string>, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }, fence: ExportFence) {
-    const items = new ExportItemSync(conn.erp, this.ledger, this.receiptLedger, this.links, this.fetcher, conn.settings, conn.settings.itemConcurrency);
+    const items = new ExportItemSync(conn.erp, this.ledger, this.receiptLedger, this.links, this.fetcher, conn.settings, conn.settings.itemConcurrency, this.options.batchSize);
     let succeeded = 0;
     let failed = 0;
     for await (const page of conn.pleoExports.exportItemPages(job.id)) {

@@ -11,4 +11,6 @@ export interface ExportOptions {
   /** `host:port` receipt hosts allowed over http and on private addresses (RECEIPT_ALLOWED_HTTP_HOSTS) */
   receiptAllowedHttpHosts: string[];
   queuePrefix: string;
+  /** entries per ERP call for adapters with a batch operation (EXPORT_BATCH_SIZE; default 50) */
+  batchSize?: number;
 }

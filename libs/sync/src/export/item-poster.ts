@@ -1,11 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { ExportLedgerRepository } from '@app/database';
-import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
+import { ErpAdapter, ErpError, ExpenseBatchResult, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
 import { itemFailureFromErp } from './erp-failures';
 import { ItemClaim } from './item-claim';
 import { ItemFailure } from './item-failure';
 
 export type PostOutcome = { posted: PostedExpense; failure?: undefined } | { failure: ItemFailure; posted?: undefined };
+export interface BatchEntry {
+  claim: ItemClaim;
+  entry: ExpenseEntry;
+}
 
 /**
  * Posts one entry to the ERP at most once (design §2.4 step 4, R1/R2/R6), under this run's claim on
@@ -44,6 +48,47 @@ export class ItemPoster {
     }
     await this.record(claim, posted);
     return { posted };
+  }
+
+  /**
+   * Posts a batch with the adapter's postExpenses, holding the same rules as post(): every entry is
+   * marked attempted under its claim (the fence check) before the one call; after it each result is
+   * recorded at once — posted, or failed for good (unknown in the ledger when it may have applied).
+   * An unknown outcome (the whole call failed: timeout, cut connection, 5xx after commit; or an
+   * entry's retryable error) is thrown once the known results are recorded: those entries stay
+   * attempted, so the retry looks each up by its reference before posting only the ones not found.
+   */
+  async postBatch(batch: BatchEntry[], jobId: string, ctx: OperationContext): Promise<PostOutcome[]> {
+    const { fence } = batch[0].claim;
+    for (const { claim } of batch) await claim.beforeWrite('post');
+    let results: ExpenseBatchResult[];
+    try {
+      fence.assertWritable();
+      results = await this.erp.postExpenses!(batch.map((b) => b.entry), ctx);
+    } catch (caught) {
+      throw fence.explain(caught);
+    }
+    const byReference = new Map(results.map((r) => [r.reference, r]));
+    if (results.length !== batch.length || batch.some((b) => !byReference.has(b.entry.reference))) {
+      throw new ErpError('unavailable', `The ERP answered a batch of ${batch.length} entries with ${results.length} results that do not match them; they are looked up before any retry.`, { mayHaveApplied: true });
+    }
+    const outcomes: PostOutcome[] = [];
+    let unknown: ErpError | undefined;
+    for (const { claim, entry } of batch) {
+      const result = byReference.get(entry.reference)!;
+      if (result.status === 'posted') {
+        await this.record(claim, result.posted);
+        outcomes.push({ posted: result.posted });
+      } else if (result.status === 'failed' && !result.error.retryable) {
+        const failure = itemFailureFromErp(result.error);
+        await this.ledger.markFailed(claim.key, jobId, claim.owner, { ...failure, mayHaveApplied: result.error.mayHaveApplied });
+        outcomes.push({ failure });
+      } else {
+        unknown ??= result.error; // left attempted: looked up by its reference before it is posted again
+      }
+    }
+    if (unknown) throw fence.explain(unknown);
+    return outcomes;
   }
 
   private async record(claim: ItemClaim, posted: PostedExpense): Promise<void> {

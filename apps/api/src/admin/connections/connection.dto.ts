@@ -62,3 +62,9 @@ export class UpdateConnectionDto {
   @IsIn(['active', 'disabled'], { message: 'status must be active or disabled' })
   status?: 'active' | 'disabled';
 }
+
+/** Options of a connect link (Xero). */
+export class ConnectLinkDto {
+  /** the Xero organisation to connect (its tenant id); without it, the only one authorised or the operator's choice */
+  @IsOptional() @IsUUID('all', { message: 'tenantId must be a Xero tenant id (a GUID)' }) tenantId?: string;
+}

@@ -1,11 +1,14 @@
 import { Body, ConflictException, Controller, Delete, Get, HttpCode, HttpException, NotFoundException, Param, ParseUUIDPipe, Patch, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { CompanyTaken, ConnectionRecord, ConnectionRepository, ConnectionSecrets, PLEO_SECRET_NAMES } from '@app/connections';
 import { AdminTokenGuard } from '../admin-token.guard';
-import { CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
+import { ConnectLinkDto, CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
 import { ConnectionInputCheck, bookingWithDefaults } from './connection-input';
 import { connectionView } from './connection-view';
 import { ConnectionVerifier } from './connection-verifier.service';
-import { ConnectRefused, PleoConnectService } from '../../connect/pleo-connect.service';
+import { ConnectRefused } from '../../connect/connect-refused';
+import { PleoConnectService } from '../../connect/pleo-connect.service';
+import { XeroConnectService } from '../../connect/xero/xero-connect.service';
+import { pendingConnectFlow } from '../../connect/pending-connect';
 
 /**
  * Connections (one Pleo company ↔ one ERP organisation) for operators. Secrets are write-only:
@@ -20,6 +23,7 @@ export class ConnectionsController {
     private readonly input: ConnectionInputCheck,
     private readonly verifier: ConnectionVerifier,
     private readonly connectFlow: PleoConnectService,
+    private readonly xeroConnectFlow: XeroConnectService,
   ) {}
 
   @Post()
@@ -93,18 +97,36 @@ export class ConnectionsController {
   @Post(':id/connect')
   @HttpCode(200)
   async connect(@Param('id', ParseUUIDPipe) id: string) {
+    const record = await this.found(id);
+    return this.linkOrRefusal(() => this.connectFlow.startLink(record));
+  }
+
+  /**
+   * A signed link (15 minutes) that starts Xero's OAuth connect flow in a browser; with `tenantId`,
+   * that organisation is taken (it must be among those authorised), else the only one, else the
+   * operator chooses. Register `redirectUri` (in the answer) on the Xero app.
+   */
+  @Post(':id/connect/xero')
+  @HttpCode(200)
+  async connectXero(@Param('id', ParseUUIDPipe) id: string, @Body() body: ConnectLinkDto) {
+    const record = await this.found(id);
+    return this.linkOrRefusal(() => this.xeroConnectFlow.startLink(record, body?.tenantId));
+  }
+
+  private linkOrRefusal<T>(link: () => T): { data: T } {
     try {
-      return { data: this.connectFlow.startLink(await this.found(id)) };
+      return { data: link() };
     } catch (err) {
       if (err instanceof ConnectRefused) throw new HttpException({ statusCode: err.status, error: 'cannot_connect', message: err.message }, err.status);
       throw err;
     }
   }
 
-  /** OAuth without a refresh token yet: the connection waits for the connect flow. */
+  /** OAuth without its chain yet (Pleo, Xero) or Xero without an organisation: the connection waits for the connect flow. */
   private async waitForConnectFlow(record: ConnectionRecord): Promise<ConnectionRecord> {
-    if (record.pleo.auth !== 'oauth' || record.secrets.pleoRefreshToken || record.status !== 'active') return record;
-    await this.repository.needsReauthorisation(record.id, 'pleo', 'Not connected to Pleo yet: run the connect flow (POST /admin/connections/:id/connect).');
+    const pending = record.status === 'active' ? pendingConnectFlow(record) : null;
+    if (!pending) return record;
+    await this.repository.needsReauthorisation(record.id, pending.side, pending.reason);
     return (await this.repository.get(record.id)) ?? record;
   }
 

@@ -2,10 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { PrismaService, isDatabaseUnavailable, isUniqueViolation } from '@app/database';
 import { ErpError } from '../../erp-errors';
 import { checkEntry } from './sandbox-entry-rules';
+import { postOneByOne } from '../../post-one-by-one';
 import {
   ErpAdapter,
   ErpCapabilities,
   ErpVendor,
+  ExpenseBatchResult,
   ExpenseEntry,
   FileInput,
   OperationContext,
@@ -191,6 +193,11 @@ export class SandboxErpAdapter implements ErpAdapter {
         throw err;
       }
     });
+  }
+
+  /** The sandbox has no batch call: one entry after the other, one result each (as a batch ERP answers). */
+  postExpenses(entries: ExpenseEntry[], ctx: OperationContext): Promise<ExpenseBatchResult[]> {
+    return postOneByOne((entry, c) => this.postExpense(entry, c), entries, ctx);
   }
 
   /** The vendor's bill a payment-only entry settles, by invoice number; refused when the ERP has none. */

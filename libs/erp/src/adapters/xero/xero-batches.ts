@@ -1,4 +1,4 @@
-import { ExpenseEntry, OperationContext, PostedExpense } from '../../erp-adapter.port';
+import { ExpenseBatchResult, ExpenseEntry, OperationContext, batchFailure } from '../../erp-adapter.port';
 import { ErpError } from '../../erp-errors';
 import { XeroClient, idempotencyKey } from './xero-client';
 import { XeroContacts } from './xero-contacts';
@@ -6,8 +6,8 @@ import { XeroExpenses, created, posted } from './xero-expenses';
 import { bill, manualJournal, referenceTag, spendMoney } from './xero-documents';
 import { XeroLookups } from './xero-lookups';
 
-/** One result per entry: what was booked, or why this entry (alone) failed. */
-export type XeroBatchResult = { reference: string; posted: PostedExpense } | { reference: string; error: ErpError };
+/** One result per entry: what was booked, or why this entry (alone) failed or is unknown. */
+export type XeroBatchResult = ExpenseBatchResult;
 
 /** Xero takes up to 50 elements per request comfortably (its body limit is 3.5 MB). */
 export const BATCH_SIZE = 50;
@@ -38,7 +38,7 @@ export class XeroBatches {
     for (const entry of entries) {
       try {
         if (!entry.lines.length || entry.payment) {
-          results.set(entry.reference, { reference: entry.reference, posted: await this.expenses.post(entry, ctx) });
+          results.set(entry.reference, { reference: entry.reference, status: 'posted', posted: await this.expenses.post(entry, ctx) });
           continue;
         }
         await this.lookups.checkTracking(entry, ctx);
@@ -51,7 +51,7 @@ export class XeroBatches {
           journals.push(entry);
         }
       } catch (err) {
-        results.set(entry.reference, { reference: entry.reference, error: failure(err) });
+        results.set(entry.reference, batchFailure(entry.reference, failure(err)));
       }
     }
     for (const batch of chunks(spend)) await this.write(batch, results, 'spend', ctx);
@@ -89,13 +89,13 @@ export class XeroBatches {
       batch.forEach((entry, i) => {
         try {
           created([elements[i].el], `${what} (${entry.reference})`);
-          results.set(entry.reference, { reference: entry.reference, posted: posted(kind, elements[i].id!, elements[i].number ?? referenceTag(entry.reference)) });
+          results.set(entry.reference, { reference: entry.reference, status: 'posted', posted: posted(kind, elements[i].id!, elements[i].number ?? referenceTag(entry.reference)) });
         } catch (err) {
-          results.set(entry.reference, { reference: entry.reference, error: failure(err) });
+          results.set(entry.reference, batchFailure(entry.reference, failure(err)));
         }
       });
     } catch (err) {
-      for (const entry of batch) results.set(entry.reference, { reference: entry.reference, error: failure(err) });
+      for (const entry of batch) results.set(entry.reference, batchFailure(entry.reference, failure(err)));
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { PrismaService } from '@app/database';
 import { ErpKindDefinition } from '../../erp-kind';
+import { ErpError } from '../../erp-errors';
 import { XeroErpAdapter } from './xero-erp.adapter';
 import { XERO_SECRET_NAMES, xeroSettings, xeroSettingsProblems } from './xero-settings';
 import { PrismaXeroTokenStore, SecretSealer } from './xero-token.store';
@@ -30,6 +31,7 @@ export function xeroErpKind(prisma: PrismaService, sealer: SecretSealer): ErpKin
     rateLimits: () => XERO_RATE_LIMITS,
     build: (target, deps) => {
       const s = xeroSettings(target.settings);
+      if (!s.tenantId) throw new ErpError('auth', 'No Xero organisation is chosen yet: run the connect flow (POST /admin/connections/:id/connect/xero) and choose one.');
       const tokens = new XeroTokens(
         { clientId: s.clientId, clientSecret: target.secrets.clientSecret ?? '', grantType: s.grantType, initialRefreshToken: target.secrets.refreshToken, identityUrl: s.identityUrl },
         s.grantType === 'authorization_code' ? new PrismaXeroTokenStore(prisma, sealer, target.key) : null,

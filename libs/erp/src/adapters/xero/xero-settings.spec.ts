@@ -1,4 +1,4 @@
-import { XERO_DEFAULTS, xeroFromEnv, xeroSettings } from './xero-settings';
+import { XERO_DEFAULTS, xeroFromEnv, xeroSettings, xeroSettingsProblems } from './xero-settings';
 
 describe('Xero settings from the environment', () => {
   const good = { XERO_CLIENT_ID: 'client', XERO_CLIENT_SECRET: 'secret', XERO_REFRESH_TOKEN: 'rt', XERO_TENANT_ID: '2f7c1a4e-0b8d-4c6f-9e3a-5d1b7c9e0f12' };
@@ -22,5 +22,30 @@ describe('Xero settings from the environment', () => {
     const cc = xeroFromEnv({ ...rest, XERO_GRANT_TYPE: 'client_credentials' });
     expect(cc.problems).toEqual([]);
     expect(xeroSettings(cc.settings).grantType).toBe('client_credentials');
+  });
+});
+
+describe('Xero settings of a stored connection', () => {
+  const tenantId = '2f7c1a4e-0b8d-4c6f-9e3a-5d1b7c9e0f12';
+
+  it('may wait for the connect flow to choose the organisation (authorization_code), not with a Custom Connection', () => {
+    expect(xeroSettingsProblems({ clientId: 'app' })).toEqual([]);
+    expect(xeroSettings({ clientId: 'app' }).tenantId).toBe('');
+    expect(xeroSettingsProblems({ clientId: 'app', tenantId: 'acme' })).toEqual([expect.stringMatching(/^tenantId:/)]);
+    expect(xeroSettingsProblems({ clientId: 'app', grantType: 'client_credentials' })).toEqual([expect.stringMatching(/^tenantId:/)]);
+    expect(xeroSettingsProblems({ clientId: 'app', grantType: 'client_credentials', tenantId })).toEqual([]);
+  });
+
+  it('takes the connect flow\'s scopes only as space-separated scope names with offline_access', () => {
+    expect(xeroSettingsProblems({ clientId: 'app', scopes: 'offline_access accounting.transactions accounting.contacts' })).toEqual([]);
+    for (const scopes of ['accounting.contacts', 'offline_access  accounting.contacts', 'offline_access\naccounting.contacts', 7]) {
+      expect(xeroSettingsProblems({ clientId: 'app', scopes })).toEqual([expect.stringMatching(/^scopes:/)]);
+    }
+  });
+
+  it('names a missing XERO_TENANT_ID once', () => {
+    const { problems } = xeroFromEnv({ XERO_CLIENT_ID: 'c', XERO_CLIENT_SECRET: 's', XERO_REFRESH_TOKEN: 'rt' });
+    expect(problems).toEqual([expect.stringMatching(/^XERO_TENANT_ID:/)]);
+    expect(xeroFromEnv({ XERO_CLIENT_ID: 'c', XERO_CLIENT_SECRET: 's', XERO_GRANT_TYPE: 'client_credentials' }).problems).toEqual([expect.stringMatching(/^XERO_TENANT_ID:/)]);
   });
 });

@@ -1,11 +1,17 @@
 import type { PrismaService } from '@app/database';
 import { XeroLockedTokens, XeroTokenRecord, XeroTokenStore } from './xero-tokens';
 
-/** Seals secrets at rest (the service's TokenCipher: AES-256-GCM under ENCRYPTION_KEY). */
+/**
+ * Seals secrets at rest (the service's TokenCipher: AES-256-GCM under ENCRYPTION_KEY). `aad` binds
+ * a sealed value to where it is stored, so a value copied to another row or field does not open.
+ */
 export interface SecretSealer {
-  encrypt(plain: string): string;
-  decrypt(sealed: string): string;
+  encrypt(plain: string, aad?: string): string;
+  decrypt(sealed: string, aad?: string): string;
 }
+
+/** Where a sealed Xero token is bound to: its connection and field. */
+export const xeroTokenAad = (connectionKey: string, field: 'refresh_token' | 'access_token') => `xero-oauth:${connectionKey}:${field}`;
 
 /**
  * Xero tokens of one connection in `xero_oauth_credentials`, sealed. The lock is a PostgreSQL
@@ -30,8 +36,8 @@ export class PrismaXeroTokenStore implements XeroTokenStore {
             const row = await tx.xeroOAuthCredential.findUnique({ where: { connectionKey: key } });
             if (!row) return null;
             return {
-              refreshToken: row.refreshTokenEnc ? sealer.decrypt(row.refreshTokenEnc) : null,
-              accessToken: row.accessTokenEnc ? sealer.decrypt(row.accessTokenEnc) : null,
+              refreshToken: row.refreshTokenEnc ? sealer.decrypt(row.refreshTokenEnc, xeroTokenAad(key, 'refresh_token')) : null,
+              accessToken: row.accessTokenEnc ? sealer.decrypt(row.accessTokenEnc, xeroTokenAad(key, 'access_token')) : null,
               accessTokenExpiresAt: row.accessTokenExpiresAt?.getTime() ?? null,
               seedHash: row.seedHash,
               revokedReason: row.revokedReason,
@@ -39,8 +45,8 @@ export class PrismaXeroTokenStore implements XeroTokenStore {
           },
           async write(record: XeroTokenRecord): Promise<void> {
             const data = {
-              refreshTokenEnc: record.refreshToken ? sealer.encrypt(record.refreshToken) : null,
-              accessTokenEnc: record.accessToken ? sealer.encrypt(record.accessToken) : null,
+              refreshTokenEnc: record.refreshToken ? sealer.encrypt(record.refreshToken, xeroTokenAad(key, 'refresh_token')) : null,
+              accessTokenEnc: record.accessToken ? sealer.encrypt(record.accessToken, xeroTokenAad(key, 'access_token')) : null,
               accessTokenExpiresAt: record.accessTokenExpiresAt ? new Date(record.accessTokenExpiresAt) : null,
               seedHash: record.seedHash,
               revokedReason: record.revokedReason,
