@@ -42,7 +42,7 @@ export class ConnectionRepository {
     const id = randomUUID(); // known before sealing: the secrets are bound to it
     try {
       const row = await this.prisma.connection.create({
-        data: { ...input, id, erpSettings: input.erpSettings as object, booking: input.booking as object, pleo: input.pleo as object, secrets: this.sealed(id, {}, input.secrets) },
+        data: { ...input, companyId: input.companyId.toLowerCase(), id, erpSettings: input.erpSettings as object, booking: input.booking as object, pleo: input.pleo as object, secrets: this.sealed(id, {}, input.secrets) },
       });
       return toRecord(row);
     } catch (err) {
@@ -61,7 +61,13 @@ export class ConnectionRepository {
   }
 
   async forCompany(companyId: string): Promise<ConnectionRecord | null> {
-    const row = await this.prisma.connection.findFirst({ where: { companyId, deletedAt: null } });
+    const row = await this.prisma.connection.findFirst({ where: { companyId: companyId.toLowerCase(), deletedAt: null } });
+    return row ? toRecord(row) : null;
+  }
+
+  /** The company's most recently deleted connection, if it ever had one. */
+  async lastDeletedForCompany(companyId: string): Promise<ConnectionRecord | null> {
+    const row = await this.prisma.connection.findFirst({ where: { companyId: companyId.toLowerCase(), deletedAt: { not: null } }, orderBy: { deletedAt: 'desc' } });
     return row ? toRecord(row) : null;
   }
 

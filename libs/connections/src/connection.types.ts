@@ -69,10 +69,24 @@ export interface SyncConnection {
 export class ConnectionUnavailable extends Error {
   constructor(
     readonly connectionId: string,
-    readonly status: ConnectionStatus,
+    /** `deleted`: the company's connection was deleted and nothing replaced it */
+    readonly status: ConnectionStatus | 'deleted',
     reason: string,
   ) {
     super(reason);
     this.name = 'ConnectionUnavailable';
+  }
+}
+
+/**
+ * The company has no stored connection and PLEO_COMPANY_IDS does not list it: the environment's
+ * default does not serve it. Permanent until an operator creates a connection or lists the company.
+ */
+export class CompanyNotServed extends Error {
+  constructor(readonly companyId: string) {
+    super(
+      `Company ${companyId} has no connection, and PLEO_COMPANY_IDS does not list it for the environment's default connection. Create a connection for it (POST /admin/connections) or add it to PLEO_COMPANY_IDS, then replay the event.`,
+    );
+    this.name = 'CompanyNotServed';
   }
 }
