@@ -5,8 +5,8 @@ import { ErpWrites } from '../support/counting-erp';
 import { exportItem } from '../support/export-items';
 import { ExportRunnerKit } from '../support/export-runners';
 
-/** REVIEW (failing on purpose): exactly-once ledger edge cases, real PostgreSQL and Redis. */
-describe('review: export ledger', () => {
+/** Exactly-once ledger edge cases (review finding 3): ids in any letter case, real PostgreSQL and Redis. */
+describe('export ledger: ids in any letter case', () => {
   const kit = new ExportRunnerKit();
   beforeAll(() => kit.start());
   afterAll(() => kit.close());
@@ -17,6 +17,14 @@ describe('review: export ledger', () => {
     const rows = await ledger.claim(randomUUID(), randomUUID(), randomUUID(), 60_000, [id]);
     // What happens: the map is keyed by PostgreSQL's lower-case text, so processPage sees the entry as "taken".
     expect([...rows.keys()]).toEqual([id]);
+  });
+
+  it('a company id in two spellings is one ledger: the second spelling finds the entry held, not a new row', async () => {
+    const ledger = kit.get(ExportLedgerRepository);
+    const company = randomUUID();
+    const entry = randomUUID();
+    expect([...(await ledger.claim(company.toUpperCase(), randomUUID(), randomUUID(), 60_000, [entry])).keys()]).toEqual([entry]);
+    expect((await ledger.claim(company, randomUUID(), randomUUID(), 60_000, [entry])).size).toBe(0);
   });
 
   it('an item whose accountingEntryId is upper case is exported, not interrupted as "held by another run" on every try', async () => {

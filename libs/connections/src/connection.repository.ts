@@ -61,13 +61,13 @@ export class ConnectionRepository {
   }
 
   async forCompany(companyId: string): Promise<ConnectionRecord | null> {
-    const row = await this.prisma.connection.findFirst({ where: { companyId: companyId.toLowerCase(), deletedAt: null } });
+    const row = await this.prisma.connection.findFirst({ where: { companyId: { equals: companyId, mode: 'insensitive' }, deletedAt: null } });
     return row ? toRecord(row) : null;
   }
 
   /** The company's most recently deleted connection, if it ever had one. */
   async lastDeletedForCompany(companyId: string): Promise<ConnectionRecord | null> {
-    const row = await this.prisma.connection.findFirst({ where: { companyId: companyId.toLowerCase(), deletedAt: { not: null } }, orderBy: { deletedAt: 'desc' } });
+    const row = await this.prisma.connection.findFirst({ where: { companyId: { equals: companyId, mode: 'insensitive' }, deletedAt: { not: null } }, orderBy: { deletedAt: 'desc' } });
     return row ? toRecord(row) : null;
   }
 

@@ -11,6 +11,7 @@ import { jobFailureFromErp } from './erp-failures';
 import { EXPORT_OPTIONS, ExportOptions } from './export-options';
 import { ExportFence } from './export-fence';
 import { ExportItemSync } from './export-item-sync';
+import { EntryIdSet } from './entry-id-set';
 import { ItemReporter } from './item-reporter';
 import { ReceiptFetcher } from './receipts/receipt-fetcher';
 import { isUuid, validateItem } from './item-validation';
@@ -74,7 +75,8 @@ export class ExportJobRunner {
     const summary: CompanyRunSummary = { companyId, jobs: [] };
     try {
       const jobs: ExportJob[] = [];
-      for await (const job of conn.pleoExports.listJobs(companyId, ['pending', 'in_progress'])) jobs.push(job);
+      // one spelling of the company id for runs and ledgers (the lock and the resolver use lower case too)
+      for await (const job of conn.pleoExports.listJobs(companyId, ['pending', 'in_progress'])) jobs.push({ ...job, companyId: job.companyId?.toLowerCase() ?? job.companyId });
       // Date.parse, not string order: "…43.5Z" sorts before "…43Z" as text (F-13).
       jobs.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id.localeCompare(b.id));
       for (const job of jobs) {
@@ -145,7 +147,7 @@ export class ExportJobRunner {
     if (problem) return this.finish(conn, job, 'failed', NOTHING, problem);
 
     // Control layer first, all pages (Pleo's rule), keeping only ids: the data layer is streamed.
-    const todo = new Set<string>();
+    const todo = new EntryIdSet();
     for await (const item of conn.pleoExports.jobItems(job.id)) if (item.status === 'pending' || item.status === 'in_progress') todo.add(item.accountingEntryId);
 
     // Report well within the time Pleo gives the job (expiresIn, from its last action), F-9.
@@ -184,7 +186,7 @@ export class ExportJobRunner {
   }
 
   /** The data layer, page by page: checked, booked, reported. Returns what this run booked and failed. */
-  private async exportItems(conn: SyncConnection, job: ExportJob, todo: Set<string>, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }, fence: ExportFence) {
+  private async exportItems(conn: SyncConnection, job: ExportJob, todo: EntryIdSet, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }, fence: ExportFence) {
     const items = new ExportItemSync(conn.erp, this.ledger, this.receiptLedger, this.links, this.fetcher, conn.settings, conn.settings.itemConcurrency);
     let succeeded = 0;
     let failed = 0;
