@@ -3,7 +3,7 @@ import { ExportLedgerRepository, ReceiptLedgerRepository, VendorLinkRepository, 
 import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
 import { ExportItem, ExportItemUpdate } from '@app/pleo';
 import { RunInterrupted, forEachConcurrently } from '@app/runtime';
-import { itemFailureFromErp } from './erp-failures';
+import { isJobLevelErpError, itemFailureFromErp } from './erp-failures';
 import { mapExportItem } from './export-mapping';
 import { ExportFence } from './export-fence';
 import { ExportSettings } from './export-settings';
@@ -95,7 +95,7 @@ export class ExportItemSync {
     try {
       return await this.planItem(item, ctx);
     } catch (err) {
-      if ((err instanceof ErpError && err.retryable) || isDatabaseUnavailable(err) || err instanceof RunInterrupted) throw err;
+      if ((err instanceof ErpError && err.retryable) || isJobLevelErpError(err) || isDatabaseUnavailable(err) || err instanceof RunInterrupted) throw err;
       if (err instanceof ErpError) return { failure: itemFailureFromErp(err) };
       this.logger.warn(`item ${item.accountingEntryId}: ${(err as Error)?.message ?? err}`);
       return { failure: { type: 'unexpected_failure', reason: `The expense could not be prepared for booking: ${(err as Error)?.message ?? err}` } };

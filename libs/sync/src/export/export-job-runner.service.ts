@@ -7,7 +7,7 @@ import { ExportItem, ExportJob, ExportJobItem, FINAL_JOB_STATUSES, PleoApiError 
 import { PRODUCER_CONNECTION } from '@app/queue';
 import { RunInterrupted, ShutdownSignal } from '@app/runtime';
 import { CompanyLock } from './company-lock';
-import { jobFailureFromErp } from './erp-failures';
+import { isJobLevelErpError, jobFailureFromErp } from './erp-failures';
 import { EXPORT_OPTIONS, ExportOptions } from './export-options';
 import { ExportFence } from './export-fence';
 import { ExportItemSync } from './export-item-sync';
@@ -124,7 +124,10 @@ export class ExportJobRunner {
       const failure = jobFailureOf(err);
       if (failure.retryable && !options.lastAttempt) throw err;
       this.logger.warn(`job ${job.id} (${job.companyId}) fails: ${failure.type}: ${failure.reason}`);
-      return this.finish(conn, job, 'failed', NOTHING, { type: failure.type, reason: failure.reason });
+      const failed = await this.finish(conn, job, 'failed', NOTHING, { type: failure.type, reason: failure.reason });
+      // the ERP refused a stored connection's credentials: escapes to ConnectionResolver.run, which marks it, and the company's next jobs wait
+      if (conn.id && refusedSide(err) === 'erp') throw err;
+      return failed;
     }
   }
 
@@ -244,8 +247,9 @@ export class ExportJobRunner {
     try {
       await conn.erp.verifyConnection(ctx);
     } catch (err) {
-      // a connection pausing for its ERP's rate limit waits (the job is delayed), it is not broken
-      if (err instanceof ErpError && err.kind !== 'rate_limited') return jobFailureFromErp(err);
+      // a connection pausing for its ERP's rate limit waits (the job is delayed), it is not broken;
+      // a refusal of its credentials or set-up fails the job in guardedJob (job-level, finding 8)
+      if (err instanceof ErpError && err.kind !== 'rate_limited' && !isJobLevelErpError(err)) return jobFailureFromErp(err);
       throw err;
     }
     if (job.vendorBasedBookkeeping && !conn.settings.apAccount) {

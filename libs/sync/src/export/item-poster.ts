@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ExportLedgerRepository } from '@app/database';
 import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
-import { itemFailureFromErp } from './erp-failures';
+import { isJobLevelErpError, itemFailureFromErp } from './erp-failures';
 import { ItemClaim } from './item-claim';
 import { ItemFailure } from './item-failure';
 
@@ -37,7 +37,7 @@ export class ItemPoster {
       posted = await this.erp.postExpense(entry, ctx);
     } catch (caught) {
       const err = claim.fence.explain(caught);
-      if (!(err instanceof ErpError) || err.retryable) throw err;
+      if (!(err instanceof ErpError) || err.retryable || isJobLevelErpError(err)) throw err;
       const failure = itemFailureFromErp(err);
       await this.ledger.markFailed(claim.key, jobId, claim.owner, { ...failure, mayHaveApplied: err.mayHaveApplied });
       return { failure };

@@ -4,6 +4,7 @@ import { ReceiptLedgerRepository } from '@app/database';
 import { ErpAdapter, ErpError, OperationContext, PostedExpense } from '@app/erp';
 import { ExportItem } from '@app/pleo';
 import { RunInterrupted, backoffDelayMs, sleep } from '@app/runtime';
+import { isJobLevelErpError } from '../erp-failures';
 import { ItemClaim } from '../item-claim';
 import { ItemFailure } from '../item-failure';
 import { ReceiptFetchError, ReceiptFetcher } from './receipt-fetcher';
@@ -62,7 +63,7 @@ export class ReceiptAttacher {
         await this.erp.attachFile(entry.id, { fileName, mimeType: file.type, content }, ctx);
       } catch (caught) {
         const err = claim.fence.explain(caught);
-        if (err instanceof ErpError && !err.retryable) {
+        if (err instanceof ErpError && !err.retryable && !isJobLevelErpError(err)) {
           return { type: 'receipt_upload_failure', reason: `The entry was booked as ${entry.number}, but the Accounting System refused ${label}: ${err.message}` };
         }
         throw err;
