@@ -100,7 +100,7 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
     const key = { companyId: randomUUID(), accountingEntryId: randomUUID() };
     const [a, b] = [randomUUID(), randomUUID()];
     const claimOne = async (k: typeof key, owner: string, leaseMs: number) =>
-      (await ledger.claim(k.companyId, randomUUID(), owner, leaseMs, [k.accountingEntryId])).get(k.accountingEntryId) ?? null;
+      (await ledger.claim(k.companyId, randomUUID(), owner, leaseMs, [k.accountingEntryId], 'sandbox:default')).get(k.accountingEntryId) ?? null;
     expect(await claimOne(key, a, 10_000)).toMatchObject({ status: 'POSTING', attemptedAt: null });
     expect(await claimOne(key, b, 10_000)).toBeNull(); // a's lease is live
     expect(await ledger.markAttempted(key, b, 10_000)).toBe(false);

@@ -14,7 +14,7 @@ describe('export ledger: ids in any letter case', () => {
   it('claim() answers in the ids it was given (an upper-case uuid is a valid uuid and passes validateItem)', async () => {
     const ledger = kit.get(ExportLedgerRepository);
     const id = randomUUID().toUpperCase();
-    const rows = await ledger.claim(randomUUID(), randomUUID(), randomUUID(), 60_000, [id]);
+    const rows = await ledger.claim(randomUUID(), randomUUID(), randomUUID(), 60_000, [id], 'sandbox:default');
     // What happens: the map is keyed by PostgreSQL's lower-case text, so processPage sees the entry as "taken".
     expect([...rows.keys()]).toEqual([id]);
   });
@@ -23,8 +23,8 @@ describe('export ledger: ids in any letter case', () => {
     const ledger = kit.get(ExportLedgerRepository);
     const company = randomUUID();
     const entry = randomUUID();
-    expect([...(await ledger.claim(company.toUpperCase(), randomUUID(), randomUUID(), 60_000, [entry])).keys()]).toEqual([entry]);
-    expect((await ledger.claim(company, randomUUID(), randomUUID(), 60_000, [entry])).size).toBe(0);
+    expect([...(await ledger.claim(company.toUpperCase(), randomUUID(), randomUUID(), 60_000, [entry], 'sandbox:default')).keys()]).toEqual([entry]);
+    expect((await ledger.claim(company, randomUUID(), randomUUID(), 60_000, [entry], 'sandbox:default')).size).toBe(0);
   });
 
   it('an item whose accountingEntryId is upper case is exported, not interrupted as "held by another run" on every try', async () => {

@@ -65,6 +65,13 @@ export interface SyncConnection {
   settings: BookingSettings;
 }
 
+/**
+ * The ERP target a connection books into: its ERP kind and its key (connection id, or "default").
+ * The ledgers and vendor links are scoped by it (finding 2): an entry posted for one target counts
+ * as not posted in another (a company moved to a new connection is reconciled, then posted there).
+ */
+export const erpTargetOf = (conn: Pick<SyncConnection, 'erp' | 'key'>): string => `${conn.erp.kind}:${conn.key}`;
+
 /** The connection cannot be used until a person acts (re-authorise, enable): its jobs wait. */
 export class ConnectionUnavailable extends Error {
   constructor(

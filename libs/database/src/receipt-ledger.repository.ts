@@ -13,12 +13,16 @@ const lowerKey = (key: LedgerKey): LedgerKey => ({ companyId: key.companyId.toLo
 export class ReceiptLedgerRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async attachedHashes(key: LedgerKey): Promise<Set<string>> {
-    const rows = await this.prisma.exportReceiptLedger.findMany({ where: lowerKey(key), select: { sha256: true } });
+  /** The files attached to the entry in this ERP target (rows from before targets: those on this very ERP entry). */
+  async attachedHashes(key: LedgerKey, erpTarget: string, erpEntryId: string): Promise<Set<string>> {
+    const rows = await this.prisma.exportReceiptLedger.findMany({
+      where: { ...lowerKey(key), OR: [{ erpTarget }, { erpTarget: '', erpEntryId }] },
+      select: { sha256: true },
+    });
     return new Set(rows.map((r) => r.sha256));
   }
 
-  async recordAttached(key: LedgerKey, sha256: string, erpEntryId: string): Promise<void> {
-    await this.prisma.exportReceiptLedger.createMany({ data: [{ ...lowerKey(key), sha256, erpEntryId }], skipDuplicates: true });
+  async recordAttached(key: LedgerKey, sha256: string, erpEntryId: string, erpTarget: string): Promise<void> {
+    await this.prisma.exportReceiptLedger.createMany({ data: [{ ...lowerKey(key), sha256, erpEntryId, erpTarget }], skipDuplicates: true });
   }
 }

@@ -40,9 +40,11 @@ export class ExportItemSync {
     fetcher: ReceiptFetcher,
     private readonly settings: ExportSettings,
     private readonly concurrency: number,
+    /** erpTargetOf(connection): the ledger rows and vendor links are about this target (finding 2) */
+    private readonly erpTarget: string,
   ) {
     this.poster = new ItemPoster(erp, ledger);
-    this.receipts = new ReceiptAttacher(erp, receiptLedger, fetcher);
+    this.receipts = new ReceiptAttacher(erp, receiptLedger, fetcher, erpTarget);
   }
 
   /** The results of the items processed; fewer than given when the run was asked to stop. */
@@ -52,7 +54,7 @@ export class ExportItemSync {
     const ids = items.map((i) => i.accountingEntryId);
     fence.assertWritable();
     const claimedAt = Date.now();
-    const rows = await this.ledger.claim(companyId, jobId, fence.owner, fence.leaseMs, ids);
+    const rows = await this.ledger.claim(companyId, jobId, fence.owner, fence.leaseMs, ids, this.erpTarget);
     // The adapter and downloads stop with the company lock, not with a shutdown (that waits for the item).
     const ctx = { ...runCtx, signal: fence.lockSignal };
     const updates: ExportItemUpdate[] = [];
@@ -107,7 +109,7 @@ export class ExportItemSync {
     if (!mapped.ok) return { failure: mapped.failure };
     let vendorId: string | undefined;
     if (mapped.vendor) {
-      vendorId = await resolveErpVendor(this.erp, this.links, mapped.vendor, item.companyId, ctx);
+      vendorId = await resolveErpVendor(this.erp, this.links, mapped.vendor, item.companyId, ctx, this.erpTarget);
       if (!vendorId) return { failure: { type: 'vendor_unknown', reason: VENDOR_UNKNOWN_REASON } };
     }
     return { entry: { ...mapped.entry, vendorId } };

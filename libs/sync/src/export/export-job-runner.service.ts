@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { ExportLedgerRepository, ExportRunRepository, FinalEvent, ReceiptLedgerRepository, VendorLinkRepository } from '@app/database';
-import { ConnectionResolver, SyncConnection, refusedSide } from '@app/connections';
+import { ConnectionResolver, SyncConnection, erpTargetOf, refusedSide } from '@app/connections';
 import { ErpError } from '@app/erp';
 import { ExportItem, ExportJob, ExportJobItem, FINAL_JOB_STATUSES, PleoApiError } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
@@ -190,7 +190,7 @@ export class ExportJobRunner {
 
   /** The data layer, page by page: checked, booked, reported. Returns what this run booked and failed. */
   private async exportItems(conn: SyncConnection, job: ExportJob, todo: EntryIdSet, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }, fence: ExportFence) {
-    const items = new ExportItemSync(conn.erp, this.ledger, this.receiptLedger, this.links, this.fetcher, conn.settings, conn.settings.itemConcurrency);
+    const items = new ExportItemSync(conn.erp, this.ledger, this.receiptLedger, this.links, this.fetcher, conn.settings, conn.settings.itemConcurrency, erpTargetOf(conn));
     let succeeded = 0;
     let failed = 0;
     for await (const page of conn.pleoExports.exportItemPages(job.id)) {
