@@ -124,7 +124,7 @@ export class ExportJobRunner {
       const failure = jobFailureOf(err);
       if (failure.retryable && !options.lastAttempt) throw err;
       this.logger.warn(`job ${job.id} (${job.companyId}) fails: ${failure.type}: ${failure.reason}`);
-      const failed = await this.finish(conn, job, 'failed', NOTHING, { type: failure.type, reason: failure.reason });
+      const failed = await this.finish(conn, job, 'failed', NOTHING, { type: failure.type, reason: failure.reason }, 'job');
       // the ERP refused a stored connection's credentials: escapes to ConnectionResolver.run, which marks it, and the company's next jobs wait
       if (conn.id && refusedSide(err) === 'erp') throw err;
       return failed;
@@ -147,7 +147,7 @@ export class ExportJobRunner {
     }
 
     const problem = await this.preValidate(conn, job, ctx);
-    if (problem) return this.finish(conn, job, 'failed', NOTHING, problem);
+    if (problem) return this.finish(conn, job, 'failed', NOTHING, problem, 'job');
 
     // Control layer first, all pages (Pleo's rule), keeping only ids: the data layer is streamed.
     const todo = new EntryIdSet();
@@ -258,14 +258,19 @@ export class ExportJobRunner {
     return null;
   }
 
-  /** Exactly once: the final event is recorded as decided before it is sent. */
-  private async finish(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure): Promise<JobResult> {
-    await this.runs.decideFinal(job.id, event, failure);
-    return this.sendFinal(conn, job, event, counts, failure);
+  /**
+   * Exactly once: an outcome of the items' results is recorded as decided before it is sent (a retry
+   * sends the same event). A job-level failure (`decidedBy: 'job'`) is recorded only once Pleo took it:
+   * its cause may be gone by the next run (a Pleo 401 or 5xx spell, finding 6), which then decides again
+   * instead of failing the job for a reason that no longer holds.
+   */
+  private async finish(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure, decidedBy: 'items' | 'job' = 'items'): Promise<JobResult> {
+    if (decidedBy === 'items') await this.runs.decideFinal(job.id, event, failure);
+    return this.sendFinal(conn, job, event, counts, failure, decidedBy === 'job');
   }
 
   /** A 422 is resolved by reading the job: final there → recorded as Pleo has it; else an error. */
-  private async sendFinal(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure): Promise<JobResult> {
+  private async sendFinal(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure, recordDecision = false): Promise<JobResult> {
     try {
       await conn.pleoExports.sendJobEvent({ jobId: job.id, event, ...(event === 'failed' && failure && { failureReason: failure.reason, failureReasonType: failure.type }) });
     } catch (err) {
@@ -275,6 +280,7 @@ export class ExportJobRunner {
       if (now.status !== event) return (await this.endedByPleo(conn, job, now))!;
       // Pleo took this very event before (sent before a crash): recorded below as sent.
     }
+    if (recordDecision) await this.runs.decideFinal(job.id, event, failure);
     await this.runs.markFinalSent(job.id);
     this.logger.log(`job ${job.id} (${job.companyId}): ${event}, ${counts.succeeded} exported, ${counts.failed} failed, ${counts.reports} report(s)`);
     return { outcome: event, ...counts };
