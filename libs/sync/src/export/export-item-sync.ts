@@ -58,17 +58,25 @@ export class ExportItemSync {
     // The adapter and downloads stop with the company lock, not with a shutdown (that waits for the item).
     const ctx = { ...runCtx, signal: fence.lockSignal };
     const updates: ExportItemUpdate[] = [];
+    const unsettled = new Set<string>();
     try {
       const taken = ids.find((id) => !rows.has(id));
       if (taken) throw ExportFence.taken(taken);
       await forEachConcurrently(items, this.concurrency, async (item) => {
         if (fence.stopRequested) return;
         const claim = new ItemClaim({ companyId, accountingEntryId: item.accountingEntryId }, fence, rows.get(item.accountingEntryId)!, claimedAt, this.ledger);
-        updates.push(toUpdate(item, await this.exportItem(item, jobId, claim, ctx)));
+        try {
+          updates.push(toUpdate(item, await this.exportItem(item, jobId, claim, ctx)));
+        } catch (err) {
+          if (claim.wroteToErp) unsettled.add(item.accountingEntryId);
+          throw err;
+        }
       });
     } finally {
-      // Best effort: a claim not released simply runs out.
-      await this.ledger.release(companyId, fence.owner, ids).catch(() => undefined);
+      // Best effort: a claim not released simply runs out. Claims of items whose ERP write ended
+      // without a known outcome (aborted, timed out, may have applied) are kept until their lease
+      // runs out (finding 7): the ERP may still be committing it, so no run reconciles it at once.
+      await this.ledger.release(companyId, fence.owner, ids.filter((id) => !unsettled.has(id))).catch(() => undefined);
     }
     return updates;
   }
