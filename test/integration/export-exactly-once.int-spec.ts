@@ -137,12 +137,14 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
         }
       },
     });
-    await expect(kit.runner(flaky, { itemConcurrency: 1 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'timeout' });
+    // a short lease: the claim on the item whose outcome is unknown is kept until it runs out (finding 7)
+    await expect(kit.runner(flaky, { itemConcurrency: 1, lockTtlMs: 3_000 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'timeout' });
     const rows = await ledgerRows(idsOf(list));
     expect(idsOf(list).map((id) => rows.get(id)?.status)).toEqual(['POSTED', 'POSTED', 'POSTED', 'POSTING', 'POSTING', 'POSTING']);
     // Only the failed one is marked attempted (its outcome is unknown); the last two were only claimed.
     expect(idsOf(list).map((id) => rows.get(id)?.attempted_at !== null)).toEqual([true, true, true, true, false, false]);
-    expect(idsOf(list).every((id) => rows.get(id)?.claimed_by === null)).toBe(true); // released on the way out
+    // released on the way out, except the one the ERP may still be committing
+    expect(idsOf(list).map((id) => rows.get(id)?.claimed_by !== null)).toEqual([false, false, false, true, false, false]);
 
     await kit.runUntilDone(kit.runner(flaky, { itemConcurrency: 1 }), companyId);
     expectPostedOnce(writes, idsOf(list));
