@@ -75,10 +75,12 @@ export class ConnectionRepository {
    * Secrets named in the patch are replaced (null: removed), the others kept — in place, in SQL, so
    * a refresh token another process rotated a moment ago is never written back with an old value.
    */
-  async update(current: ConnectionRecord, patch: ConnectionPatch): Promise<ConnectionRecord> {
+  async update(current: ConnectionRecord, patch: ConnectionPatch, options: { advisoryLock?: string } = {}): Promise<ConnectionRecord> {
     const { secrets, ...rest } = patch;
     const status = patch.status ? { status: patch.status, statusSide: null, statusReason: null } : {};
     const row = await this.prisma.$transaction(async (tx) => {
+      // e.g. the lock a token refresh holds (pleoOAuthLockKey): the write waits for it, then wins
+      if (options.advisoryLock) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${options.advisoryLock}, 0))`;
       if (secrets) {
         const set = JSON.stringify(this.sealed(current.id, {}, Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== null))));
         const removed = Object.keys(secrets).filter((name) => secrets[name] === null);

@@ -7,3 +7,4 @@ export * from './default-connection-rule';
 export * from './connections.options';
 export * from './connections.module';
 export * from './pleo/pleo-token-endpoint';
+export { pleoOAuthLockKey } from './pleo/connection-oauth-auth';

@@ -7,6 +7,9 @@ import { PLEO_ACCESS_TOKEN } from '../connection.types';
 
 const MARGIN_MS = 60_000;
 
+/** The cross-process lock around a connection's Pleo refresh-token chain (refresh, and storing a new chain). */
+export const pleoOAuthLockKey = (connectionId: string) => `connection-oauth:${connectionId}:pleo`;
+
 /**
  * Pleo OAuth for one stored connection: the rotating refresh-token chain lives (sealed) on the
  * connection row. One refresh at a time across all processes (an advisory lock per connection and
@@ -44,7 +47,7 @@ export class ConnectionOAuthAuth implements PleoAuth {
     const id = this.connectionId;
     const outcome = await this.prisma.$transaction(
       async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`connection-oauth:${id}:pleo`}, 0))`;
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${pleoOAuthLockKey(id)}, 0))`;
         const row = await tx.connection.findFirst({ where: { id, deletedAt: null }, select: { status: true, secrets: true } });
         if (!row) return { refused: 'the connection was deleted' };
         if (row.status === 'needs_reauthorisation') return { refused: 'the connection needs re-authorisation' };
