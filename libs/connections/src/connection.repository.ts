@@ -138,6 +138,17 @@ export class ConnectionRepository {
     await tx.$executeRaw`UPDATE connections SET secrets = secrets || ${sealed}::jsonb WHERE id = ${id}::uuid`;
   }
 
+  /**
+   * rotateSecrets, autocommit, only while the stored `name` is still `expectedSealed` (compare and
+   * swap): a chain rotated after its first write failed is written unless the chain changed since
+   * (e.g. a new one from the connect flow). False: not written (changed, or written already).
+   */
+  async rotateSecretsIf(id: string, plain: Record<string, string>, name: string, expectedSealed: string): Promise<boolean> {
+    const sealed = JSON.stringify(this.sealed(id, {}, plain));
+    const count = await this.prisma.$executeRaw`UPDATE connections SET secrets = secrets || ${sealed}::jsonb WHERE id = ${id}::uuid AND secrets->>${name} = ${expectedSealed}`;
+    return count === 1;
+  }
+
   private sealed(id: string, current: Record<string, string>, changes: Record<string, string | null>): Record<string, string> {
     const next = { ...current };
     for (const [name, value] of Object.entries(changes)) {

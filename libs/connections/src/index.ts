@@ -7,4 +7,4 @@ export * from './default-connection-rule';
 export * from './connections.options';
 export * from './connections.module';
 export * from './pleo/pleo-token-endpoint';
-export { pleoOAuthLockKey } from './pleo/connection-oauth-auth';
+export { ConnectionOAuthAuth, pleoOAuthLockKey } from './pleo/connection-oauth-auth';
