@@ -127,4 +127,32 @@ describe('Pleo OAuth connect flow, end to end against the fake Pleo’s authoriz
     const apiKeyConn = await admin.create({ companyId: randomUUID(), name: 'Key', erpKind: 'sandbox', pleo: { auth: 'api_key' }, secrets: { pleoApiKey: 'k' } });
     expect((await admin.call('POST', `/admin/connections/${apiKeyConn.json.data.id}/connect`)).status).toBe(409);
   });
+
+  it('refuses an authorisation that cannot see the connection’s company (logged in to another entity): nothing stored', async () => {
+    const conn = await oauthConnection();
+    const callback = await approve(conn.id);
+    // Pleo refuses the new token for this company (it was granted for another one)
+    fake.state.faults.push({ operation: 'getExportJobsListV3', times: 1, status: 403 });
+    const refused = await page(callback);
+    expect(refused).toMatchObject({ status: 400, text: expect.stringContaining('does not give access to the connection') });
+    expect((await admin.get(conn.id)).json.data).toMatchObject({ status: 'needs_reauthorisation', secrets: { pleoRefreshToken: false } });
+  });
+
+  it('stores a new chain only under the lock a worker’s refresh of the old chain holds (its rotated token never overwrites the new chain)', async () => {
+    const conn = await oauthConnection();
+    const callback = await approve(conn.id);
+    const refresh = await db.connect(); // a worker inside obtain(): the advisory lock of the chain held
+    try {
+      await refresh.query('BEGIN');
+      await refresh.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`connection-oauth:${conn.id}:pleo`]);
+      const done = page(callback);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await admin.get(conn.id)).json.data.secrets.pleoRefreshToken).toBe(false); // waits for the refresh to commit
+      await refresh.query('COMMIT');
+      expect(await done).toMatchObject({ status: 200 });
+    } finally {
+      refresh.release();
+    }
+    expect((await admin.get(conn.id)).json.data).toMatchObject({ status: 'active', secrets: { pleoRefreshToken: true } });
+  });
 });

@@ -100,7 +100,7 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
     const key = { companyId: randomUUID(), accountingEntryId: randomUUID() };
     const [a, b] = [randomUUID(), randomUUID()];
     const claimOne = async (k: typeof key, owner: string, leaseMs: number) =>
-      (await ledger.claim(k.companyId, randomUUID(), owner, leaseMs, [k.accountingEntryId])).get(k.accountingEntryId) ?? null;
+      (await ledger.claim(k.companyId, randomUUID(), owner, leaseMs, [k.accountingEntryId], 'sandbox:default')).get(k.accountingEntryId) ?? null;
     expect(await claimOne(key, a, 10_000)).toMatchObject({ status: 'POSTING', attemptedAt: null });
     expect(await claimOne(key, b, 10_000)).toBeNull(); // a's lease is live
     expect(await ledger.markAttempted(key, b, 10_000)).toBe(false);
@@ -137,12 +137,14 @@ describe('export: exactly once under faults (real PostgreSQL and Redis)', () => 
         }
       },
     });
-    await expect(kit.runner(flaky, { itemConcurrency: 1 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'timeout' });
+    // a short lease: the claim on the item whose outcome is unknown is kept until it runs out (finding 7)
+    await expect(kit.runner(flaky, { itemConcurrency: 1, lockTtlMs: 3_000 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'timeout' });
     const rows = await ledgerRows(idsOf(list));
     expect(idsOf(list).map((id) => rows.get(id)?.status)).toEqual(['POSTED', 'POSTED', 'POSTED', 'POSTING', 'POSTING', 'POSTING']);
     // Only the failed one is marked attempted (its outcome is unknown); the last two were only claimed.
     expect(idsOf(list).map((id) => rows.get(id)?.attempted_at !== null)).toEqual([true, true, true, true, false, false]);
-    expect(idsOf(list).every((id) => rows.get(id)?.claimed_by === null)).toBe(true); // released on the way out
+    // released on the way out, except the one the ERP may still be committing
+    expect(idsOf(list).map((id) => rows.get(id)?.claimed_by !== null)).toEqual([false, false, false, true, false, false]);
 
     await kit.runUntilDone(kit.runner(flaky, { itemConcurrency: 1 }), companyId);
     expectPostedOnce(writes, idsOf(list));

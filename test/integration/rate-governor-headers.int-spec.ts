@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import IORedis from 'ioredis';
@@ -32,6 +33,29 @@ describe('rate governor: the ERP’s own headers', () => {
 
   const limits: RateLimits = { windows: [{ limit: 60, windowMs: 60_000 }], concurrent: 5, remainingHeaders: [{ header: 'x-minlimit-remaining', windowMs: 60_000 }] };
   const refusal = (f: typeof fetch) => f(url).then(() => null, (err: unknown) => err as ErpError);
+
+  it('a request waiting for a concurrency slot looks again with backoff, not every 25 ms (review finding 10)', async () => {
+    const key = `poll-${randomUUID()}`;
+    const one: RateLimits = { windows: [{ limit: 100, windowMs: 60_000 }], concurrent: 1 };
+    let release!: () => void;
+    const slow = (async () => {
+      await new Promise<void>((r) => (release = r));
+      return new Response('{}');
+    }) as unknown as typeof fetch;
+    const governor = new RateGovernor(redis, { prefix });
+    const held = governor.fetchFor(key, one, slow)(url); // holds the only slot
+    await new Promise((r) => setTimeout(r, 50));
+    const evals = jest.spyOn(redis, 'eval');
+    const waiting = governor.fetchFor(key, one)(url);
+    await new Promise((r) => setTimeout(r, 3_000));
+    const looks = evals.mock.calls.length;
+    release();
+    await held;
+    expect((await waiting).status).toBe(200);
+    evals.mockRestore();
+    // 25 ms polling would look ~120 times in 3 s; backing off to 500 ms, about a dozen
+    expect(looks).toBeLessThan(25);
+  });
 
   it('a remaining count of 0 stops the connection until its window passes; another connection is not affected', async () => {
     const governor = new RateGovernor(redis, { prefix });

@@ -66,12 +66,17 @@ export class ExportRunnerKit {
     return new BatchingErp(new SandboxErpAdapter(this.get(PrismaService)), this.get(PrismaService), writes, hooks);
   }
 
-  runner(erp: ErpAdapter, overrides: Partial<ExportOptions> & { itemConcurrency?: number } = {}, lockRedis: IORedis = this.redis, shutdown = new ShutdownSignal()): ExportJobRunner {
-    const { itemConcurrency = 4, ...options } = overrides;
-    // the environment's connection with this ERP double
+  runner(
+    erp: ErpAdapter,
+    overrides: Partial<ExportOptions> & { itemConcurrency?: number; connectionId?: string } = {},
+    lockRedis: IORedis = this.redis,
+    shutdown = new ShutdownSignal(),
+  ): ExportJobRunner {
+    const { itemConcurrency = 4, connectionId, ...options } = overrides;
+    // the environment's connection with this ERP double (or, with connectionId, a stored one's shape)
     const connection = (companyId: string): SyncConnection => ({
-      id: null,
-      key: 'default',
+      id: connectionId ?? null,
+      key: connectionId ?? 'default',
       companyId,
       name: 'test',
       erp,

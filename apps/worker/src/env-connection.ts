@@ -13,6 +13,7 @@ const ERP_FROM_ENV: Record<string, (config: WorkerConfig) => { settings: Record<
 /** The environment's default connection: today's single-company settings, not stored. */
 export const envConnection = (config: WorkerConfig): EnvConnectionSettings => ({
   erpKind: config.ERP_ADAPTER,
+  companyIds: config.PLEO_COMPANY_IDS,
   ...(ERP_FROM_ENV[config.ERP_ADAPTER] && {
     erpSettings: ERP_FROM_ENV[config.ERP_ADAPTER](config).settings,
     erpSecrets: ERP_FROM_ENV[config.ERP_ADAPTER](config).secrets,

@@ -3,13 +3,16 @@ import { ErpAdapterFactory, ErpError } from '@app/erp';
 import { PleoApiError, PleoAuthError, PleoExportClient, PleoVendorsClient } from '@app/pleo';
 import { ConnectionClients } from './connection-clients';
 import { ConnectionRepository } from './connection.repository';
-import { BookingSettings, ConnectionRecord, ConnectionSide, ConnectionUnavailable, SyncConnection } from './connection.types';
+import { BookingSettings, CompanyNotServed, ConnectionRecord, ConnectionSide, ConnectionUnavailable, SyncConnection } from './connection.types';
+import { defaultDecision } from './default-connection-rule';
 
 export const ENV_CONNECTION = Symbol('ENV_CONNECTION');
 
-/** The environment's connection (ERP_ADAPTER, EXPORT_*, PLEO_*): used for every company without a row. */
+/** The environment's connection (ERP_ADAPTER, EXPORT_*, PLEO_*): for companies without a row, see defaultDecision. */
 export interface EnvConnectionSettings {
   erpKind: string;
+  /** PLEO_COMPANY_IDS: when set, the only companies the default serves */
+  companyIds?: readonly string[];
   /** the ERP's settings and secrets from the environment (e.g. TRYTON_*), as a stored connection holds them */
   erpSettings?: Record<string, unknown>;
   erpSecrets?: Record<string, string>;
@@ -26,9 +29,11 @@ export function refusedSide(err: unknown): ConnectionSide | undefined {
 }
 
 /**
- * Which connection serves a company: its stored row, else the environment's default. Clients are
- * built once per connection and rebuilt when the row's updatedAt changes. A connection that needs
- * re-authorisation or is disabled throws ConnectionUnavailable (its jobs wait, others run).
+ * Which connection serves a company: its stored row, else the environment's default when
+ * defaultDecision allows it. Clients are built once per connection and rebuilt when the row's
+ * updatedAt changes. A connection that needs re-authorisation, is disabled or was deleted (and not
+ * replaced) throws ConnectionUnavailable (its jobs wait, others run); a company the default does not
+ * serve throws CompanyNotServed (permanent). The company id is lower-cased here (one lock, one ledger).
  */
 @Injectable()
 export class ConnectionResolver {
@@ -45,9 +50,10 @@ export class ConnectionResolver {
     private readonly pleoVendors: PleoVendorsClient,
   ) {}
 
-  async forCompany(companyId: string): Promise<SyncConnection> {
+  async forCompany(anyCaseCompanyId: string): Promise<SyncConnection> {
+    const companyId = anyCaseCompanyId.toLowerCase();
     const record = await this.repository.forCompany(companyId);
-    if (!record) return { ...this.defaultConnection(), companyId };
+    if (!record) return { ...(await this.defaultFor(companyId)), companyId };
     if (record.status !== 'active') {
       throw new ConnectionUnavailable(record.id, record.status, this.unavailableReason(record));
     }
@@ -85,6 +91,15 @@ export class ConnectionResolver {
   async markNeedsReauthorisation(id: string, side: ConnectionSide, reason: string): Promise<void> {
     await this.repository.needsReauthorisation(id, side, reason);
     this.logger.warn(`connection ${id}: needs re-authorisation (${side}): ${reason}`);
+  }
+
+  private async defaultFor(companyId: string): Promise<Omit<SyncConnection, 'companyId'>> {
+    const allowed = this.env.companyIds ?? [];
+    const decision = defaultDecision(companyId, allowed, allowed.length ? null : await this.repository.lastDeletedForCompany(companyId));
+    if (decision.serve) return this.defaultConnection();
+    if (!decision.deleted) throw new CompanyNotServed(companyId);
+    const reason = `The connection "${decision.deleted.name}" of company ${companyId} was deleted. Its exports wait: create a new connection for the company (or list it in PLEO_COMPANY_IDS to use the environment's default).`;
+    throw new ConnectionUnavailable(decision.deleted.id, 'deleted', reason);
   }
 
   private defaultConnection(): Omit<SyncConnection, 'companyId'> {

@@ -42,7 +42,7 @@ export class ConnectionRepository {
     const id = randomUUID(); // known before sealing: the secrets are bound to it
     try {
       const row = await this.prisma.connection.create({
-        data: { ...input, id, erpSettings: input.erpSettings as object, booking: input.booking as object, pleo: input.pleo as object, secrets: this.sealed(id, {}, input.secrets) },
+        data: { ...input, companyId: input.companyId.toLowerCase(), id, erpSettings: input.erpSettings as object, booking: input.booking as object, pleo: input.pleo as object, secrets: this.sealed(id, {}, input.secrets) },
       });
       return toRecord(row);
     } catch (err) {
@@ -61,7 +61,13 @@ export class ConnectionRepository {
   }
 
   async forCompany(companyId: string): Promise<ConnectionRecord | null> {
-    const row = await this.prisma.connection.findFirst({ where: { companyId, deletedAt: null } });
+    const row = await this.prisma.connection.findFirst({ where: { companyId: { equals: companyId, mode: 'insensitive' }, deletedAt: null } });
+    return row ? toRecord(row) : null;
+  }
+
+  /** The company's most recently deleted connection, if it ever had one. */
+  async lastDeletedForCompany(companyId: string): Promise<ConnectionRecord | null> {
+    const row = await this.prisma.connection.findFirst({ where: { companyId: { equals: companyId, mode: 'insensitive' }, deletedAt: { not: null } }, orderBy: { deletedAt: 'desc' } });
     return row ? toRecord(row) : null;
   }
 
@@ -69,10 +75,12 @@ export class ConnectionRepository {
    * Secrets named in the patch are replaced (null: removed), the others kept — in place, in SQL, so
    * a refresh token another process rotated a moment ago is never written back with an old value.
    */
-  async update(current: ConnectionRecord, patch: ConnectionPatch): Promise<ConnectionRecord> {
+  async update(current: ConnectionRecord, patch: ConnectionPatch, options: { advisoryLock?: string } = {}): Promise<ConnectionRecord> {
     const { secrets, ...rest } = patch;
     const status = patch.status ? { status: patch.status, statusSide: null, statusReason: null } : {};
     const row = await this.prisma.$transaction(async (tx) => {
+      // e.g. the lock a token refresh holds (pleoOAuthLockKey): the write waits for it, then wins
+      if (options.advisoryLock) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${options.advisoryLock}, 0))`;
       if (secrets) {
         const set = JSON.stringify(this.sealed(current.id, {}, Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== null))));
         const removed = Object.keys(secrets).filter((name) => secrets[name] === null);
@@ -128,6 +136,17 @@ export class ConnectionRepository {
   async rotateSecrets(id: string, plain: Record<string, string>, tx: Pick<PrismaService, '$executeRaw'> = this.prisma): Promise<void> {
     const sealed = JSON.stringify(this.sealed(id, {}, plain));
     await tx.$executeRaw`UPDATE connections SET secrets = secrets || ${sealed}::jsonb WHERE id = ${id}::uuid`;
+  }
+
+  /**
+   * rotateSecrets, autocommit, only while the stored `name` is still `expectedSealed` (compare and
+   * swap): a chain rotated after its first write failed is written unless the chain changed since
+   * (e.g. a new one from the connect flow). False: not written (changed, or written already).
+   */
+  async rotateSecretsIf(id: string, plain: Record<string, string>, name: string, expectedSealed: string): Promise<boolean> {
+    const sealed = JSON.stringify(this.sealed(id, {}, plain));
+    const count = await this.prisma.$executeRaw`UPDATE connections SET secrets = secrets || ${sealed}::jsonb WHERE id = ${id}::uuid AND secrets->>${name} = ${expectedSealed}`;
+    return count === 1;
   }
 
   private sealed(id: string, current: Record<string, string>, changes: Record<string, string | null>): Record<string, string> {

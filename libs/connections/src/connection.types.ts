@@ -65,14 +65,35 @@ export interface SyncConnection {
   settings: BookingSettings;
 }
 
+/**
+ * The ERP target a connection books into: its ERP kind and its key (connection id, or "default").
+ * The ledgers and vendor links are scoped by it (finding 2): an entry posted for one target counts
+ * as not posted in another (a company moved to a new connection is reconciled, then posted there).
+ */
+export const erpTargetOf = (conn: Pick<SyncConnection, 'erp' | 'key'>): string => `${conn.erp.kind}:${conn.key}`;
+
 /** The connection cannot be used until a person acts (re-authorise, enable): its jobs wait. */
 export class ConnectionUnavailable extends Error {
   constructor(
     readonly connectionId: string,
-    readonly status: ConnectionStatus,
+    /** `deleted`: the company's connection was deleted and nothing replaced it */
+    readonly status: ConnectionStatus | 'deleted',
     reason: string,
   ) {
     super(reason);
     this.name = 'ConnectionUnavailable';
+  }
+}
+
+/**
+ * The company has no stored connection and PLEO_COMPANY_IDS does not list it: the environment's
+ * default does not serve it. Permanent until an operator creates a connection or lists the company.
+ */
+export class CompanyNotServed extends Error {
+  constructor(readonly companyId: string) {
+    super(
+      `Company ${companyId} has no connection, and PLEO_COMPANY_IDS does not list it for the environment's default connection. Create a connection for it (POST /admin/connections) or add it to PLEO_COMPANY_IDS, then replay the event.`,
+    );
+    this.name = 'CompanyNotServed';
   }
 }

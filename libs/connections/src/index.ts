@@ -3,6 +3,8 @@ export * from './connection-secrets';
 export * from './connection.repository';
 export * from './connection-clients';
 export * from './connection-resolver.service';
+export * from './default-connection-rule';
 export * from './connections.options';
 export * from './connections.module';
 export * from './pleo/pleo-token-endpoint';
+export { ConnectionOAuthAuth, pleoOAuthLockKey } from './pleo/connection-oauth-auth';

@@ -17,6 +17,9 @@ export interface ClaimedRow {
   attachmentsDone: number;
 }
 
+/** Company ids are text here: one spelling (lower case) so a company has one ledger, not two. */
+const company = (id: string) => id.toLowerCase();
+
 const lease = (ms: number) => `now() + make_interval(secs => ${'$'}${ms})`;
 
 /**
@@ -33,24 +36,45 @@ export class ExportLedgerRepository {
   /**
    * Claims a page of entries for `owner` for `leaseMs`, in one statement: new rows (POSTING, not
    * attempted), or existing ones nobody holds, whose lease ran out, or that `owner` holds already.
-   * Status and ERP ids are never changed here, so a POSTED row stays exactly as it is. Returns the
-   * rows claimed; an entry missing from the answer is held by another run's live lease.
+   * Status and ERP ids are never changed here, so a POSTED row stays exactly as it is — except when
+   * the row is about another ERP target (`erpTarget`, finding 2): then nothing is known about the
+   * entry in this one, and the row starts over as attempted (reconciled in this target, then posted).
+   * A row from before targets were recorded ('') is taken as this target's. Returns the
+   * rows claimed, keyed by the ids as given (PostgreSQL answers uuids in lower case, Pleo may send
+   * upper case); an entry missing from the answer is held by another run's live lease.
    */
-  async claim(companyId: string, jobId: string, owner: string, leaseMs: number, accountingEntryIds: string[]): Promise<Map<string, ClaimedRow>> {
+  async claim(companyId: string, jobId: string, owner: string, leaseMs: number, accountingEntryIds: string[], erpTarget: string): Promise<Map<string, ClaimedRow>> {
     if (!accountingEntryIds.length) return new Map();
+    const same = `export_item_ledger.erp_target IN ('', EXCLUDED.erp_target)`;
     const res = await this.prisma.pool.query({
       name: 'ledger_claim',
-      text: `INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, claimed_by, lease_until)
-             SELECT $1, id, $2, 'POSTING', $3, ${lease(4)} FROM unnest($5::uuid[]) AS id
+      text: `INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, claimed_by, lease_until, erp_target)
+             SELECT $1, id, $2, 'POSTING', $3, ${lease(4)}, $6 FROM unnest($5::uuid[]) AS id
              ON CONFLICT (company_id, accounting_entry_id) DO UPDATE
              SET claimed_by = EXCLUDED.claimed_by, lease_until = EXCLUDED.lease_until, updated_at = now(),
-                 job_id = CASE WHEN export_item_ledger.status = 'POSTED' THEN export_item_ledger.job_id ELSE EXCLUDED.job_id END
+                 job_id = CASE WHEN export_item_ledger.status = 'POSTED' AND ${same} THEN export_item_ledger.job_id ELSE EXCLUDED.job_id END,
+                 erp_target = EXCLUDED.erp_target,
+                 status = CASE WHEN ${same} THEN export_item_ledger.status ELSE 'POSTING'::"LedgerStatus" END,
+                 attempted_at = CASE WHEN ${same} THEN export_item_ledger.attempted_at ELSE now() END,
+                 erp_id = CASE WHEN ${same} THEN export_item_ledger.erp_id END,
+                 erp_number = CASE WHEN ${same} THEN export_item_ledger.erp_number END,
+                 erp_url = CASE WHEN ${same} THEN export_item_ledger.erp_url END,
+                 attachments_done = CASE WHEN ${same} THEN export_item_ledger.attachments_done ELSE 0 END,
+                 failure_reason_type = CASE WHEN ${same} THEN export_item_ledger.failure_reason_type END,
+                 failure_reason = CASE WHEN ${same} THEN export_item_ledger.failure_reason END,
+                 reported_at = CASE WHEN ${same} THEN export_item_ledger.reported_at END
              WHERE export_item_ledger.claimed_by IS NULL OR export_item_ledger.claimed_by = EXCLUDED.claimed_by
                 OR export_item_ledger.lease_until <= now()
              RETURNING accounting_entry_id AS id, status, attempted_at AS "attemptedAt", erp_id AS "erpId", erp_number AS "erpNumber", erp_url AS "erpUrl", attachments_done AS "attachmentsDone"`,
-      values: [companyId, jobId, owner, leaseMs / 1000, accountingEntryIds],
+      values: [company(companyId), jobId, owner, leaseMs / 1000, accountingEntryIds, erpTarget],
     });
-    return new Map((res.rows as (ClaimedRow & { id: string })[]).map(({ id, ...row }) => [id, row]));
+    const byId = new Map((res.rows as (ClaimedRow & { id: string })[]).map(({ id, ...row }) => [id.toLowerCase(), row]));
+    const claimed = new Map<string, ClaimedRow>();
+    for (const id of accountingEntryIds) {
+      const row = byId.get(id.toLowerCase());
+      if (row) claimed.set(id, row);
+    }
+    return claimed;
   }
 
   /**
@@ -66,7 +90,7 @@ export class ExportLedgerRepository {
       text: `UPDATE export_item_ledger
              SET status = 'POSTING', attempted_at = now(), lease_until = ${lease(4)}, failure_reason = NULL, failure_reason_type = NULL, updated_at = now()
              WHERE company_id = $1 AND accounting_entry_id = $2 AND claimed_by = $3 AND status <> 'POSTED'`,
-      values: [key.companyId, key.accountingEntryId, owner, leaseMs / 1000],
+      values: [company(key.companyId), key.accountingEntryId, owner, leaseMs / 1000],
     });
     return res.rowCount === 1;
   }
@@ -77,7 +101,7 @@ export class ExportLedgerRepository {
       name: 'ledger_renew_claim',
       text: `UPDATE export_item_ledger SET lease_until = ${lease(4)}, updated_at = now()
              WHERE company_id = $1 AND accounting_entry_id = $2 AND claimed_by = $3`,
-      values: [key.companyId, key.accountingEntryId, owner, leaseMs / 1000],
+      values: [company(key.companyId), key.accountingEntryId, owner, leaseMs / 1000],
     });
     return res.rowCount === 1;
   }
@@ -89,7 +113,7 @@ export class ExportLedgerRepository {
       text: `UPDATE export_item_ledger
              SET status = 'POSTED', erp_id = $4, erp_number = $5, erp_url = $6, failure_reason = NULL, failure_reason_type = NULL, updated_at = now()
              WHERE company_id = $1 AND accounting_entry_id = $2 AND claimed_by = $3 AND status <> 'POSTED'`,
-      values: [key.companyId, key.accountingEntryId, owner, posted.id, posted.number, posted.url ?? null],
+      values: [company(key.companyId), key.accountingEntryId, owner, posted.id, posted.number, posted.url ?? null],
     });
     return res.rowCount === 1;
   }
@@ -110,7 +134,7 @@ export class ExportLedgerRepository {
                                WHEN $7::boolean THEN 'POSTING'::"LedgerStatus" ELSE 'FAILED'::"LedgerStatus" END,
                  failure_reason_type = EXCLUDED.failure_reason_type, failure_reason = EXCLUDED.failure_reason, updated_at = now()
              WHERE export_item_ledger.claimed_by IS NULL OR export_item_ledger.claimed_by = $6 OR export_item_ledger.lease_until <= now()`,
-      values: [key.companyId, key.accountingEntryId, jobId, failure.type, failure.reason, owner, failure.mayHaveApplied ?? false],
+      values: [company(key.companyId), key.accountingEntryId, jobId, failure.type, failure.reason, owner, failure.mayHaveApplied ?? false],
     });
   }
 
@@ -121,14 +145,14 @@ export class ExportLedgerRepository {
       name: 'ledger_release',
       text: `UPDATE export_item_ledger SET claimed_by = NULL, lease_until = NULL
              WHERE company_id = $1 AND accounting_entry_id = ANY($2::uuid[]) AND claimed_by = $3`,
-      values: [companyId, accountingEntryIds, owner],
+      values: [company(companyId), accountingEntryIds, owner],
     });
   }
 
   async markReported(companyId: string, accountingEntryIds: string[]): Promise<void> {
     if (!accountingEntryIds.length) return;
     await this.prisma.exportItemLedger.updateMany({
-      where: { companyId, accountingEntryId: { in: accountingEntryIds } },
+      where: { companyId: company(companyId), accountingEntryId: { in: accountingEntryIds.map((id) => id.toLowerCase()) } },
       data: { reportedAt: new Date() },
     });
   }

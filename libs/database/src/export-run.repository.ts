@@ -18,7 +18,7 @@ export class ExportRunRepository {
   start(jobId: string, companyId: string, itemsTotal: number) {
     return this.prisma.exportJobRun.upsert({
       where: { jobId },
-      create: { jobId, companyId, itemsTotal },
+      create: { jobId, companyId: companyId.toLowerCase(), itemsTotal },
       update: { itemsTotal },
     });
   }
@@ -64,7 +64,7 @@ export class ExportRunRepository {
 
   /** The company's runs still RUNNING here (for reconciling with what Pleo holds). */
   unfinished(companyId: string) {
-    return this.prisma.exportJobRun.findMany({ where: { companyId, finishedAt: null }, select: { jobId: true, finalEvent: true }, take: 100 });
+    return this.prisma.exportJobRun.findMany({ where: { companyId: companyId.toLowerCase(), finishedAt: null }, select: { jobId: true, finalEvent: true }, take: 100 });
   }
 
   list(filter: { companyId?: string; status?: ExportRunStatus }, limit: number) {

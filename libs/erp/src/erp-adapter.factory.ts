@@ -36,8 +36,14 @@ export class ErpAdapterFactory {
 
   build(kind: string, target: ErpTarget): ErpAdapter {
     const definition = this.definition(kind);
-    const fetch = this.governor.fetchFor(`${kind}:${target.key}`, definition.rateLimits(target.settings));
+    const fetch = this.governor.fetchFor(governorKey(definition, target), definition.rateLimits(target.settings));
     // every adapter is observed the same way (metrics per kind and operation)
     return instrumentErpAdapter(definition.build(target, { fetch }));
   }
+}
+
+/** One budget per ERP organisation when the kind names it (limits are the ERP's, per tenant), else per connection. */
+export function governorKey(definition: ErpKindDefinition, target: ErpTarget): string {
+  const tenant = definition.tenantKey?.(target.settings);
+  return tenant ? `${definition.kind}:tenant:${tenant}` : `${definition.kind}:${target.key}`;
 }

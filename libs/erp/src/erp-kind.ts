@@ -29,6 +29,12 @@ export interface ErpKindDefinition {
   settingsProblems(settings: JsonObject): string[];
   /** the ERP's limits for one connection; null: none known (no governor) */
   rateLimits(settings: JsonObject): RateLimits | null;
+  /**
+   * The ERP organisation the settings point at, when the ERP's limits are per organisation (e.g.
+   * Xero's per tenant): connections to one organisation then share one budget (review finding 9).
+   * Absent or null: the limits are per connection.
+   */
+  tenantKey?(settings: JsonObject): string | null;
   build(target: ErpTarget, deps: ErpBuildDeps): ErpAdapter;
 }
 

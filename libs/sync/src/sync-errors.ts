@@ -1,4 +1,5 @@
 import { AdvisoryLockTimeout, isDatabaseUnavailable } from '@app/database';
+import { CompanyNotServed } from '@app/connections';
 import { ErpError } from '@app/erp';
 import { PleoApiError, PleoAuthError, PleoUnreachable } from '@app/pleo';
 
@@ -19,7 +20,7 @@ export interface ClassifiedFailure {
 
 /** Decides retry vs fail for anything a sync service throws, and says why in plain words. */
 export function classifySyncError(err: unknown): ClassifiedFailure {
-  if (err instanceof SyncPermanentError) return { retryable: false, message: err.message };
+  if (err instanceof SyncPermanentError || err instanceof CompanyNotServed) return { retryable: false, message: err.message };
   if (err instanceof ErpError) {
     return {
       retryable: err.retryable,

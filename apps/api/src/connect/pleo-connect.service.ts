@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { ApiConfig } from '@app/config';
-import { ConnectionRecord, ConnectionRepository, ConnectionSecrets, PLEO_ACCESS_TOKEN, callTokenEndpoint } from '@app/connections';
+import { ConnectionRecord, ConnectionRepository, ConnectionSecrets, PLEO_ACCESS_TOKEN, callTokenEndpoint, pleoOAuthLockKey } from '@app/connections';
 import { PrismaService, isUniqueViolation } from '@app/database';
+import { checkCompanyAccess } from './pleo-company-check';
 import { SignedTokens } from './signed-token';
 import { ConnectRefused } from './connect-refused';
 import { pendingConnectFlow } from './pending-connect';
@@ -96,11 +97,22 @@ export class PleoConnectService {
       const why = answer.kind === 'refused' ? answer.error : 'no refresh token (is offline access granted to the app?)';
       throw new ConnectRefused(`Pleo did not accept the authorisation (${why}). Start again from a new connect link; check the app's client id and secret if it happens again.`);
     }
+    // The chain must reach the connection's company: not one the operator happened to be logged in to.
+    const access = await checkCompanyAccess(this.config.PLEO_API_BASE_URL, answer.accessToken, record.companyId);
+    if (!access.ok && access.refused) {
+      throw new ConnectRefused(`The authorisation does not give access to the connection's company ${record.companyId} (${access.why}); nothing was stored. Log in to Pleo as that company (or switch to it), then start again from a new connect link.`);
+    }
+    if (!access.ok) throw new ConnectRefused(`The new authorisation could not be checked against the company (${access.why}); nothing was stored. Start again from a new connect link in a few minutes.`, 502);
     const expiresAt = Date.now() + answer.expiresInSeconds * 1000;
-    const updated = await this.repository.update(record, {
-      secrets: { pleoRefreshToken: answer.refreshToken, [PLEO_ACCESS_TOKEN]: JSON.stringify({ token: answer.accessToken, expiresAt }) },
-      ...(record.status === 'needs_reauthorisation' && record.statusSide === 'pleo' && { status: 'active' as const }),
-    });
+    // Under the lock a worker refreshing the old chain holds: its rotated token is written first, never after ours.
+    const updated = await this.repository.update(
+      record,
+      {
+        secrets: { pleoRefreshToken: answer.refreshToken, [PLEO_ACCESS_TOKEN]: JSON.stringify({ token: answer.accessToken, expiresAt }) },
+        ...(record.status === 'needs_reauthorisation' && record.statusSide === 'pleo' && { status: 'active' as const }),
+      },
+      { advisoryLock: pleoOAuthLockKey(record.id) },
+    );
     // the ERP side may still wait for its own connect flow (Xero)
     const pending = updated.status === 'active' ? pendingConnectFlow(updated) : null;
     if (pending) await this.repository.needsReauthorisation(updated.id, pending.side, pending.reason);

@@ -1,4 +1,4 @@
-import { GroupCommit, PendingItem } from './group-commit';
+import { GroupCommit, GroupCommitFull, PendingItem } from './group-commit';
 
 /** A flush that records its batches and returns only when the test lets it. */
 function recorder() {
@@ -17,6 +17,22 @@ function recorder() {
 }
 
 describe('GroupCommit', () => {
+  it('refuses at once (GroupCommitFull) beyond the waiting caps in items and bytes, and takes items again once a flush took them', async () => {
+    const r = recorder();
+    const group = new GroupCommit(r.flush, { maxItems: 10, maxBytes: 1000, maxInFlight: 1, maxWaitingItems: 2, maxWaitingBytes: 100 });
+    const first = group.submit(0, 10);
+    await new Promise((resolve) => setImmediate(resolve)); // the first flush is under way: nothing waits
+    const waiting = [group.submit(1, 10), group.submit(2, 10)];
+    await expect(group.submit(3, 10)).rejects.toBeInstanceOf(GroupCommitFull); // 2 items wait
+    await r.releaseNext(); // [1, 2] go into the next flush
+    await new Promise((resolve) => setImmediate(resolve));
+    const big = group.submit(4, 60);
+    await expect(group.submit(5, 50)).rejects.toBeInstanceOf(GroupCommitFull); // 110 bytes would wait
+    await r.releaseNext();
+    await r.releaseNext();
+    expect(await Promise.all([first, ...waiting, big])).toEqual(['done 0', 'done 1', 'done 2', 'done 4']);
+  });
+
   it('flushes a lone item at once, without waiting for company', async () => {
     const r = recorder();
     const group = new GroupCommit(r.flush, { maxItems: 10, maxBytes: 1000, maxInFlight: 1 });

@@ -5,6 +5,17 @@ export interface GroupCommitLimits {
   maxBytes: number;
   /** Flushes running at once; items arriving while all are busy wait and go together in the next. */
   maxInFlight: number;
+  /** Most items and bytes waiting for a flush; beyond them `submit` refuses at once (GroupCommitFull). */
+  maxWaitingItems?: number;
+  maxWaitingBytes?: number;
+}
+
+/** Too much is waiting for a flush already (the store is slower than the arrivals): try again later. */
+export class GroupCommitFull extends Error {
+  constructor() {
+    super('too many items are waiting to be stored');
+    this.name = 'GroupCommitFull';
+  }
 }
 
 export interface PendingItem<T, R> {
@@ -27,6 +38,7 @@ export class GroupCommit<T, R> {
   private readonly waiting: PendingItem<T, R>[] = [];
   private inFlight = 0;
   private scheduled = false;
+  private waitingBytes = 0;
 
   constructor(
     private readonly flush: (batch: PendingItem<T, R>[]) => Promise<void>,
@@ -34,8 +46,13 @@ export class GroupCommit<T, R> {
   ) {}
 
   submit(item: T, bytes: number): Promise<R> {
+    const { maxWaitingItems = Infinity, maxWaitingBytes = Infinity } = this.limits;
+    if (this.waiting.length >= maxWaitingItems || (this.waiting.length && this.waitingBytes + bytes > maxWaitingBytes)) {
+      return Promise.reject(new GroupCommitFull());
+    }
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, bytes, resolve, reject });
+      this.waitingBytes += bytes;
       if (!this.scheduled && this.inFlight < this.limits.maxInFlight) {
         this.scheduled = true;
         setImmediate(() => {
@@ -69,6 +86,7 @@ export class GroupCommit<T, R> {
       bytes += next;
       count++;
     }
+    this.waitingBytes -= bytes;
     return this.waiting.splice(0, count);
   }
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
 import { InvalidEnvelope, WebhookVerificationFailed } from '@app/pleo';
 import { setRequestOutcome } from '@app/logging';
+import { GroupCommitFull } from './group-commit';
 import { IngestResult, StorageUnavailable } from './webhook-ingest.service';
 
 const logger = new Logger('WebhookIngest');
@@ -31,6 +32,13 @@ export function sendFailure(reply: FastifyReply, err: unknown): void {
       statusCode: 503,
       error: 'storage_unavailable',
       message: 'The event store is unavailable; nothing was recorded. Retry later.',
+    });
+  } else if (err instanceof GroupCommitFull) {
+    setRequestOutcome(reply.raw, 'unavailable:backlog');
+    reply.status(503).header('retry-after', '5').send({
+      statusCode: 503,
+      error: 'ingest_backlog',
+      message: 'Too many webhooks are waiting to be stored; nothing was recorded. Retry later.',
     });
   } else {
     logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));

@@ -26,9 +26,10 @@ type Pending = PendingItem<NewWebhookEvent, IngestResult>;
  * A batch takes what arrived while the flushes before it were committing, up to these caps:
  * enough to absorb a redelivery storm in a few statements, small enough that one statement stays
  * short. A few flushes run at once (PostgreSQL shares one WAL flush between concurrent commits
- * too), well within the pool's 20 connections.
+ * too), well within the pool's 20 connections. What waits is capped (review finding 14): a slow
+ * database under a storm answers 503 + Retry-After beyond it instead of growing memory to an OOM.
  */
-export const INGEST_BATCH_LIMITS = { maxItems: 500, maxBytes: 4 * 1024 * 1024, maxInFlight: 8 };
+export const INGEST_BATCH_LIMITS = { maxItems: 500, maxBytes: 4 * 1024 * 1024, maxInFlight: 8, maxWaitingItems: 5_000, maxWaitingBytes: 64 * 1024 * 1024 };
 
 /** A value PostgreSQL refuses (SQLSTATE class 22, data exception; 54000, e.g. an index entry too large). */
 function isRefusedValue(err: unknown): err is Error & { code: string } {

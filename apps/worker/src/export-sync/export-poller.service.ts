@@ -46,19 +46,20 @@ export class ExportPoller implements OnApplicationBootstrap, OnModuleDestroy {
    * GET /admin/connections shows why).
    */
   async companiesWithJobs(): Promise<string[]> {
-    const only = new Set(this.config.PLEO_COMPANY_IDS);
+    const only = new Set(this.config.PLEO_COMPANY_IDS.map((id) => id.toLowerCase()));
     const found = new Set<string>();
     for (const connection of await this.stored.list()) {
       try {
         const next = await this.connections.run(connection.companyId, (conn) => conn.pleoExports.listJobs(connection.companyId, ['pending', 'in_progress']).next());
-        if (!next.done) found.add(connection.companyId);
+        if (!next.done) found.add(connection.companyId.toLowerCase());
       } catch (err) {
         if (!(err instanceof ConnectionUnavailable)) this.logger.warn(`export poll for connection ${connection.id} failed: ${(err as Error).message}`);
       }
     }
     try {
       for await (const job of this.pleo.listJobs(undefined, ['pending', 'in_progress'])) {
-        if (!only.size || only.has(job.companyId)) found.add(job.companyId);
+        const companyId = job.companyId.toLowerCase(); // one spelling: one queued run per company
+        if (!only.size || only.has(companyId)) found.add(companyId);
       }
     } catch (err) {
       if (!found.size) throw err;

@@ -10,11 +10,15 @@ export interface GovernorOptions {
   prefix: string;
   /** a wait up to this long is slept through; a longer one pauses the job (ErpError rate_limited) */
   maxInlineWaitMs?: number;
-  /** a lease not released (process died mid-request) frees its slot after this long */
+  /** a lease not released (process died mid-request) frees its slot after this long; a little over the adapters' 60 s request timeout */
   leaseTtlMs?: number;
   /** pause after a 429 that carries no Retry-After */
   default429PauseMs?: number;
 }
+
+/** Waiting for a slot held by a request in flight: the first look again, and the longest gap between looks. */
+const POLL_FIRST_MS = 25;
+const POLL_MAX_MS = 500;
 
 /** Requests are counted when admitted and reach the ERP a little later: keep this much margin. */
 const arrivalMarginMs = (windowMs: number) => Math.max(100, Math.ceil(windowMs / 100));
@@ -41,7 +45,7 @@ export class RateGovernor {
     private readonly options: GovernorOptions,
   ) {
     this.maxInlineWaitMs = options.maxInlineWaitMs ?? 2_000;
-    this.leaseTtlMs = options.leaseTtlMs ?? 120_000;
+    this.leaseTtlMs = options.leaseTtlMs ?? 65_000;
     this.default429PauseMs = options.default429PauseMs ?? 30_000;
   }
 
@@ -71,6 +75,7 @@ export class RateGovernor {
     const keys = this.keys(connectionKey, limits);
     const args = [lease, this.leaseTtlMs, limits.concurrent ?? 0, ...limits.windows.flatMap((w) => [w.limit, w.windowMs + arrivalMarginMs(w.windowMs)])];
     const started = Date.now();
+    let pollMs = POLL_FIRST_MS;
     for (;;) {
       signal?.throwIfAborted();
       const [ok, waitMs, reason] = (await this.run(ACQUIRE, keys, args)) as [number, number, string];
@@ -79,7 +84,9 @@ export class RateGovernor {
       const polling = reason === 'concurrency' || reason === 'in-flight';
       if (!polling && waitMs > this.maxInlineWaitMs) throw this.pausedError(waitMs, reason);
       if (polling && Date.now() - started > this.leaseTtlMs) throw this.pausedError(1_000, reason);
-      await sleep(polling ? 25 : waitMs);
+      // polling backs off (with jitter): many waiters must not hammer Redis dozens of times a second each
+      await sleep(polling ? pollMs * (0.5 + Math.random() / 2) : waitMs);
+      if (polling) pollMs = Math.min(pollMs * 2, POLL_MAX_MS);
     }
   }
 

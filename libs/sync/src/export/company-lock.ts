@@ -34,7 +34,7 @@ export class CompanyLock {
   ) {}
 
   static async acquire(redis: IORedis, prefix: string, companyId: string, ttlMs: number): Promise<CompanyLock> {
-    const lock = new CompanyLock(redis, `${prefix}:export-lock:${companyId}`, ttlMs);
+    const lock = new CompanyLock(redis, `${prefix}:export-lock:${companyId.toLowerCase()}`, ttlMs);
     const sentAt = Date.now();
     const ok = await redis.set(lock.key, lock.token, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') throw new CompanyBusy(companyId);

@@ -34,3 +34,11 @@ export function jobFailureFromErp(err: ErpError): { type: ExportJobFailureReason
   const prefix = type === 'accounting_system_unreachable' ? 'Failed to reach the Accounting System. ' : '';
   return { type, reason: `${prefix}${err.message}` };
 }
+
+/**
+ * An ERP refusal that is about the connection, not the item (finding 8): its credentials (`auth`)
+ * or its set-up (`configuration`). Every other item would be refused the same way, so it stops the
+ * page and fails the job with the job-level reason; a stored connection's `auth` refusal also makes
+ * the connection needs_reauthorisation (ConnectionResolver.run) so the company's next jobs wait.
+ */
+export const isJobLevelErpError = (err: unknown): boolean => err instanceof ErpError && (err.kind === 'auth' || err.kind === 'configuration');

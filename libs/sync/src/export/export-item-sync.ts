@@ -3,7 +3,7 @@ import { ExportLedgerRepository, ReceiptLedgerRepository, VendorLinkRepository, 
 import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
 import { ExportItem, ExportItemUpdate } from '@app/pleo';
 import { RunInterrupted, forEachConcurrently } from '@app/runtime';
-import { itemFailureFromErp } from './erp-failures';
+import { isJobLevelErpError, itemFailureFromErp } from './erp-failures';
 import { mapExportItem } from './export-mapping';
 import { ExportFence } from './export-fence';
 import { ExportSettings } from './export-settings';
@@ -41,11 +41,13 @@ export class ExportItemSync {
     fetcher: ReceiptFetcher,
     private readonly settings: ExportSettings,
     private readonly concurrency: number,
+    /** erpTargetOf(connection): the ledger rows and vendor links are about this target (finding 2) */
+    private readonly erpTarget: string,
     /** entries per call of the adapter's postExpenses (when it has one) */
     private readonly batchSize = 50,
   ) {
     this.poster = new ItemPoster(erp, ledger);
-    this.receipts = new ReceiptAttacher(erp, receiptLedger, fetcher);
+    this.receipts = new ReceiptAttacher(erp, receiptLedger, fetcher, erpTarget);
   }
 
   /** The results of the items processed; fewer than given when the run was asked to stop. */
@@ -55,25 +57,38 @@ export class ExportItemSync {
     const ids = items.map((i) => i.accountingEntryId);
     fence.assertWritable();
     const claimedAt = Date.now();
-    const rows = await this.ledger.claim(companyId, jobId, fence.owner, fence.leaseMs, ids);
+    const rows = await this.ledger.claim(companyId, jobId, fence.owner, fence.leaseMs, ids, this.erpTarget);
     // The adapter and downloads stop with the company lock, not with a shutdown (that waits for the item).
     const ctx = { ...runCtx, signal: fence.lockSignal };
     const updates: ExportItemUpdate[] = [];
     const claimOf = (item: ExportItem) => new ItemClaim({ companyId, accountingEntryId: item.accountingEntryId }, fence, rows.get(item.accountingEntryId)!, claimedAt, this.ledger);
+    // Items whose ERP write ended without a known outcome (aborted, timed out, may have applied).
+    const unsettled = new Set<string>();
+    const settling = async <T>(claims: ItemClaim[], work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (err) {
+        for (const c of claims) if (c.wroteToErp) unsettled.add(c.key.accountingEntryId);
+        throw err;
+      }
+    };
     try {
       const taken = ids.find((id) => !rows.has(id));
       if (taken) throw ExportFence.taken(taken);
       if (this.erp.postExpenses) {
-        await this.batched(items, jobId, ctx, fence, claimOf, updates);
+        await this.batched(items, jobId, ctx, fence, claimOf, updates, settling);
       } else {
         await forEachConcurrently(items, this.concurrency, async (item) => {
           if (fence.stopRequested) return;
-          updates.push(toUpdate(item, await this.exportItem(item, jobId, claimOf(item), ctx)));
+          const claim = claimOf(item);
+          updates.push(toUpdate(item, await settling([claim], () => this.exportItem(item, jobId, claim, ctx))));
         });
       }
     } finally {
-      // Best effort: a claim not released simply runs out.
-      await this.ledger.release(companyId, fence.owner, ids).catch(() => undefined);
+      // Best effort: a claim not released simply runs out. Claims of items whose ERP write ended
+      // without a known outcome are kept until their lease runs out (finding 7): the ERP may still be
+      // committing it, so no run reconciles it at once.
+      await this.ledger.release(companyId, fence.owner, ids.filter((id) => !unsettled.has(id))).catch(() => undefined);
     }
     return updates;
   }
@@ -96,7 +111,15 @@ export class ExportItemSync {
    * and each posted item gets its receipts. On a stop no new batch is started; a batch posted is
    * finished (its receipts) before the run stops.
    */
-  private async batched(items: ExportItem[], jobId: string, ctx: OperationContext, fence: ExportFence, claimOf: (item: ExportItem) => ItemClaim, updates: ExportItemUpdate[]): Promise<void> {
+  private async batched(
+    items: ExportItem[],
+    jobId: string,
+    ctx: OperationContext,
+    fence: ExportFence,
+    claimOf: (item: ExportItem) => ItemClaim,
+    updates: ExportItemUpdate[],
+    settling: <T>(claims: ItemClaim[], work: () => Promise<T>) => Promise<T>,
+  ): Promise<void> {
     const toPost: (BatchEntry & { item: ExportItem; index: number })[] = [];
     const finish = async (item: ExportItem, claim: ItemClaim, posted: PostedExpense) => {
       updates.push(toUpdate(item, await this.withReceipts(item, posted, claim, jobId, ctx)));
@@ -106,17 +129,17 @@ export class ExportItemSync {
       const claim = claimOf(item);
       const step = await this.prepare(item, jobId, claim, ctx);
       if (step.failure) updates.push(toUpdate(item, { failure: step.failure }));
-      else if (step.posted) await finish(item, claim, step.posted);
+      else if (step.posted) await settling([claim], () => finish(item, claim, step.posted));
       else toPost.push({ item, claim, entry: step.entry!, index });
     });
     toPost.sort((a, b) => a.index - b.index);
     for (let i = 0; i < toPost.length; i += this.batchSize) {
       if (fence.stopRequested) return;
       const batch = toPost.slice(i, i + this.batchSize);
-      const outcomes = await this.poster.postBatch(batch, jobId, ctx);
+      const outcomes = await settling(batch.map((b) => b.claim), () => this.poster.postBatch(batch, jobId, ctx));
       await forEachConcurrently(batch.map((b, k) => ({ ...b, outcome: outcomes[k] })), this.concurrency, async ({ item, claim, outcome }) => {
         if (outcome.failure) updates.push(toUpdate(item, outcome));
-        else await finish(item, claim, outcome.posted);
+        else await settling([claim], () => finish(item, claim, outcome.posted));
       });
     }
   }
@@ -146,7 +169,7 @@ export class ExportItemSync {
     try {
       return await this.planItem(item, ctx);
     } catch (err) {
-      if ((err instanceof ErpError && err.retryable) || isDatabaseUnavailable(err) || err instanceof RunInterrupted) throw err;
+      if ((err instanceof ErpError && err.retryable) || isJobLevelErpError(err) || isDatabaseUnavailable(err) || err instanceof RunInterrupted) throw err;
       if (err instanceof ErpError) return { failure: itemFailureFromErp(err) };
       this.logger.warn(`item ${item.accountingEntryId}: ${(err as Error)?.message ?? err}`);
       return { failure: { type: 'unexpected_failure', reason: `The expense could not be prepared for booking: ${(err as Error)?.message ?? err}` } };
@@ -158,7 +181,7 @@ export class ExportItemSync {
     if (!mapped.ok) return { failure: mapped.failure };
     let vendorId: string | undefined;
     if (mapped.vendor) {
-      vendorId = await resolveErpVendor(this.erp, this.links, mapped.vendor, item.companyId, ctx);
+      vendorId = await resolveErpVendor(this.erp, this.links, mapped.vendor, item.companyId, ctx, this.erpTarget);
       if (!vendorId) return { failure: { type: 'vendor_unknown', reason: VENDOR_UNKNOWN_REASON } };
     }
     return { entry: { ...mapped.entry, vendorId } };

@@ -1,16 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { ExportLedgerRepository, ExportRunRepository, FinalEvent, ReceiptLedgerRepository, VendorLinkRepository } from '@app/database';
-import { ConnectionResolver, SyncConnection, refusedSide } from '@app/connections';
+import { ConnectionResolver, SyncConnection, erpTargetOf, refusedSide } from '@app/connections';
 import { ErpError } from '@app/erp';
 import { ExportItem, ExportJob, ExportJobItem, FINAL_JOB_STATUSES, PleoApiError } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
 import { RunInterrupted, ShutdownSignal } from '@app/runtime';
 import { CompanyLock } from './company-lock';
-import { jobFailureFromErp } from './erp-failures';
+import { isJobLevelErpError, jobFailureFromErp } from './erp-failures';
 import { EXPORT_OPTIONS, ExportOptions } from './export-options';
 import { ExportFence } from './export-fence';
 import { ExportItemSync } from './export-item-sync';
+import { EntryIdSet } from './entry-id-set';
 import { ItemReporter } from './item-reporter';
 import { ReceiptFetcher } from './receipts/receipt-fetcher';
 import { isUuid, validateItem } from './item-validation';
@@ -74,7 +75,8 @@ export class ExportJobRunner {
     const summary: CompanyRunSummary = { companyId, jobs: [] };
     try {
       const jobs: ExportJob[] = [];
-      for await (const job of conn.pleoExports.listJobs(companyId, ['pending', 'in_progress'])) jobs.push(job);
+      // one spelling of the company id for runs and ledgers (the lock and the resolver use lower case too)
+      for await (const job of conn.pleoExports.listJobs(companyId, ['pending', 'in_progress'])) jobs.push({ ...job, companyId: job.companyId?.toLowerCase() ?? job.companyId });
       // Date.parse, not string order: "…43.5Z" sorts before "…43Z" as text (F-13).
       jobs.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id.localeCompare(b.id));
       for (const job of jobs) {
@@ -122,7 +124,10 @@ export class ExportJobRunner {
       const failure = jobFailureOf(err);
       if (failure.retryable && !options.lastAttempt) throw err;
       this.logger.warn(`job ${job.id} (${job.companyId}) fails: ${failure.type}: ${failure.reason}`);
-      return this.finish(conn, job, 'failed', NOTHING, { type: failure.type, reason: failure.reason });
+      const failed = await this.finish(conn, job, 'failed', NOTHING, { type: failure.type, reason: failure.reason }, 'job');
+      // the ERP refused a stored connection's credentials: escapes to ConnectionResolver.run, which marks it, and the company's next jobs wait
+      if (conn.id && refusedSide(err) === 'erp') throw err;
+      return failed;
     }
   }
 
@@ -142,10 +147,10 @@ export class ExportJobRunner {
     }
 
     const problem = await this.preValidate(conn, job, ctx);
-    if (problem) return this.finish(conn, job, 'failed', NOTHING, problem);
+    if (problem) return this.finish(conn, job, 'failed', NOTHING, problem, 'job');
 
     // Control layer first, all pages (Pleo's rule), keeping only ids: the data layer is streamed.
-    const todo = new Set<string>();
+    const todo = new EntryIdSet();
     for await (const item of conn.pleoExports.jobItems(job.id)) if (item.status === 'pending' || item.status === 'in_progress') todo.add(item.accountingEntryId);
 
     // Report well within the time Pleo gives the job (expiresIn, from its last action), F-9.
@@ -184,8 +189,8 @@ export class ExportJobRunner {
   }
 
   /** The data layer, page by page: checked, booked, reported. Returns what this run booked and failed. */
-  private async exportItems(conn: SyncConnection, job: ExportJob, todo: Set<string>, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }, fence: ExportFence) {
-    const items = new ExportItemSync(conn.erp, this.ledger, this.receiptLedger, this.links, this.fetcher, conn.settings, conn.settings.itemConcurrency, this.options.batchSize);
+  private async exportItems(conn: SyncConnection, job: ExportJob, todo: EntryIdSet, reporter: ItemReporter, ctx: { correlationId: string; signal: AbortSignal }, fence: ExportFence) {
+    const items = new ExportItemSync(conn.erp, this.ledger, this.receiptLedger, this.links, this.fetcher, conn.settings, conn.settings.itemConcurrency, erpTargetOf(conn), this.options.batchSize);
     let succeeded = 0;
     let failed = 0;
     for await (const page of conn.pleoExports.exportItemPages(job.id)) {
@@ -242,8 +247,9 @@ export class ExportJobRunner {
     try {
       await conn.erp.verifyConnection(ctx);
     } catch (err) {
-      // a connection pausing for its ERP's rate limit waits (the job is delayed), it is not broken
-      if (err instanceof ErpError && err.kind !== 'rate_limited') return jobFailureFromErp(err);
+      // a connection pausing for its ERP's rate limit waits (the job is delayed), it is not broken;
+      // a refusal of its credentials or set-up fails the job in guardedJob (job-level, finding 8)
+      if (err instanceof ErpError && err.kind !== 'rate_limited' && !isJobLevelErpError(err)) return jobFailureFromErp(err);
       throw err;
     }
     if (job.vendorBasedBookkeeping && !conn.settings.apAccount) {
@@ -252,14 +258,19 @@ export class ExportJobRunner {
     return null;
   }
 
-  /** Exactly once: the final event is recorded as decided before it is sent. */
-  private async finish(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure): Promise<JobResult> {
-    await this.runs.decideFinal(job.id, event, failure);
-    return this.sendFinal(conn, job, event, counts, failure);
+  /**
+   * Exactly once: an outcome of the items' results is recorded as decided before it is sent (a retry
+   * sends the same event). A job-level failure (`decidedBy: 'job'`) is recorded only once Pleo took it:
+   * its cause may be gone by the next run (a Pleo 401 or 5xx spell, finding 6), which then decides again
+   * instead of failing the job for a reason that no longer holds.
+   */
+  private async finish(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure, decidedBy: 'items' | 'job' = 'items'): Promise<JobResult> {
+    if (decidedBy === 'items') await this.runs.decideFinal(job.id, event, failure);
+    return this.sendFinal(conn, job, event, counts, failure, decidedBy === 'job');
   }
 
   /** A 422 is resolved by reading the job: final there → recorded as Pleo has it; else an error. */
-  private async sendFinal(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure): Promise<JobResult> {
+  private async sendFinal(conn: SyncConnection, job: ExportJob, event: FinalEvent, counts: Counts, failure?: JobFailure, recordDecision = false): Promise<JobResult> {
     try {
       await conn.pleoExports.sendJobEvent({ jobId: job.id, event, ...(event === 'failed' && failure && { failureReason: failure.reason, failureReasonType: failure.type }) });
     } catch (err) {
@@ -269,6 +280,7 @@ export class ExportJobRunner {
       if (now.status !== event) return (await this.endedByPleo(conn, job, now))!;
       // Pleo took this very event before (sent before a crash): recorded below as sent.
     }
+    if (recordDecision) await this.runs.decideFinal(job.id, event, failure);
     await this.runs.markFinalSent(job.id);
     this.logger.log(`job ${job.id} (${job.companyId}): ${event}, ${counts.succeeded} exported, ${counts.failed} failed, ${counts.reports} report(s)`);
     return { outcome: event, ...counts };

@@ -11,6 +11,8 @@ import { ExportFence } from './export-fence';
  */
 export class ItemClaim {
   private validUntil: number;
+  /** an ERP write was started under this claim (its outcome may be unknown if the item then threw) */
+  wroteToErp = false;
 
   constructor(
     readonly key: LedgerKey,
@@ -36,6 +38,7 @@ export class ItemClaim {
         ? await this.ledger.markAttempted(this.key, this.owner, this.fence.leaseMs)
         : await this.ledger.renewClaim(this.key, this.owner, this.fence.leaseMs);
     if (!held) throw ExportFence.taken(this.key.accountingEntryId);
+    this.wroteToErp = true;
     this.validUntil = this.deadline(sentAt);
     this.fence.assertWritable();
     if (Date.now() > this.validUntil) throw new RunInterrupted('lock_lost', `The claim on entry ${this.key.accountingEntryId} is too old to write with.`);

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ExportLedgerRepository } from '@app/database';
 import { ErpAdapter, ErpError, ExpenseBatchResult, ExpenseEntry, OperationContext, PostedExpense } from '@app/erp';
-import { itemFailureFromErp } from './erp-failures';
+import { isJobLevelErpError, itemFailureFromErp } from './erp-failures';
 import { ItemClaim } from './item-claim';
 import { ItemFailure } from './item-failure';
 
@@ -41,7 +41,7 @@ export class ItemPoster {
       posted = await this.erp.postExpense(entry, ctx);
     } catch (caught) {
       const err = claim.fence.explain(caught);
-      if (!(err instanceof ErpError) || err.retryable) throw err;
+      if (!(err instanceof ErpError) || err.retryable || isJobLevelErpError(err)) throw err;
       const failure = itemFailureFromErp(err);
       await this.ledger.markFailed(claim.key, jobId, claim.owner, { ...failure, mayHaveApplied: err.mayHaveApplied });
       return { failure };
@@ -79,12 +79,12 @@ export class ItemPoster {
       if (result.status === 'posted') {
         await this.record(claim, result.posted);
         outcomes.push({ posted: result.posted });
-      } else if (result.status === 'failed' && !result.error.retryable) {
+      } else if (result.status === 'failed' && !result.error.retryable && !isJobLevelErpError(result.error)) {
         const failure = itemFailureFromErp(result.error);
         await this.ledger.markFailed(claim.key, jobId, claim.owner, { ...failure, mayHaveApplied: result.error.mayHaveApplied });
         outcomes.push({ failure });
       } else {
-        unknown ??= result.error; // left attempted: looked up by its reference before it is posted again
+        unknown ??= result.error; // left attempted: looked up by its reference before it is posted again (or job-level: stops the job)
       }
     }
     if (unknown) throw fence.explain(unknown);

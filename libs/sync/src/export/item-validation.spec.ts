@@ -15,6 +15,12 @@ const good = () => ({
 describe('validateItem (R3)', () => {
   it('accepts a well-formed item', () => expect(validateItem(good(), companyId)).toBeNull());
 
+  it('compares the company id in any letter case (a uuid is a uuid)', () => {
+    const company = 'abcdef12-3456-4789-8abc-def012345678';
+    expect(validateItem({ ...good(), companyId: company.toUpperCase() }, company)).toBeNull();
+    expect(validateItem({ ...good(), companyId: company }, company.toUpperCase())).toBeNull();
+  });
+
   it.each([
     ['a non-UUID accountingEntryId', { accountingEntryId: 'not-a-uuid' }, 'invalid accountingEntryId'],
     ['another company', { companyId: '33333333-3333-4333-8333-333333333333' }, "not the export job's company"],

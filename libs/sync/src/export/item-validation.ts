@@ -30,7 +30,7 @@ export function validateItem(raw: unknown, companyId: string): ItemFailure | nul
   if (!isObject(raw)) return bad('no data');
   const item = raw as unknown as ExportItem;
   if (typeof item.accountingEntryId !== 'string' || !UUID.test(item.accountingEntryId)) return bad(`an invalid accountingEntryId (${quote(item.accountingEntryId)})`);
-  if (item.companyId !== companyId) return bad(`the company ${quote(item.companyId)}, not the export job's company`);
+  if (typeof item.companyId !== 'string' || item.companyId.toLowerCase() !== companyId.toLowerCase()) return bad(`the company ${quote(item.companyId)}, not the export job's company`);
   if (typeof item.type !== 'string' || !item.type) return bad('no type');
   if (!validDate(item.date)) return bad(`an invalid date (${quote(item.date)})`);
   if (!isAmount(item.amount)) return bad('no amount');

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ClaimedEvent, PrismaService, VendorLinkRepository, withAdvisoryLock } from '@app/database';
-import { ConnectionResolver, SyncConnection } from '@app/connections';
+import { ConnectionResolver, SyncConnection, erpTargetOf } from '@app/connections';
 import { ErpError, ErpVendor, OperationContext } from '@app/erp';
 import { PleoApiError, PleoVendor } from '@app/pleo';
 import { SyncPermanentError } from '../sync-errors';
@@ -43,13 +43,14 @@ export class VendorSyncService {
         `Pleo has no vendor ${vendorId}: it was deleted, or the API credentials belong to another company.`,
       );
     }
-    let link = await this.links.find(vendorId);
+    const erpTarget = erpTargetOf(conn);
+    let link = await this.links.find(vendorId, { erpTarget, erpKind: conn.erp.kind });
 
     if (vendor.state !== 'DRAFT') {
       // Activated already — by us before a crash (record it), or by someone else (F-3): Pleo's
       // externalId is the truth, a link that names another ERP vendor is corrected.
       if (vendor.state === 'ACTIVE' && link && vendor.externalId && link.erpVendorId !== vendor.externalId) {
-        link = await this.links.save({ pleoVendorId: vendorId, companyId: vendor.companyId, erpKind: conn.erp.kind, erpVendorId: vendor.externalId, erpCode: vendor.code ?? null });
+        link = await this.links.save({ pleoVendorId: vendorId, companyId: vendor.companyId, erpKind: conn.erp.kind, erpVendorId: vendor.externalId, erpCode: vendor.code ?? null, erpTarget });
         this.logger.warn(`vendor ${vendorId}: Pleo has it active as ${vendor.externalId}; our link is corrected`);
       }
       if (vendor.state === 'ACTIVE' && link && !link.activatedAt) await this.links.markActivated(vendorId);
@@ -67,6 +68,7 @@ export class VendorSyncService {
         erpKind: conn.erp.kind,
         erpVendorId: erpVendor.id,
         erpCode: erpVendor.code,
+        erpTarget,
       });
     }
     // Pleo says DRAFT, so it is not active whatever our link remembers (F-14): activate, always.

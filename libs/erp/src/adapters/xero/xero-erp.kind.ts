@@ -29,6 +29,8 @@ export function xeroErpKind(prisma: PrismaService, sealer: SecretSealer): ErpKin
     secretNames: XERO_SECRET_NAMES,
     settingsProblems: xeroSettingsProblems,
     rateLimits: () => XERO_RATE_LIMITS,
+    // Xero's limits are per tenant: two connections to one organisation share them
+    tenantKey: (settings) => (typeof settings.tenantId === 'string' && settings.tenantId ? settings.tenantId.toLowerCase() : null),
     build: (target, deps) => {
       const s = xeroSettings(target.settings);
       if (!s.tenantId) throw new ErpError('auth', 'No Xero organisation is chosen yet: run the connect flow (POST /admin/connections/:id/connect/xero) and choose one.');

@@ -4,6 +4,7 @@ import { ReceiptLedgerRepository } from '@app/database';
 import { ErpAdapter, ErpError, OperationContext, PostedExpense } from '@app/erp';
 import { ExportItem } from '@app/pleo';
 import { RunInterrupted, backoffDelayMs, sleep } from '@app/runtime';
+import { isJobLevelErpError } from '../erp-failures';
 import { ItemClaim } from '../item-claim';
 import { ItemFailure } from '../item-failure';
 import { ReceiptFetchError, ReceiptFetcher } from './receipt-fetcher';
@@ -25,6 +26,8 @@ export class ReceiptAttacher {
     private readonly erp: ErpAdapter,
     private readonly receipts: ReceiptLedgerRepository,
     private readonly fetcher: ReceiptFetcher,
+    /** the ERP target receipts are recorded for (finding 2): attached in another target is not attached here */
+    private readonly erpTarget: string,
   ) {}
 
   /** `legacyAttached`: how many files (in files[] order) an older version attached before hashes were kept. */
@@ -32,7 +35,7 @@ export class ReceiptAttacher {
     const files = item.files ?? [];
     const { supported, maxBytes } = this.erp.capabilities.attachments;
     if (!files.length || !supported) return null;
-    const attached = await this.receipts.attachedHashes(claim.key);
+    const attached = await this.receipts.attachedHashes(claim.key, this.erpTarget, entry.id);
     const legacy = attached.size ? 0 : legacyAttached;
     for (const [i, file] of files.entries()) {
       const label = `receipt ${i + 1} of ${files.length}`;
@@ -52,7 +55,7 @@ export class ReceiptAttacher {
       if (attached.has(sha256)) continue;
       if (i < legacy) {
         // Attached by position before this ledger existed: recorded by content now, not sent again.
-        await this.receipts.recordAttached(claim.key, sha256, entry.id);
+        await this.receipts.recordAttached(claim.key, sha256, entry.id, this.erpTarget);
         attached.add(sha256);
         continue;
       }
@@ -62,12 +65,12 @@ export class ReceiptAttacher {
         await this.erp.attachFile(entry.id, { fileName, mimeType: file.type, content }, ctx);
       } catch (caught) {
         const err = claim.fence.explain(caught);
-        if (err instanceof ErpError && !err.retryable) {
+        if (err instanceof ErpError && !err.retryable && !isJobLevelErpError(err)) {
           return { type: 'receipt_upload_failure', reason: `The entry was booked as ${entry.number}, but the Accounting System refused ${label}: ${err.message}` };
         }
         throw err;
       }
-      await this.receipts.recordAttached(claim.key, sha256, entry.id);
+      await this.receipts.recordAttached(claim.key, sha256, entry.id, this.erpTarget);
       attached.add(sha256);
     }
     return null;
