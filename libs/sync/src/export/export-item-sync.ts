@@ -68,7 +68,9 @@ export class ExportItemSync {
       try {
         return await work();
       } catch (err) {
-        for (const c of claims) if (c.wroteToErp) unsettled.add(c.key.accountingEntryId);
+        // a refusal for the rate (429) was not applied: those claims are released as usual
+        const refusedForRate = err instanceof ErpError && err.kind === 'rate_limited' && !err.mayHaveApplied;
+        if (!refusedForRate) for (const c of claims) if (c.wroteToErp) unsettled.add(c.key.accountingEntryId);
         throw err;
       }
     };
