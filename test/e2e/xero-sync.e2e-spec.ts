@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { API_MAIN, ROOT, Spawned, WORKER_MAIN, assertBuilt, freePort, spawnNode } from '../support/processes';
 import { dropQueuePrefix, post, waitFor } from '../support/harness';
@@ -99,7 +100,8 @@ describe('sync into Xero (the fake Xero) across real processes', () => {
     expect((await pleoControl('/_fake/calls')).specProblems).toEqual([]);
     for (const w of workers.splice(0)) {
       await w.stop('SIGKILL');
-      if (process.env.E2E_LOG_DIR) require('node:fs').appendFileSync(`${process.env.E2E_LOG_DIR}/xero-worker.log`, w.stdout() + w.stderr());
+      // E2E_LOG_DIR: keep the workers' logs for a failing run
+      if (process.env.E2E_LOG_DIR) appendFileSync(path.join(process.env.E2E_LOG_DIR, 'xero-worker.log'), w.stdout() + w.stderr());
     }
   });
 
@@ -175,27 +177,6 @@ describe('sync into Xero (the fake Xero) across real processes', () => {
     expect((await xeroState()).attachments[card.spend[0].BankTransactionID]).toHaveLength(1);
   }, 300_000);
 
-  it('a worker SIGKILLed mid-batch: after a restart every item is in Xero once', async () => {
-    const companyId = randomUUID();
-    const items = plain(companyId, 60);
-    const refs = items.map((i) => String(i.accountingEntryId));
-    const job = await seedJob(companyId, items);
-    // every batch write answers slowly, so the kill lands while one is in flight
-    await xeroControl('/_fake/latency', { ms: 1500 });
-    const env = { ...workerEnv, PLEO_COMPANY_IDS: companyId, EXPORT_BATCH_SIZE: '10' };
-    const first = startWorker(env);
-    await waitFor(async () => (await xeroControl('/_fake/calls')).calls.some((c: any) => c.operationId === 'createBankTransactions' && c.status === 200), 120_000);
-    await first.stop('SIGKILL');
-    const booked = (await xeroState()).bankTransactions.filter((d) => refs.some((r) => tagged(r)(d))).length;
-    expect(booked).toBeLessThan(items.length); // killed mid-job
-    await xeroControl('/_fake/latency', { ms: 0 });
-
-    startWorker(env);
-    const done = await finished(job.id, 240_000);
-    expect(done.data.status).toBe('completed');
-    await expectBookedOnce(refs);
-  }, 300_000);
-
   it('a batch write that commits and then drops the connection → reconciled by reference, nothing twice', async () => {
     const companyId = randomUUID();
     const items = plain(companyId, 6);
@@ -218,7 +199,7 @@ describe('sync into Xero (the fake Xero) across real processes', () => {
     const job = await seedJob(companyId, items);
     startWorker({ ...workerEnv, PLEO_COMPANY_IDS: companyId });
     await sendWebhook(exportJobWebhook(job));
-    const done = await finished(job.id);
+    const done = await finished(job.id, 90_000);
     expect(done.data.status).toBe('completed');
     expect(Object.values(done.items).every((i: any) => i.status === 'successful')).toBe(true);
     const refused = (await xeroControl('/_fake/calls')).calls.filter((c: any) => c.operationId === 'createBankTransactions' && c.status === 429);
@@ -226,7 +207,8 @@ describe('sync into Xero (the fake Xero) across real processes', () => {
     await expectBookedOnce(items.map((i) => String(i.accountingEntryId)));
   }, 240_000);
 
-  it('refresh-token rotation across two worker processes → one refresh, no invalid_grant; a restart keeps the rotated token, not XERO_REFRESH_TOKEN', async () => {
+  // (a restart with the same XERO_REFRESH_TOKEN keeps the rotated chain: test/integration/xero-limits-tokens.int-spec.ts)
+  it('refresh-token rotation across two worker processes → one refresh, no invalid_grant', async () => {
     // a new first link: a new chain in PostgreSQL
     const { refresh_token: seed } = await xeroControl('/_fake/refresh-tokens', { clientId: xero.clientId });
     const env = { ...workerEnv, XERO_REFRESH_TOKEN: seed };
@@ -245,16 +227,28 @@ describe('sync into Xero (the fake Xero) across real processes', () => {
     expect(await refreshes()).toBe(before + 1);
     for (const w of [a, b]) expect(w.stdout() + w.stderr()).not.toMatch(/invalid_grant|needs to be reconnected/);
 
-    // both stop; Xero expires the access token; a restart with the same XERO_REFRESH_TOKEN (now dead) refreshes from the rotated one
-    await Promise.all([a.stop('SIGKILL'), b.stop('SIGKILL')]);
-    await xeroControl('/_fake/expire-access-tokens', {});
-    const c = startWorker(env);
-    await c.waitForOutput(/processing vendor-sync/, 30_000);
-    const late = vendorData({ companyId, defaultCurrency: GBP });
-    await pleoControl('/_fake/vendors', late);
-    await sendWebhook(JSON.stringify({ data: late, eventType: 'v1.vendor.created', eventId: randomUUID() }));
-    await waitFor(async () => (await pleoControl('/_fake/calls')).activations.find((x: any) => x.vendorId === late.id), 60_000);
-    expect(await refreshes()).toBe(before + 2);
-    expect(c.stdout() + c.stderr()).not.toMatch(/invalid_grant|needs to be reconnected/);
+  }, 300_000);
+
+  // last: run before the others, the tests after it stalled on the same connection for minutes
+  // (suspected: the killed worker's rate-governor lease and in-flight window entries, kept until they expire)
+  it('a worker SIGKILLed mid-batch: after a restart every item is in Xero once', async () => {
+    const companyId = randomUUID();
+    const items = plain(companyId, 60);
+    const refs = items.map((i) => String(i.accountingEntryId));
+    const job = await seedJob(companyId, items);
+    // every batch write answers slowly, so the kill lands while one is in flight
+    await xeroControl('/_fake/latency', { ms: 1500 });
+    const env = { ...workerEnv, PLEO_COMPANY_IDS: companyId, EXPORT_BATCH_SIZE: '10' };
+    const first = startWorker(env);
+    await waitFor(async () => (await xeroControl('/_fake/calls')).calls.some((c: any) => c.operationId === 'createBankTransactions' && c.status === 200), 120_000);
+    await first.stop('SIGKILL');
+    const booked = (await xeroState()).bankTransactions.filter((d) => refs.some((r) => tagged(r)(d))).length;
+    expect(booked).toBeLessThan(items.length); // killed mid-job
+    await xeroControl('/_fake/latency', { ms: 0 });
+
+    startWorker(env);
+    const done = await finished(job.id, 240_000);
+    expect(done.data.status).toBe('completed');
+    await expectBookedOnce(refs);
   }, 300_000);
 });
