@@ -1,10 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { TokenCipher } from '@app/pleo';
 import { ErpError, ExpenseEntry } from '@app/erp';
-import { XeroErpAdapter, XeroTokens, xeroTokenAad } from '@app/erp';
+import { CommonConfig } from '@app/config';
+import { PrismaService } from '@app/database';
+import { PrismaXeroTokenStore, XeroErpAdapter, XeroTokens, xeroTokenAad } from '@app/erp';
 import { startXeroWorld, XeroWorld } from '../support/fake-xero';
 import { testDb } from '../support/harness';
+import { TEST_DATABASE_URL } from '../support/test-env';
 
 const ctx = { correlationId: 'test' };
 
@@ -56,6 +59,33 @@ describe('Xero: limits, token rotation across processes, batches', () => {
     await Promise.all([a.adapter.verifyConnection(ctx), b.adapter.verifyConnection(ctx)]);
     expect(world.fake.identity.grants.filter((g) => g.type === 'refresh_token')).toHaveLength(2);
     expect(world.fake.calls.filter((c) => c.status === 401).length).toBeGreaterThan(0);
+
+    // a restarted process, configured with the same (now dead) first link, keeps the rotated chain
+    const restarted = world.adapter();
+    world.fake.identity.expireAccessTokens();
+    await expect(restarted.adapter.verifyConnection(ctx)).resolves.toBeUndefined();
+    expect(world.fake.identity.grants.filter((g) => g.type === 'refresh_token')).toHaveLength(3);
+  }, 60_000);
+
+  it('tokens sealed under another ENCRYPTION_KEY: the same first link fails naming the key; a new first link starts a new chain', async () => {
+    await world.adapter().adapter.verifyConnection(ctx); // the chain is stored, sealed with world.sealKey
+    const prisma = new PrismaService({ DATABASE_URL: TEST_DATABASE_URL } as CommonConfig);
+    try {
+      const otherKey = new TokenCipher(randomBytes(32).toString('base64'));
+      const adapterWith = (seed: string) =>
+        new XeroErpAdapter(
+          { apiUrl: world.fake.apiUrl, tenantId: world.org.tenantId },
+          new XeroTokens({ clientId: world.clientId, clientSecret: world.clientSecret, grantType: 'authorization_code', initialRefreshToken: seed, identityUrl: world.fake.url }, new PrismaXeroTokenStore(prisma, otherKey, world.connectionKey)),
+        );
+      const err = await errorOf(adapterWith(world.seed).verifyConnection(ctx));
+      expect(err).toMatchObject({ kind: 'configuration', message: expect.stringContaining('ENCRYPTION_KEY') });
+      const refreshes = world.fake.identity.grants.filter((g) => g.type === 'refresh_token').length;
+      const reconnected = world.fake.identity.issueRefreshToken(world.clientId, [world.org.tenantId]);
+      await expect(adapterWith(reconnected).verifyConnection(ctx)).resolves.toBeUndefined();
+      expect(world.fake.identity.grants.filter((g) => g.type === 'refresh_token')).toHaveLength(refreshes + 1);
+    } finally {
+      await prisma.onApplicationShutdown();
+    }
   }, 60_000);
 
   it('a refused refresh token (invalid_grant) asks for re-authorisation and is not retried', async () => {
@@ -136,7 +166,7 @@ describe('Xero: limits, token rotation across processes, batches', () => {
     const bad = entry({ lines: [{ account: '999', net: { value: '10.00', currency: 'GBP' } }], total: { value: '10.00', currency: 'GBP' } });
     const results = await adapter.postExpenses([good[0], bad, good[1], good[2]], ctx);
     expect(results.map((r) => r.reference)).toEqual([good[0].reference, bad.reference, good[1].reference, good[2].reference]);
-    expect(results.map((r) => ('posted' in r ? r.posted.id.split(':')[0] : r.error.kind))).toEqual(['spend', 'validation', 'spend', 'journal']);
+    expect(results.map((r) => ('posted' in r ? r.posted.id.split(':')[0] : r.error.kind))).toEqual(['spend', 'unknown_reference', 'spend', 'journal']);
     expect('error' in results[1] && results[1].error.message).toContain("'999'");
     expect(world.fake.callsTo('createBankTransactions')).toHaveLength(1);
     expect(world.org.bankTransactions.size).toBe(2);

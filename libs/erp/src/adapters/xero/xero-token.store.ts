@@ -35,13 +35,24 @@ export class PrismaXeroTokenStore implements XeroTokenStore {
           async read(): Promise<XeroTokenRecord | null> {
             const row = await tx.xeroOAuthCredential.findUnique({ where: { connectionKey: key } });
             if (!row) return null;
-            return {
-              refreshToken: row.refreshTokenEnc ? sealer.decrypt(row.refreshTokenEnc, xeroTokenAad(key, 'refresh_token')) : null,
-              accessToken: row.accessTokenEnc ? sealer.decrypt(row.accessTokenEnc, xeroTokenAad(key, 'access_token')) : null,
+            let unreadable = false;
+            const open = (sealed: string | null, field: 'refresh_token' | 'access_token') => {
+              if (!sealed) return null;
+              try {
+                return sealer.decrypt(sealed, xeroTokenAad(key, field));
+              } catch {
+                unreadable = true; // sealed under another ENCRYPTION_KEY: usable only if a new chain replaces it
+                return null;
+              }
+            };
+            const record: XeroTokenRecord = {
+              refreshToken: open(row.refreshTokenEnc, 'refresh_token'),
+              accessToken: open(row.accessTokenEnc, 'access_token'),
               accessTokenExpiresAt: row.accessTokenExpiresAt?.getTime() ?? null,
               seedHash: row.seedHash,
               revokedReason: row.revokedReason,
             };
+            return unreadable ? { ...record, unreadable } : record;
           },
           async write(record: XeroTokenRecord): Promise<void> {
             const data = {

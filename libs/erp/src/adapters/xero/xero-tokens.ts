@@ -25,6 +25,8 @@ export interface XeroTokenRecord {
   seedHash: string | null;
   /** set when Xero refused the refresh token: a person must reconnect */
   revokedReason: string | null;
+  /** the stored tokens could not be unsealed (ENCRYPTION_KEY changed); a new first link starts a new chain */
+  unreadable?: boolean;
 }
 
 export interface XeroLockedTokens {
@@ -95,6 +97,7 @@ export class XeroTokens {
         record = { refreshToken: seed, accessToken: null, accessTokenExpiresAt: null, seedHash: sha256(seed), revokedReason: null };
         await tokens.write(record);
       }
+      if (record?.unreadable) return { unreadable: true as const };
       if (!record?.refreshToken) return { revoked: 'there is no refresh token yet' };
       if (record.revokedReason) return { revoked: record.revokedReason };
       const stored = record.accessToken;
@@ -110,6 +113,9 @@ export class XeroTokens {
       await tokens.write({ ...record, refreshToken: answer.refreshToken ?? record.refreshToken, accessToken: answer.accessToken, accessTokenExpiresAt: expiresAt, revokedReason: null });
       return { token: answer.accessToken, expiresAt };
     });
+    if ('unreadable' in outcome) {
+      throw new ErpError('configuration', 'The stored Xero tokens cannot be opened: ENCRYPTION_KEY is not the key they were sealed with. Restore that key, or reconnect Xero (a new refresh token starts a new chain).');
+    }
     if ('revoked' in outcome) {
       throw new ErpError('auth', `Xero needs to be reconnected: the connection's refresh token is no longer accepted (${outcome.revoked}). Re-authorise the app in Xero and store the new connection (or XERO_REFRESH_TOKEN).`);
     }
