@@ -12,7 +12,7 @@ import { ItemFailure, VENDOR_UNKNOWN_REASON } from './item-failure';
 import { BatchEntry, ItemPoster } from './item-poster';
 import { ReceiptAttacher } from './receipts/receipt-attacher';
 import { ReceiptFetcher } from './receipts/receipt-fetcher';
-import { resolveErpVendor } from './vendor-resolver';
+import { RunVendorResolver } from './vendor-resolver';
 
 /** What to post for an item, or why it cannot be. */
 type Plan = { entry: ExpenseEntry; failure?: undefined } | { failure: ItemFailure; entry?: undefined };
@@ -32,12 +32,14 @@ export class ExportItemSync {
   private readonly logger = new Logger('ExportItemSync');
   private readonly poster: ItemPoster;
   private readonly receipts: ReceiptAttacher;
+  /** one look-up per vendor for the run (this object lives for one run) */
+  private readonly vendors: RunVendorResolver;
 
   constructor(
     private readonly erp: ErpAdapter,
     private readonly ledger: ExportLedgerRepository,
     receiptLedger: ReceiptLedgerRepository,
-    private readonly links: VendorLinkRepository,
+    links: VendorLinkRepository,
     fetcher: ReceiptFetcher,
     private readonly settings: ExportSettings,
     private readonly concurrency: number,
@@ -46,6 +48,7 @@ export class ExportItemSync {
   ) {
     this.poster = new ItemPoster(erp, ledger);
     this.receipts = new ReceiptAttacher(erp, receiptLedger, fetcher);
+    this.vendors = new RunVendorResolver(erp, links);
   }
 
   /** The results of the items processed; fewer than given when the run was asked to stop. */
@@ -158,7 +161,7 @@ export class ExportItemSync {
     if (!mapped.ok) return { failure: mapped.failure };
     let vendorId: string | undefined;
     if (mapped.vendor) {
-      vendorId = await resolveErpVendor(this.erp, this.links, mapped.vendor, item.companyId, ctx);
+      vendorId = await this.vendors.resolve(mapped.vendor, item.companyId, ctx);
       if (!vendorId) return { failure: { type: 'vendor_unknown', reason: VENDOR_UNKNOWN_REASON } };
     }
     return { entry: { ...mapped.entry, vendorId } };

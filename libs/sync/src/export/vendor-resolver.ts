@@ -35,3 +35,29 @@ export async function resolveErpVendor(
   const found = await erp.findVendor({ reference: vendor.id, taxNumber: vendor.taxRegistrationNumber || null, name: vendor.name }, ctx);
   return found?.id;
 }
+
+/**
+ * resolveErpVendor once per vendor for one export run: a job's bills name the same few vendors
+ * many times, and each look-up is an ERP call (Xero: one of its 60 a minute). Items resolving the
+ * same vendor at once share the one look-up; a look-up that failed (ERP unavailable) is not kept,
+ * so the next item asks again.
+ */
+export class RunVendorResolver {
+  private readonly resolved = new Map<string, Promise<string | undefined>>();
+
+  constructor(
+    private readonly erp: ErpAdapter,
+    private readonly links: VendorLinkRepository,
+  ) {}
+
+  resolve(vendor: ItemVendor, companyId: string, ctx: OperationContext): Promise<string | undefined> {
+    const key = JSON.stringify([companyId, vendor.id, vendor.externalId ?? null, vendor.code ?? null, vendor.taxRegistrationNumber ?? null, vendor.name]);
+    let found = this.resolved.get(key);
+    if (!found) {
+      found = resolveErpVendor(this.erp, this.links, vendor, companyId, ctx);
+      this.resolved.set(key, found);
+      found.catch(() => this.resolved.delete(key));
+    }
+    return found;
+  }
+}
