@@ -98,9 +98,9 @@ describe('export in batches: exactly once (real PostgreSQL and Redis)', () => {
     const writes = new ErpWrites();
     let refusals = 0;
     const erp = kit.batchingDouble(writes, {
-      refuse: (entry) => (entry.reference === slow && refusals++ === 0 ? new ErpError('rate_limited', 'Slow down.', { retryAfterMs: 10 }) : undefined),
+      refuse: (entry) => (entry.reference === slow && refusals++ === 0 ? new ErpError('unavailable', 'The ERP answered 503 for this element.', { retryAfterMs: 10 }) : undefined),
     });
-    await expect(kit.runner(erp, { batchSize: 50 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'rate_limited' });
+    await expect(kit.runner(erp, { batchSize: 50 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'unavailable' });
     const rows = await ledgerRows(idsOf(list));
     expect(idsOf(list).map((id) => rows.get(id)?.status)).toEqual(['POSTED', 'POSTING', 'POSTED', 'POSTED']);
     expect(job.updates).toEqual([]); // as entry by entry: the page stops; the retry reports them from the ledger
@@ -109,6 +109,29 @@ describe('export in batches: exactly once (real PostgreSQL and Redis)', () => {
     expect([...writes.finds.keys()]).toEqual([slow]); // the recorded ones need no look-up
     expect(erp.batchSizes).toEqual([4, 1]);
     expect(job.updates).toEqual([4]);
+    expectPostedOnce(writes, idsOf(list));
+    expect(job.status).toBe('completed');
+  });
+
+  it('entries refused for the rate limit (not taken) → not attempted: the retry posts them without looking them up', async () => {
+    const companyId = randomUUID();
+    const list = plainItems(companyId, 6);
+    const limited = idsOf(list).slice(3);
+    const job = kit.fake.exports.seedJob({ companyId, items: list });
+    const writes = new ErpWrites();
+    let refusals = 0;
+    const erp = kit.batchingDouble(writes, {
+      refuse: (entry) => (limited.includes(entry.reference) && refusals++ < limited.length ? new ErpError('rate_limited', 'Slow down.', { retryAfterMs: 10 }) : undefined),
+    });
+    await expect(kit.runner(erp, { batchSize: 50 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'rate_limited' });
+    const rows = await ledgerRows(idsOf(list));
+    expect(idsOf(list).map((id) => [rows.get(id)?.status, rows.get(id)?.attempted_at !== null])).toEqual([
+      ['POSTED', true], ['POSTED', true], ['POSTED', true], ['POSTING', false], ['POSTING', false], ['POSTING', false],
+    ]);
+
+    await kit.runUntilDone(kit.runner(erp, { batchSize: 50 }), companyId);
+    expect([...writes.finds.keys()]).toEqual([]); // nothing to look up
+    expect(erp.batchSizes).toEqual([6, 3]);
     expectPostedOnce(writes, idsOf(list));
     expect(job.status).toBe('completed');
   });
