@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import { sleep } from '@app/runtime';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ErpError } from '../erp-errors';
 import { ACQUIRE, RELEASE } from './governor.lua';
 import { RateLimits, retryAfterMs } from './rate-limits';
@@ -14,6 +14,8 @@ export interface GovernorOptions {
   leaseTtlMs?: number;
   /** pause after a 429 that carries no Retry-After */
   default429PauseMs?: number;
+  /** a request admitted must answer within this long (counted from its admission, not its wait) */
+  requestTimeoutMs?: number;
 }
 
 /** Requests are counted when admitted and reach the ERP a little later: keep this much margin. */
@@ -35,6 +37,7 @@ export class RateGovernor {
   private readonly maxInlineWaitMs: number;
   private readonly leaseTtlMs: number;
   private readonly default429PauseMs: number;
+  private readonly requestTimeoutMs: number;
 
   constructor(
     private readonly redis: IORedis,
@@ -43,16 +46,20 @@ export class RateGovernor {
     this.maxInlineWaitMs = options.maxInlineWaitMs ?? 2_000;
     this.leaseTtlMs = options.leaseTtlMs ?? 120_000;
     this.default429PauseMs = options.default429PauseMs ?? 30_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
   }
 
   /** A fetch that takes its turn under the connection's limits. `connectionKey` must be stable. */
   fetchFor(connectionKey: string, limits: RateLimits | null, base: typeof fetch = fetch): typeof fetch {
     if (!limits) return base;
     return (async (input: string | URL | Request, init?: RequestInit) => {
-      const lease = await this.acquire(connectionKey, limits, init?.signal ?? undefined);
+      const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+      const lease = await this.acquire(connectionKey, limits, callerSignal);
       let res: Response | undefined;
       try {
-        res = await base(input, init);
+        // the request's own deadline starts now: a wait for its turn (up to a minute) is not its fault
+        const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+        res = await base(input, { ...init, signal: callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout });
         return res;
       } finally {
         await this.release(connectionKey, limits, lease, res);
@@ -72,14 +79,14 @@ export class RateGovernor {
     const args = [lease, this.leaseTtlMs, limits.concurrent ?? 0, ...limits.windows.flatMap((w) => [w.limit, w.windowMs + arrivalMarginMs(w.windowMs)])];
     const started = Date.now();
     for (;;) {
-      signal?.throwIfAborted();
+      if (signal?.aborted) await waitFor(0, signal); // given up before its turn: nothing was sent
       const [ok, waitMs, reason] = (await this.run(ACQUIRE, keys, args)) as [number, number, string];
       if (ok === 1) return lease;
       // a slot held by a request in flight frees when it answers: poll; a window or a pause has a known end
       const polling = reason === 'concurrency' || reason === 'in-flight';
       if (!polling && waitMs > this.maxInlineWaitMs) throw this.pausedError(waitMs, reason);
       if (polling && Date.now() - started > this.leaseTtlMs) throw this.pausedError(1_000, reason);
-      await sleep(polling ? 25 : waitMs);
+      await waitFor(polling ? 25 : waitMs, signal);
     }
   }
 
@@ -107,5 +114,14 @@ export class RateGovernor {
   private pausedError(waitMs: number, reason: string): ErpError {
     const why = reason === 'paused' ? 'The ERP asked us to slow down' : 'This connection has used its request allowance';
     return new ErpError('rate_limited', `${why}; continuing in ${Math.ceil(waitMs / 1000)} s.`, { retryAfterMs: waitMs });
+  }
+}
+
+/** A wait for a turn that the caller may give up (its deadline, a lost lock): then nothing was sent. */
+async function waitFor(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal && { signal });
+  } catch (err) {
+    throw new ErpError('timeout', 'The request was given up while it waited for its turn under the rate limits; it was not sent.', { cause: signal?.reason ?? err });
   }
 }
