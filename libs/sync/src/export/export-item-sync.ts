@@ -95,7 +95,8 @@ export class ExportItemSync {
 
   /**
    * The page with the adapter's batch call: each item is first settled on its own (posted before,
-   * found by reconciliation, or mapped), then what is left is posted `batchSize` entries per call,
+   * found by reconciliation, or mapped), then what is left is posted `batchSize` entries per call
+   * (entries of one kind together),
    * and each posted item gets its receipts. On a stop no new batch is started; a batch posted is
    * finished (its receipts) before the run stops.
    */
@@ -112,10 +113,8 @@ export class ExportItemSync {
       else if (step.posted) await finish(item, claim, step.posted);
       else toPost.push({ item, claim, entry: step.entry!, index });
     });
-    toPost.sort((a, b) => a.index - b.index);
-    for (let i = 0; i < toPost.length; i += this.batchSize) {
+    for (const batch of batchesByKind(toPost, this.batchSize)) {
       if (fence.stopRequested) return;
-      const batch = toPost.slice(i, i + this.batchSize);
       const outcomes = await this.poster.postBatch(batch, jobId, ctx);
       await forEachConcurrently(batch.map((b, k) => ({ ...b, outcome: outcomes[k] })), this.concurrency, async ({ item, claim, outcome }) => {
         if (outcome.failure) updates.push(toUpdate(item, outcome));
@@ -166,6 +165,24 @@ export class ExportItemSync {
     }
     return { entry: { ...mapped.entry, vendorId } };
   }
+}
+
+/** Entries an ERP books the same way: same posting mode, paid or not, same counter account. */
+const kindOf = (entry: ExpenseEntry) => `${entry.mode}|${entry.payment ? 'paid' : ''}|${entry.contraAccount}`;
+
+/**
+ * Batches of at most `size` entries of one kind each, in Pleo's order within a kind: an ERP that
+ * books each kind with its own request (Xero: spend money, manual journals, bills) then gets whole
+ * batches, not a third of one per kind.
+ */
+function batchesByKind<T extends { entry: ExpenseEntry; index: number }>(toPost: T[], size: number): T[][] {
+  const kinds = new Map<string, T[]>();
+  for (const p of [...toPost].sort((a, b) => a.index - b.index)) {
+    const list = kinds.get(kindOf(p.entry));
+    if (list) list.push(p);
+    else kinds.set(kindOf(p.entry), [p]);
+  }
+  return [...kinds.values()].flatMap((list) => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size)));
 }
 
 function toUpdate(item: ExportItem, { posted, failure }: Outcome): ExportItemUpdate {
