@@ -4,7 +4,7 @@ import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } f
 import { ExportItem, ExportItemUpdate } from '@app/pleo';
 import { RunInterrupted, forEachConcurrently } from '@app/runtime';
 import { itemFailureFromErp } from './erp-failures';
-import { mapExportItem } from './export-mapping';
+import { mapExportItem, postingModeOf } from './export-mapping';
 import { ExportFence } from './export-fence';
 import { ExportSettings } from './export-settings';
 import { ItemClaim, postedFromRow } from './item-claim';
@@ -66,6 +66,7 @@ export class ExportItemSync {
     try {
       const taken = ids.find((id) => !rows.has(id));
       if (taken) throw ExportFence.taken(taken);
+      await this.vendors.readAheadOf(items.filter((i) => i.vendor && postingModeOf(i) === 'accounts_payable').map((i) => i.vendor!), ctx);
       if (this.erp.postExpenses) {
         await this.batched(items, jobId, ctx, fence, claimOf, updates);
       } else {

@@ -18,7 +18,15 @@ function erp() {
       return query.id === contact.id ? contact : null;
     },
   };
-  return { adapter: adapter as unknown as ErpAdapter, queries, failNext: (n: number) => (unavailable = n) };
+  const bulk: string[][] = [];
+  const withBulk = {
+    ...adapter,
+    findVendorsByIds: async (ids: string[]) => {
+      bulk.push(ids);
+      return new Map(ids.filter((id) => id === contact.id).map((id) => [id, contact]));
+    },
+  };
+  return { adapter: adapter as unknown as ErpAdapter, bulkAdapter: withBulk as unknown as ErpAdapter, bulk, queries, failNext: (n: number) => (unavailable = n) };
 }
 const noLinks = { find: async () => null, save: async () => undefined } as unknown as VendorLinkRepository;
 const vendor = { id: 'pleo-vendor-1', name: 'Acme Ltd', defaultCurrency: 'GBP', externalId: contact.id };
@@ -50,5 +58,17 @@ describe('RunVendorResolver', () => {
     await expect(resolver.resolve(vendor, 'company-1', ctx)).rejects.toThrow('the ERP is down');
     expect(await resolver.resolve(vendor, 'company-1', ctx)).toBe(contact.id);
     expect(queries).toHaveLength(2);
+  });
+
+  it('reads the vendors of a page ahead in one call when the ERP can: look-ups by id are answered from it', async () => {
+    const { bulkAdapter, bulk, queries } = erp();
+    const resolver = new RunVendorResolver(bulkAdapter, noLinks);
+    const unknown = { ...vendor, id: 'pleo-vendor-2', externalId: '9d3c5c5e-1111-4222-8333-944445555666' };
+    await resolver.readAheadOf([vendor, unknown, vendor], ctx);
+    await resolver.readAheadOf([vendor], ctx); // known already: no second call
+    expect(bulk).toEqual([[contact.id, unknown.externalId]]);
+    expect(await resolver.resolve(vendor, 'company-1', ctx)).toBe(contact.id);
+    expect(await resolver.resolve(unknown, 'company-1', ctx)).toBeUndefined();
+    expect(queries.filter((q) => q.id)).toEqual([]); // no look-up by id went to the ERP
   });
 });
