@@ -226,11 +226,14 @@ describe('sync into Xero (the fake Xero) across real processes', () => {
     }, 120_000);
     expect(await refreshes()).toBe(before + 1);
     for (const w of [a, b]) expect(w.stdout() + w.stderr()).not.toMatch(/invalid_grant|needs to be reconnected/);
+    // the chain now in use started from this first link: later workers are configured with it (an
+    // older first link would start a new chain from a token Xero has already rotated away)
+    workerEnv.XERO_REFRESH_TOKEN = seed;
 
   }, 300_000);
 
-  // last: run before the others, the tests after it stalled on the same connection for minutes
-  // (suspected: the killed worker's rate-governor lease and in-flight window entries, kept until they expire)
+  // last: with an earlier version of this test before them, the tests after it stalled on the same
+  // connection (not investigated further; a killed worker leaves its rate-governor lease until it expires)
   it('a worker SIGKILLed mid-batch: after a restart every item is in Xero once', async () => {
     const companyId = randomUUID();
     const items = plain(companyId, 60);
@@ -240,9 +243,10 @@ describe('sync into Xero (the fake Xero) across real processes', () => {
     await xeroControl('/_fake/latency', { ms: 1500 });
     const env = { ...workerEnv, PLEO_COMPANY_IDS: companyId, EXPORT_BATCH_SIZE: '10' };
     const first = startWorker(env);
-    await waitFor(async () => (await xeroControl('/_fake/calls')).calls.some((c: any) => c.operationId === 'createBankTransactions' && c.status === 200), 120_000);
+    const bookedNow = async () => (await xeroState()).bankTransactions.filter((d) => refs.some((r) => tagged(r)(d))).length;
+    await waitFor(async () => (await bookedNow()) >= 10, 120_000); // the first batch is in Xero
     await first.stop('SIGKILL');
-    const booked = (await xeroState()).bankTransactions.filter((d) => refs.some((r) => tagged(r)(d))).length;
+    const booked = await bookedNow();
     expect(booked).toBeLessThan(items.length); // killed mid-job
     await xeroControl('/_fake/latency', { ms: 0 });
 

@@ -166,7 +166,7 @@ describe('Xero: limits, token rotation across processes, batches', () => {
     const bad = entry({ lines: [{ account: '999', net: { value: '10.00', currency: 'GBP' } }], total: { value: '10.00', currency: 'GBP' } });
     const results = await adapter.postExpenses([good[0], bad, good[1], good[2]], ctx);
     expect(results.map((r) => r.reference)).toEqual([good[0].reference, bad.reference, good[1].reference, good[2].reference]);
-    expect(results.map((r) => ('posted' in r ? r.posted.id.split(':')[0] : r.error.kind))).toEqual(['spend', 'validation', 'spend', 'journal']);
+    expect(results.map((r) => ('posted' in r ? r.posted.id.split(':')[0] : r.error.kind))).toEqual(['spend', 'unknown_reference', 'spend', 'journal']);
     expect('error' in results[1] && results[1].error.message).toContain("'999'");
     expect(world.fake.callsTo('createBankTransactions')).toHaveLength(1);
     expect(world.org.bankTransactions.size).toBe(2);

@@ -1,3 +1,4 @@
+import { checkEntryShape } from '../../entry-checks';
 import { ExpenseBatchResult, ExpenseEntry, OperationContext, batchFailure } from '../../erp-adapter.port';
 import { ErpError } from '../../erp-errors';
 import { XeroClient, idempotencyKey } from './xero-client';
@@ -37,6 +38,7 @@ export class XeroBatches {
     const bills: ExpenseEntry[] = [];
     for (const entry of entries) {
       try {
+        checkEntryShape(entry);
         if (!entry.lines.length || entry.payment) {
           results.set(entry.reference, { reference: entry.reference, status: 'posted', posted: await this.expenses.post(entry, ctx) });
           continue;

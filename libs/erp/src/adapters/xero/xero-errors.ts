@@ -37,6 +37,9 @@ export function elementError(messages: string[], what: string): ErpError {
     return new ErpError('validation', `Xero refused ${what}: the organisation is not subscribed to currency ${currency[1]}. Add ${currency[1]} in Xero (Settings → Currencies) and export again.`);
   }
   if (/already assigned to another contact/i.test(text)) return new ErpError('conflict', `Xero refused ${what}: ${text}`);
+  // Xero's own wording for a code its chart does not hold: the reference is unknown, not the data wrong
+  if (/Account code '[^']*' is not a valid code/i.test(text)) return new ErpError('unknown_reference', `Xero refused ${what}: ${text}`, { subject: 'account' });
+  if (/TaxType code '[^']*' does not exist/i.test(text)) return new ErpError('unknown_reference', `Xero refused ${what}: ${text}`, { subject: 'tax_code' });
   return new ErpError('validation', `Xero refused ${what}: ${text || 'a validation error without a message'}`);
 }
 

@@ -1,3 +1,4 @@
+import { checkEntryShape } from '../../entry-checks';
 import { createHash } from 'node:crypto';
 import { ExpenseEntry, FileInput, OperationContext, PostedExpense } from '../../erp-adapter.port';
 import { ErpError } from '../../erp-errors';
@@ -42,6 +43,7 @@ export class XeroExpenses {
   ) {}
 
   async post(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
+    checkEntryShape(entry); // refused before any call: Xero would book its own sum of the lines
     if (!entry.lines.length) return this.paymentOnly(entry, ctx);
     await this.lookups.checkTracking(entry, ctx);
     if (entry.mode === 'accounts_payable') return this.postBill(entry, ctx);
@@ -184,6 +186,14 @@ export class XeroExpenses {
     const stem = (dot > 0 ? file.fileName.slice(0, dot) : file.fileName).replace(/[^\w.-]+/g, '_').slice(0, 80);
     const fileName = `${stem}-${hash}${dot > 0 ? file.fileName.slice(dot).replace(/[^\w.]+/g, '') : ''}`;
     const what = `attaching ${file.fileName} to ${expenseId}`;
+    // the same content under another name is the same receipt: our names carry the content hash
+    const listed = await this.client.get(`listing the attachments of ${expenseId}`, ctx, (init) => {
+      const opts = { headers: init.headers, signal: init.signal };
+      if (kind === 'spend') return this.client.api.GET('/BankTransactions/{BankTransactionID}/Attachments', { ...opts, params: { header: init.header, path: { BankTransactionID: id } } });
+      if (kind === 'bill') return this.client.api.GET('/Invoices/{InvoiceID}/Attachments', { ...opts, params: { header: init.header, path: { InvoiceID: id } } });
+      return this.client.api.GET('/ManualJournals/{ManualJournalID}/Attachments', { ...opts, params: { header: init.header, path: { ManualJournalID: id } } });
+    });
+    if ((listed.Attachments ?? []).some((a) => a.FileName?.includes(`-${hash}`))) return;
     const body = file.content as unknown as string; // raw bytes: sent as they are by the serializer below
     const common = { headers: { authorization: '', 'content-type': file.mimeType }, body, bodySerializer: (b: unknown) => b as Buffer };
     await this.client.write(what, ctx, idempotencyKey('attachment', id, { fileName, hash, type: file.mimeType }), (init) => {
