@@ -202,8 +202,8 @@ async function main() {
   const admitted = api.filter((c) => c.status !== 429).length;
   const got429 = api.filter((c) => c.status === 429).length;
   const floorSeconds = (admitted / PER_MINUTE) * 60;
-  // Xero's minute is rolling: the first 60 calls may go at once, every further 60 need another minute
-  const rollingFloorSeconds = (Math.max(0, admitted - PER_MINUTE) / PER_MINUTE) * 60;
+  // Xero's minute is rolling: the first 60 calls may go at once, call n no earlier than ⌊(n − 1) ÷ 60⌋ minutes
+  const rollingFloorSeconds = Math.floor(Math.max(0, admitted - 1) / PER_MINUTE) * 60;
   const minCalls = minimalCalls(counts);
   const minFloorSeconds = (minCalls / PER_MINUTE) * 60;
   const booked = org.bankTransactions.size + org.invoices.size + org.manualJournals.size;
@@ -215,7 +215,7 @@ async function main() {
   console.log(`job: ${done.status}; successful ${finals.filter((i) => i.status === 'successful').length}, failed ${failed.length} (for rate limits: ${rateFailed.length}); Xero documents ${booked}, attachments ${[...org.attachments.values()].flat().length}`);
   console.log(`Xero calls by operation: ${JSON.stringify(byOp)}`);
   console.log(`Pleo calls: ${pleo.state.calls.length}; PUT updates: ${done.updates.length} (largest ${Math.max(0, ...done.updates)} items)\n`);
-  console.log('| items | wall s | Xero calls (admitted) | floor s (calls ÷ 60/min) | wall / floor | rolling floor s ((calls − 60) ÷ 60/min) | wall / rolling floor | fewest calls for the batch size | floor s for those | wall / that floor | calls per item | 429s | peak in flight | worker peak RSS MiB |');
+  console.log('| items | wall s | Xero calls (admitted) | floor s (calls ÷ 60/min) | wall / floor | rolling floor s (⌊(calls − 1) ÷ 60⌋ min) | wall / rolling floor | fewest calls for the batch size | floor s for those | wall / that floor | calls per item | 429s | peak in flight | worker peak RSS MiB |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   console.log(
     `| ${N} | ${wallSeconds.toFixed(1)} | ${admitted} | ${floorSeconds.toFixed(0)} | ${(wallSeconds / floorSeconds).toFixed(2)} | ${rollingFloorSeconds.toFixed(0)} | ${(wallSeconds / rollingFloorSeconds).toFixed(2)} | ${minCalls} | ${minFloorSeconds.toFixed(0)} | ${(wallSeconds / minFloorSeconds).toFixed(2)} | ${(admitted / N).toFixed(3)} | ${got429} ${JSON.stringify(xero.limits.refusals)} | ${xero.limits.peakConcurrent} | ${(peak / 1024).toFixed(0)} |`,
