@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ErpError } from '@app/erp';
 import { ShutdownSignal } from '@app/runtime';
 import { ErpWrites } from '../support/counting-erp';
+import { exportItem } from '../support/export-items';
 import { ExportRunnerKit, expectPostedOnce, idsOf, plainItems } from '../support/export-runners';
 
 /**
@@ -33,6 +34,22 @@ describe('export in batches: exactly once (real PostgreSQL and Redis)', () => {
     expect([...rows.values()].every((r) => r.status === 'POSTED' && r.attempted_at !== null && r.claimed_by === null)).toBe(true);
     const stored = (await kit.db.query(`SELECT id, split_part(reference, '#', 1) AS ref FROM sandbox_entries WHERE split_part(reference, '#', 1) = ANY($1)`, [idsOf(list)])).rows;
     for (const { id, ref } of stored) expect(job.items.get(ref)).toMatchObject({ status: 'successful', externalId: id });
+  });
+
+  it('entries of one kind go together, across Pleo pages: card spend and out-of-pocket interleaved → whole batches of one kind', async () => {
+    const companyId = randomUUID();
+    // 300 items over 3 of Pleo's pages, every other one out-of-pocket (another counter account)
+    const list = Array.from({ length: 300 }, (_, i) => exportItem({ companyId, tax: null, gross: 1000, ...(i % 2 && { type: 'out_of_pocket', contraAccount: null }) }));
+    const job = kit.fake.exports.seedJob({ companyId, items: list });
+    const writes = new ErpWrites();
+    const kinds: string[][] = [];
+    const erp = kit.batchingDouble(writes, { beforeBatch: async (entries) => void kinds.push([...new Set(entries.map((e) => e.contraAccount))]) });
+    await kit.runUntilDone(kit.runner(erp, { batchSize: 100 }), companyId);
+    expect(erp.batchSizes).toEqual([100, 50, 100, 50]);
+    expect(kinds).toEqual([['1910'], ['1910'], ['2890'], ['2890']]);
+    expectPostedOnce(writes, idsOf(list));
+    expect(job.status).toBe('completed');
+    expect(job.updates.every((n) => n <= 100)).toBe(true);
   });
 
   it('an element refused for good fails only its item; the others of the batch are booked', async () => {
@@ -100,9 +117,9 @@ describe('export in batches: exactly once (real PostgreSQL and Redis)', () => {
     const writes = new ErpWrites();
     let refusals = 0;
     const erp = kit.batchingDouble(writes, {
-      refuse: (entry) => (entry.reference === slow && refusals++ === 0 ? new ErpError('rate_limited', 'Slow down.', { retryAfterMs: 10 }) : undefined),
+      refuse: (entry) => (entry.reference === slow && refusals++ === 0 ? new ErpError('unavailable', 'The ERP answered 503 for this element.', { retryAfterMs: 10 }) : undefined),
     });
-    await expect(kit.runner(erp, { batchSize: 50 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'rate_limited' });
+    await expect(kit.runner(erp, { batchSize: 50 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'unavailable' });
     const rows = await ledgerRows(idsOf(list));
     expect(idsOf(list).map((id) => rows.get(id)?.status)).toEqual(['POSTED', 'POSTING', 'POSTED', 'POSTED']);
     expect(job.updates).toEqual([]); // as entry by entry: the page stops; the retry reports them from the ledger
@@ -111,6 +128,29 @@ describe('export in batches: exactly once (real PostgreSQL and Redis)', () => {
     expect([...writes.finds.keys()]).toEqual([slow]); // the recorded ones need no look-up
     expect(erp.batchSizes).toEqual([4, 1]);
     expect(job.updates).toEqual([4]);
+    expectPostedOnce(writes, idsOf(list));
+    expect(job.status).toBe('completed');
+  });
+
+  it('entries refused for the rate limit (not taken) → not attempted: the retry posts them without looking them up', async () => {
+    const companyId = randomUUID();
+    const list = plainItems(companyId, 6);
+    const limited = idsOf(list).slice(3);
+    const job = kit.fake.exports.seedJob({ companyId, items: list });
+    const writes = new ErpWrites();
+    let refusals = 0;
+    const erp = kit.batchingDouble(writes, {
+      refuse: (entry) => (limited.includes(entry.reference) && refusals++ < limited.length ? new ErpError('rate_limited', 'Slow down.', { retryAfterMs: 10 }) : undefined),
+    });
+    await expect(kit.runner(erp, { batchSize: 50 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'rate_limited' });
+    const rows = await ledgerRows(idsOf(list));
+    expect(idsOf(list).map((id) => [rows.get(id)?.status, rows.get(id)?.attempted_at !== null])).toEqual([
+      ['POSTED', true], ['POSTED', true], ['POSTED', true], ['POSTING', false], ['POSTING', false], ['POSTING', false],
+    ]);
+
+    await kit.runUntilDone(kit.runner(erp, { batchSize: 50 }), companyId);
+    expect([...writes.finds.keys()]).toEqual([]); // nothing to look up
+    expect(erp.batchSizes).toEqual([6, 3]);
     expectPostedOnce(writes, idsOf(list));
     expect(job.status).toBe('completed');
   });

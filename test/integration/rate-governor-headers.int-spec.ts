@@ -101,4 +101,29 @@ describe('rate governor: the ERP’s own headers', () => {
     expect(failed).toMatchObject({ kind: 'unavailable', retryable: true });
     down.disconnect();
   });
+
+  it('a request that waits its turn (window full) inline is then given its whole deadline from the moment it is sent', async () => {
+    const governor = new RateGovernor(redis, { prefix, maxInlineWaitMs: 5_000, requestTimeoutMs: 1_000 });
+    const small: RateLimits = { windows: [{ limit: 1, windowMs: 1_500 }] };
+    const f = governor.fetchFor('xero:wait', small);
+    answer = { status: 200, headers: {} };
+    expect((await f(url)).status).toBe(200);
+    const started = Date.now();
+    // the caller's own deadline (2 s) covers the wait (~1.5 s); the governor's 1 s deadline counts from admission
+    expect((await f(new Request(url, { signal: AbortSignal.timeout(2_000) }))).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_200);
+  });
+
+  it('a caller that gives up while waiting its turn gets a retryable error that says nothing was sent', async () => {
+    const governor = new RateGovernor(redis, { prefix, maxInlineWaitMs: 10_000 });
+    const small: RateLimits = { windows: [{ limit: 1, windowMs: 8_000 }] };
+    const f = governor.fetchFor('xero:giveup', small);
+    answer = { status: 200, headers: {} };
+    expect((await f(url)).status).toBe(200);
+    const before = hits;
+    const err = await f(new Request(url, { signal: AbortSignal.timeout(300) })).then(() => null, (e: unknown) => e as ErpError);
+    expect(err).toBeInstanceOf(ErpError);
+    expect(err).toMatchObject({ kind: 'timeout', retryable: true, mayHaveApplied: false });
+    expect(hits).toBe(before);
+  });
 });

@@ -60,6 +60,16 @@ describe('Xero adapter against the fake Xero', () => {
     expect(currency.message).toContain('not subscribed to currency JPY');
   });
 
+  it('reads many contacts by ContactID in one call (IDs); unknown ids and ones that are not ContactIDs are left out', async () => {
+    const { adapter } = world.adapter();
+    const vendors = await Promise.all([1, 2, 3].map((n) => adapter.createVendor({ reference: randomUUID(), name: `Bulk Supplier ${n} ${randomUUID().slice(0, 6)}`, currency: 'GBP' }, ctx)));
+    const before = world.fake.callsTo('getContacts').length;
+    const found = await adapter.findVendorsByIds([...vendors.map((v) => v.id), randomUUID(), 'not-a-contact-id', vendors[0].id], ctx);
+    expect(world.fake.callsTo('getContacts').length - before).toBe(1);
+    expect([...found.keys()].sort()).toEqual(vendors.map((v) => v.id).sort());
+    for (const v of vendors) expect(found.get(v.id)).toEqual(v);
+  });
+
   it('books card spend as spend money on the bank account, with tax and tracking per line, and attaches a receipt once', async () => {
     const { adapter } = world.adapter();
     const entry = spendEntry();

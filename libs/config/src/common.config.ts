@@ -54,6 +54,15 @@ export class CommonConfig {
   @IntSetting(2, 500)
   DATABASE_POOL_SIZE = 30;
 
+  /**
+   * How long a request may wait for its turn under an ERP connection's rate limits before the job is
+   * put aside instead (delayed, other connections keep running). The default covers a full minute
+   * window (Xero: 60 calls a minute), so a large export paces itself without restarting its run
+   * every minute; a longer pause (a daily quota, a long Retry-After) still delays the job.
+   */
+  @IntSetting(0, 600)
+  ERP_RATE_MAX_WAIT_SECONDS = 65;
+
   /** `production` turns on the safe-default checks (demo secrets, plain-http Pleo URLs are refused). */
   @Expose()
   @Transform(trim)

@@ -95,6 +95,21 @@ export class ExportLedgerRepository {
     return res.rowCount === 1;
   }
 
+  /**
+   * The ERP refused these entries without taking them (a rate limit: refused before or when sent),
+   * so they are not attempted after all: the next run posts them without looking them up first.
+   * Only rows `owner` still holds and that are not POSTED.
+   */
+  async markNotSent(companyId: string, owner: string, accountingEntryIds: string[]): Promise<void> {
+    if (!accountingEntryIds.length) return;
+    await this.prisma.pool.query({
+      name: 'ledger_mark_not_sent',
+      text: `UPDATE export_item_ledger SET attempted_at = NULL, updated_at = now()
+             WHERE company_id = $1 AND accounting_entry_id = ANY($3::uuid[]) AND claimed_by = $2 AND status = 'POSTING'`,
+      values: [companyId, owner, accountingEntryIds],
+    });
+  }
+
   /** Before another ERP write on a posted entry (a receipt): the claim is still ours and live. */
   async renewClaim(key: LedgerKey, owner: string, leaseMs: number): Promise<boolean> {
     const res = await this.prisma.pool.query({

@@ -158,6 +158,11 @@ export interface ErpAdapter {
   verifyConnection(ctx: OperationContext): Promise<void>;
   /** Looks by id, code, reference, tax number, then exact name (only the fields given); null when none matches. */
   findVendor(query: VendorQuery, ctx: OperationContext): Promise<ErpVendor | null>;
+  /**
+   * Optional: several vendors by the ERP's own ids (what Pleo holds as `externalId`) in few calls,
+   * for a page of bills naming many vendors. The ids found (active) are in the map; the others are not.
+   */
+  findVendorsByIds?(ids: string[], ctx: OperationContext): Promise<Map<string, ErpVendor>>;
   createVendor(input: VendorInput, ctx: OperationContext): Promise<ErpVendor>;
   /**
    * Books the entry (and its payment, if any) once per reference. A payment-only entry (no lines)

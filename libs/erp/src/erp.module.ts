@@ -29,7 +29,7 @@ import { erpSecretSealer } from './erp-secret-sealer';
     {
       provide: RateGovernor,
       inject: [PRODUCER_CONNECTION, CommonConfig],
-      useFactory: (redis: IORedis, config: CommonConfig) => new RateGovernor(redis, { prefix: config.QUEUE_PREFIX }),
+      useFactory: (redis: IORedis, config: CommonConfig) => new RateGovernor(redis, { prefix: config.QUEUE_PREFIX, maxInlineWaitMs: config.ERP_RATE_MAX_WAIT_SECONDS * 1000 }),
     },
     ErpAdapterFactory,
   ],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import { sleep } from '@app/runtime';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ErpError } from '../erp-errors';
 import { ACQUIRE, RELEASE } from './governor.lua';
 import { RateLimits, retryAfterMs } from './rate-limits';
@@ -14,6 +14,8 @@ export interface GovernorOptions {
   leaseTtlMs?: number;
   /** pause after a 429 that carries no Retry-After */
   default429PauseMs?: number;
+  /** a request admitted must answer within this long (counted from its admission, not its wait) */
+  requestTimeoutMs?: number;
 }
 
 /** Waiting for a slot held by a request in flight: the first look again, and the longest gap between looks. */
@@ -39,6 +41,7 @@ export class RateGovernor {
   private readonly maxInlineWaitMs: number;
   private readonly leaseTtlMs: number;
   private readonly default429PauseMs: number;
+  private readonly requestTimeoutMs: number;
 
   constructor(
     private readonly redis: IORedis,
@@ -47,16 +50,20 @@ export class RateGovernor {
     this.maxInlineWaitMs = options.maxInlineWaitMs ?? 2_000;
     this.leaseTtlMs = options.leaseTtlMs ?? 65_000;
     this.default429PauseMs = options.default429PauseMs ?? 30_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
   }
 
   /** A fetch that takes its turn under the connection's limits. `connectionKey` must be stable. */
   fetchFor(connectionKey: string, limits: RateLimits | null, base: typeof fetch = fetch): typeof fetch {
     if (!limits) return base;
     return (async (input: string | URL | Request, init?: RequestInit) => {
-      const lease = await this.acquire(connectionKey, limits, init?.signal ?? undefined);
+      const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+      const lease = await this.acquire(connectionKey, limits, callerSignal);
       let res: Response | undefined;
       try {
-        res = await base(input, init);
+        // the request's own deadline starts now: a wait for its turn (up to a minute) is not its fault
+        const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+        res = await base(input, { ...init, signal: callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout });
         return res;
       } finally {
         await this.release(connectionKey, limits, lease, res);
@@ -77,7 +84,7 @@ export class RateGovernor {
     const started = Date.now();
     let pollMs = POLL_FIRST_MS;
     for (;;) {
-      signal?.throwIfAborted();
+      if (signal?.aborted) await waitFor(0, signal); // given up before its turn: nothing was sent
       const [ok, waitMs, reason] = (await this.run(ACQUIRE, keys, args)) as [number, number, string];
       if (ok === 1) return lease;
       // a slot held by a request in flight frees when it answers: poll; a window or a pause has a known end
@@ -85,7 +92,7 @@ export class RateGovernor {
       if (!polling && waitMs > this.maxInlineWaitMs) throw this.pausedError(waitMs, reason);
       if (polling && Date.now() - started > this.leaseTtlMs) throw this.pausedError(1_000, reason);
       // polling backs off (with jitter): many waiters must not hammer Redis dozens of times a second each
-      await sleep(polling ? pollMs * (0.5 + Math.random() / 2) : waitMs);
+      await waitFor(polling ? pollMs * (0.5 + Math.random() / 2) : waitMs, signal);
       if (polling) pollMs = Math.min(pollMs * 2, POLL_MAX_MS);
     }
   }
@@ -115,5 +122,14 @@ export class RateGovernor {
   private pausedError(waitMs: number, reason: string): ErpError {
     const why = reason === 'paused' ? 'The ERP asked us to slow down' : 'This connection has used its request allowance';
     return new ErpError('rate_limited', `${why}; continuing in ${Math.ceil(waitMs / 1000)} s.`, { retryAfterMs: waitMs });
+  }
+}
+
+/** A wait for a turn that the caller may give up (its deadline, a lost lock): then nothing was sent. */
+async function waitFor(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal && { signal });
+  } catch (err) {
+    throw new ErpError('timeout', 'The request was given up while it waited for its turn under the rate limits; it was not sent.', { cause: signal?.reason ?? err });
   }
 }

@@ -4,7 +4,7 @@ import { ErpAdapter, ErpError, ExpenseEntry, OperationContext, PostedExpense } f
 import { ExportItem, ExportItemUpdate } from '@app/pleo';
 import { RunInterrupted, forEachConcurrently } from '@app/runtime';
 import { isJobLevelErpError, itemFailureFromErp } from './erp-failures';
-import { mapExportItem } from './export-mapping';
+import { mapExportItem, postingModeOf } from './export-mapping';
 import { ExportFence } from './export-fence';
 import { ExportSettings } from './export-settings';
 import { ItemClaim, postedFromRow } from './item-claim';
@@ -12,7 +12,7 @@ import { ItemFailure, VENDOR_UNKNOWN_REASON } from './item-failure';
 import { BatchEntry, ItemPoster } from './item-poster';
 import { ReceiptAttacher } from './receipts/receipt-attacher';
 import { ReceiptFetcher } from './receipts/receipt-fetcher';
-import { resolveErpVendor } from './vendor-resolver';
+import { RunVendorResolver } from './vendor-resolver';
 
 /** What to post for an item, or why it cannot be. */
 type Plan = { entry: ExpenseEntry; failure?: undefined } | { failure: ItemFailure; entry?: undefined };
@@ -32,12 +32,14 @@ export class ExportItemSync {
   private readonly logger = new Logger('ExportItemSync');
   private readonly poster: ItemPoster;
   private readonly receipts: ReceiptAttacher;
+  /** one look-up per vendor for the run (this object lives for one run) */
+  private readonly vendors: RunVendorResolver;
 
   constructor(
     private readonly erp: ErpAdapter,
     private readonly ledger: ExportLedgerRepository,
     receiptLedger: ReceiptLedgerRepository,
-    private readonly links: VendorLinkRepository,
+    links: VendorLinkRepository,
     fetcher: ReceiptFetcher,
     private readonly settings: ExportSettings,
     private readonly concurrency: number,
@@ -48,6 +50,7 @@ export class ExportItemSync {
   ) {
     this.poster = new ItemPoster(erp, ledger);
     this.receipts = new ReceiptAttacher(erp, receiptLedger, fetcher, erpTarget);
+    this.vendors = new RunVendorResolver(erp, links, erpTarget);
   }
 
   /** The results of the items processed; fewer than given when the run was asked to stop. */
@@ -77,6 +80,7 @@ export class ExportItemSync {
     try {
       const taken = ids.find((id) => !rows.has(id));
       if (taken) throw ExportFence.taken(taken);
+      await this.vendors.readAheadOf(items.filter((i) => i.vendor && postingModeOf(i) === 'accounts_payable').map((i) => i.vendor!), ctx);
       if (this.erp.postExpenses) {
         await this.batched(items, jobId, ctx, fence, claimOf, updates, settling);
       } else {
@@ -109,7 +113,8 @@ export class ExportItemSync {
 
   /**
    * The page with the adapter's batch call: each item is first settled on its own (posted before,
-   * found by reconciliation, or mapped), then what is left is posted `batchSize` entries per call,
+   * found by reconciliation, or mapped), then what is left is posted `batchSize` entries per call
+   * (entries of one kind together),
    * and each posted item gets its receipts. On a stop no new batch is started; a batch posted is
    * finished (its receipts) before the run stops.
    */
@@ -134,10 +139,8 @@ export class ExportItemSync {
       else if (step.posted) await settling([claim], () => finish(item, claim, step.posted));
       else toPost.push({ item, claim, entry: step.entry!, index });
     });
-    toPost.sort((a, b) => a.index - b.index);
-    for (let i = 0; i < toPost.length; i += this.batchSize) {
+    for (const batch of batchesByKind(toPost, this.batchSize)) {
       if (fence.stopRequested) return;
-      const batch = toPost.slice(i, i + this.batchSize);
       const outcomes = await settling(batch.map((b) => b.claim), () => this.poster.postBatch(batch, jobId, ctx));
       await forEachConcurrently(batch.map((b, k) => ({ ...b, outcome: outcomes[k] })), this.concurrency, async ({ item, claim, outcome }) => {
         if (outcome.failure) updates.push(toUpdate(item, outcome));
@@ -183,11 +186,29 @@ export class ExportItemSync {
     if (!mapped.ok) return { failure: mapped.failure };
     let vendorId: string | undefined;
     if (mapped.vendor) {
-      vendorId = await resolveErpVendor(this.erp, this.links, mapped.vendor, item.companyId, ctx, this.erpTarget);
+      vendorId = await this.vendors.resolve(mapped.vendor, item.companyId, ctx);
       if (!vendorId) return { failure: { type: 'vendor_unknown', reason: VENDOR_UNKNOWN_REASON } };
     }
     return { entry: { ...mapped.entry, vendorId } };
   }
+}
+
+/** Entries an ERP books the same way: same posting mode, paid or not, same counter account. */
+const kindOf = (entry: ExpenseEntry) => `${entry.mode}|${entry.payment ? 'paid' : ''}|${entry.contraAccount}`;
+
+/**
+ * Batches of at most `size` entries of one kind each, in Pleo's order within a kind: an ERP that
+ * books each kind with its own request (Xero: spend money, manual journals, bills) then gets whole
+ * batches, not a third of one per kind.
+ */
+function batchesByKind<T extends { entry: ExpenseEntry; index: number }>(toPost: T[], size: number): T[][] {
+  const kinds = new Map<string, T[]>();
+  for (const p of [...toPost].sort((a, b) => a.index - b.index)) {
+    const list = kinds.get(kindOf(p.entry));
+    if (list) list.push(p);
+    else kinds.set(kindOf(p.entry), [p]);
+  }
+  return [...kinds.values()].flatMap((list) => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size)));
 }
 
 function toUpdate(item: ExportItem, { posted, failure }: Outcome): ExportItemUpdate {

@@ -3,7 +3,7 @@ import IORedis from 'ioredis';
 import { ExportLedgerRepository, ExportRunRepository, FinalEvent, ReceiptLedgerRepository, VendorLinkRepository } from '@app/database';
 import { ConnectionResolver, SyncConnection, erpTargetOf, refusedSide } from '@app/connections';
 import { ErpError } from '@app/erp';
-import { ExportItem, ExportJob, ExportJobItem, FINAL_JOB_STATUSES, PleoApiError } from '@app/pleo';
+import { ExportItem, ExportItemUpdate, ExportJob, ExportJobItem, FINAL_JOB_STATUSES, PleoApiError } from '@app/pleo';
 import { PRODUCER_CONNECTION } from '@app/queue';
 import { RunInterrupted, ShutdownSignal } from '@app/runtime';
 import { CompanyLock } from './company-lock';
@@ -20,6 +20,13 @@ import { FinalEventRefused, ItemsNotFinal, JobFailure, finalEventOf, jobFailureO
 type Counts = { succeeded: number; failed: number; reports: number };
 type Outcome = FinalEvent | 'skipped' | `pleo:${string}`;
 type JobResult = { outcome: Outcome } & Counts;
+/**
+ * Items handed to the item sync at once when the ERP takes batches (5 of Pleo's pages): enough that
+ * every kind of entry (Xero: spend money, manual journals, bills) fills whole batches, few enough
+ * that memory stays flat and Pleo hears of results every few calls.
+ */
+export const BATCH_GROUP_ITEMS = 500;
+
 const NOTHING: Counts = { succeeded: 0, failed: 0, reports: 0 };
 
 export interface CompanyRunSummary {
@@ -193,23 +200,33 @@ export class ExportJobRunner {
     const items = new ExportItemSync(conn.erp, this.ledger, this.receiptLedger, this.links, this.fetcher, conn.settings, conn.settings.itemConcurrency, erpTargetOf(conn), this.options.batchSize);
     let succeeded = 0;
     let failed = 0;
-    for await (const page of conn.pleoExports.exportItemPages(job.id)) {
-      ctx.signal.throwIfAborted();
-      const valid: ExportItem[] = [];
-      const updates = [];
-      for (const item of page) {
-        if (!todo.delete(item?.accountingEntryId)) continue;
-        const bad = validateItem(item, job.companyId);
-        if (bad) updates.push({ accountingEntryId: item.accountingEntryId, status: 'failed' as const, failureReasonType: bad.type, failureReason: bad.reason });
-        else valid.push(item);
-      }
+    // With a batch call, pages are gathered into groups of BATCH_GROUP_ITEMS: the batches are then
+    // cut from entries of one kind (ExportItemSync), so each is one ERP call and no call is half empty.
+    const groupItems = conn.erp.postExpenses ? BATCH_GROUP_ITEMS : 1;
+    let valid: ExportItem[] = [];
+    let updates: ExportItemUpdate[] = [];
+    const processGroup = async () => {
       updates.push(...(await items.processPage(valid, job.id, ctx, fence)));
       const ok = updates.filter((u) => u.status === 'successful').length;
       succeeded += ok;
       failed += updates.length - ok;
       for (const update of updates) await reporter.add(update);
       await this.runs.count(job.id, ok, updates.length - ok);
+      valid = [];
+      updates = [];
+    };
+    for await (const page of conn.pleoExports.exportItemPages(job.id)) {
+      ctx.signal.throwIfAborted();
+      for (const item of page) {
+        if (!todo.delete(item?.accountingEntryId)) continue;
+        const bad = validateItem(item, job.companyId);
+        if (bad) updates.push({ accountingEntryId: item.accountingEntryId, status: 'failed' as const, failureReasonType: bad.type, failureReason: bad.reason });
+        else valid.push(item);
+      }
+      if (valid.length >= groupItems || (groupItems === 1 && updates.length)) await processGroup();
     }
+    ctx.signal.throwIfAborted();
+    if (valid.length || updates.length) await processGroup();
     ctx.signal.throwIfAborted(); // items skipped on a stop are not "missing"
     // Listed in the job but never returned with data: nothing to book, say so.
     for (const accountingEntryId of todo) {

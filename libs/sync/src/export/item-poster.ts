@@ -74,6 +74,7 @@ export class ItemPoster {
     }
     const outcomes: PostOutcome[] = [];
     let unknown: ErpError | undefined;
+    const notSent: string[] = [];
     for (const { claim, entry } of batch) {
       const result = byReference.get(entry.reference)!;
       if (result.status === 'posted') {
@@ -85,8 +86,11 @@ export class ItemPoster {
         outcomes.push({ failure });
       } else {
         unknown ??= result.error; // left attempted: looked up by its reference before it is posted again (or job-level: stops the job)
+        // ... unless it was refused for the rate limit (a 429, or the governor never sent it): nothing to look up
+        if (notTaken(result.error)) notSent.push(claim.key.accountingEntryId);
       }
     }
+    if (notSent.length) await this.ledger.markNotSent(batch[0].claim.key.companyId, fence.owner, notSent);
     if (unknown) throw fence.explain(unknown);
     return outcomes;
   }
@@ -97,3 +101,6 @@ export class ItemPoster {
     this.logger.error(`entry ${claim.key.accountingEntryId} was posted as ${posted.number} after this run lost its claim; check the ERP for a duplicate`);
   }
 }
+
+/** A rate-limit refusal that cannot have been applied (Xero answers 429 before doing anything). */
+const notTaken = (err: ErpError) => err.kind === 'rate_limited' && !err.mayHaveApplied;

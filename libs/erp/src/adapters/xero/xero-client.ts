@@ -11,6 +11,7 @@ export interface XeroClientSettings {
   /** e.g. https://api.xero.com/api.xro/2.0 */
   apiUrl: string;
   tenantId: string;
+  /** a call's overall deadline, its wait for a turn under the rate limits included (default 3 min) */
   timeoutMs?: number;
 }
 
@@ -62,7 +63,9 @@ export class XeroClient {
     const write = idempotencyKey !== undefined;
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.accessToken();
-      const timeout = AbortSignal.timeout(this.settings.timeoutMs ?? 60_000);
+      // overall, with the wait for a turn under the rate limits (up to ~a minute); the governor gives
+      // the request itself its own deadline from the moment it is sent
+      const timeout = AbortSignal.timeout(this.settings.timeoutMs ?? 180_000);
       const init: XeroCallInit = {
         header: { 'xero-tenant-id': this.settings.tenantId, ...(write && { 'Idempotency-Key': idempotencyKey }) },
         headers: { authorization: `Bearer ${token}` },

@@ -89,8 +89,27 @@ export class XeroContacts {
     return toVendor(created);
   }
 
+  /** Active contacts by ContactID (`IDs`, 50 to a call); ids that are not ContactIDs are skipped. */
+  async byIds(ids: string[], ctx: OperationContext): Promise<Map<string, ErpVendor>> {
+    const wanted = [...new Set(ids)].filter((id) => UUID.test(id));
+    const found = new Map<string, ErpVendor>();
+    for (let i = 0; i < wanted.length; i += 50) {
+      const chunk = wanted.slice(i, i + 50);
+      const answer = await this.client.get(`reading ${chunk.length} contacts`, ctx, (init) =>
+        this.client.api.GET('/Contacts', {
+          params: { header: init.header, query: { IDs: chunk, page: 1 } },
+          querySerializer: { array: { style: 'form', explode: false } },
+          headers: init.headers,
+          signal: init.signal,
+        }),
+      );
+      for (const c of answer.Contacts ?? []) if (c.ContactID && c.ContactStatus !== 'ARCHIVED') found.set(c.ContactID, toVendor(c));
+    }
+    return found;
+  }
+
   private async byId(id: string, ctx: OperationContext): Promise<ErpVendor | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null; // not a ContactID
+    if (!UUID.test(id)) return null; // not a ContactID
     try {
       const answer = await this.client.get(`reading contact ${id}`, ctx, (init) =>
         this.client.api.GET('/Contacts/{ContactID}', { params: { header: init.header, path: { ContactID: id } }, headers: init.headers, signal: init.signal }),
@@ -112,5 +131,6 @@ export class XeroContacts {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CARD_SPEND = { reference: 'pleo-card-spend', name: 'Pleo card spend (no supplier)' };
 const normalise = (taxNumber: string) => taxNumber.replace(/[\s.-]/g, '').toUpperCase();

@@ -45,6 +45,11 @@ export class XeroErpAdapter implements ErpAdapter {
     return this.contacts.find(query, ctx);
   }
 
+  /** Contacts by ContactID, 50 to a call. */
+  findVendorsByIds(ids: string[], ctx: OperationContext): Promise<Map<string, ErpVendor>> {
+    return this.contacts.byIds(ids, ctx);
+  }
+
   createVendor(input: VendorInput, ctx: OperationContext): Promise<ErpVendor> {
     return this.contacts.create(input, ctx);
   }
