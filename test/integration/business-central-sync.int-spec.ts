@@ -149,6 +149,7 @@ describe('Business Central: nothing twice', () => {
     await failsOnce(adapter(dyingBefore(/\/journals\([^)]*\)\/Microsoft\.NAV\.post$/)).postExpense(entry, ctx));
     expect(state().journalLines.filter((l) => l.documentNumber === entry.externalReference)).toHaveLength(1);
     expect(ledgerOf(entry.externalReference!)).toEqual([]);
+    expect(await adapter().findPostedExpense(entry.reference, ctx)).toBeNull(); // lines are not a booking
     await adapter().postExpense(entry, ctx);
     expectJournalBookedOnce(entry);
   });
@@ -157,12 +158,14 @@ describe('Business Central: nothing twice', () => {
     const first = bill(await vendorId());
     await failsOnce(adapter(dyingBefore(/\/purchaseInvoices\([^)]*\)\/Microsoft\.NAV\.post$/)).postExpense(first, ctx));
     expect(state().purchaseInvoices.filter((i) => i.vendorInvoiceNumber === first.invoice!.number).map((i) => i.status)).toEqual(['Draft']);
+    expect(await adapter().findPostedExpense(first.reference, ctx)).toBeNull(); // a draft is not a booking
     await adapter().postExpense(first, ctx);
     expectBillPaidOnce(first);
 
     const second = bill(await vendorId());
     await failsOnce(adapter(dyingBefore(/\/journals\([^)]*\)\/Microsoft\.NAV\.post$/)).postExpense(second, ctx));
     expect(state().vendorPayments).toHaveLength(1);
+    expect(await adapter().findPostedExpense(second.reference, ctx)).toBeNull(); // its payment waits unposted
     await adapter().postExpense(second, ctx);
     expectBillPaidOnce(second);
   });

@@ -119,7 +119,7 @@ describe('export in batches: exactly once (real PostgreSQL and Redis)', () => {
     const erp = kit.batchingDouble(writes, {
       refuse: (entry) => (entry.reference === slow && refusals++ === 0 ? new ErpError('unavailable', 'The ERP answered 503 for this element.', { retryAfterMs: 10 }) : undefined),
     });
-    await expect(kit.runner(erp, { batchSize: 50 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'unavailable' });
+    await expect(kit.runner(erp, { batchSize: 50, lockTtlMs: 3_000 }).runCompany(companyId, 'first')).rejects.toMatchObject({ kind: 'unavailable' });
     const rows = await ledgerRows(idsOf(list));
     expect(idsOf(list).map((id) => rows.get(id)?.status)).toEqual(['POSTED', 'POSTING', 'POSTED', 'POSTED']);
     expect(job.updates).toEqual([]); // as entry by entry: the page stops; the retry reports them from the ledger

@@ -52,6 +52,18 @@ describe('fake Business Central: limits, faults, payments, attachments, refusals
     expect(bc.state().vendors.map((v) => v.displayName)).toEqual(['Committed', 'Dropped']);
   });
 
+  it('a hanging fault answers nothing and writes nothing; the request ends when the client goes away', async () => {
+    bc = await startBusinessCentral();
+    bc.fake.faults.push({ method: 'POST', path: '/vendors', hang: true });
+    const hung = bc.request('POST', 'vendors', { displayName: 'Hung' }, {}).catch((e: Error) => e);
+    const raced = await Promise.race([hung, new Promise((r) => setTimeout(() => r('still waiting'), 300))]);
+    expect(raced).toBe('still waiting');
+    expect(bc.fake.callsTo('/vendors', 'POST').map((c) => c.status)).toEqual([0]);
+    await bc.close(); // the client's socket goes away
+    expect(String(await hung)).toMatch(/fetch failed/);
+    expect(bc.state().vendors).toEqual([]);
+  });
+
   it('pays a posted invoice with a vendor payment posted through journals({id})/Microsoft.NAV.post: invoice Paid, ledger closed', async () => {
     bc = await startBusinessCentral();
     const vendor = await json(await bc.request('POST', 'vendors', { displayName: 'Acme' }));

@@ -18,6 +18,8 @@ export interface BcFault {
   retryAfterSeconds?: number | null;
   /** do the write, then answer 504 ('504') or drop the connection ('drop') */
   afterCommit?: '504' | 'drop';
+  /** never answer and do nothing (a post that hangs): the request ends when the client goes away */
+  hang?: boolean;
   /** how many requests it hits (default 1) */
   times?: number;
 }
@@ -170,6 +172,10 @@ export class FakeBusinessCentral {
       const fault = this.takeFault(method, call.path);
       if (fault?.status === 429) return finish(this.tooMany(fault.retryAfterSeconds === undefined ? 1 : fault.retryAfterSeconds));
       if (fault?.status) return finish(bcError(fault.status, fault.status === 504 ? 'GatewayTimeout' : BC.unavailable, 'injected failure'));
+      if (fault?.hang) {
+        if (!req.socket.destroyed) await new Promise((r) => req.socket.once('close', r));
+        return finish('dropped');
+      }
 
       const companies = this.environments.get(`${decodeURIComponent(tenantId)}/${decodeURIComponent(environment)}`);
       if (!companies) return finish(bcError(404, 'NoEnvironment', `Environment '${environment}' does not exist for tenant ${tenantId}.`));

@@ -69,8 +69,13 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
     return entry.mode === 'accounts_payable' ? this.payables.post(entry, ctx) : this.journal.post(entry, ctx);
   }
 
+  /**
+   * Only what is finished: journal lines or a draft invoice / waiting payment that a process left
+   * behind when it died before posting are NOT an answer (the export would report the entry booked
+   * while nothing was posted). postExpense looks everything up first, reuses those and finishes.
+   */
   async findPostedExpense(reference: string, ctx: OperationContext): Promise<PostedExpense | null> {
-    return (await this.journal.findPosted(reference, ctx)) ?? (await this.payables.find(reference, ctx)) ?? (await this.journal.findDraft(reference, ctx));
+    return (await this.journal.findPosted(reference, ctx)) ?? (await this.payables.findFinished(reference, ctx));
   }
 
   attachFile(expenseId: string, file: FileInput, ctx: OperationContext): Promise<void> {

@@ -67,13 +67,6 @@ export class BcJournalBookings {
     return entries[0] ? postedJournal(entries[0]) : null;
   }
 
-  /** A draft (unposted) entry: its first journal line. */
-  async findDraft(reference: string, ctx: OperationContext): Promise<PostedExpense | null> {
-    const journalId = await this.journalId(ctx);
-    const lines = await this.ourLines(journalId, reference, ctx);
-    return lines[0] ? draftJournal(lines[0]) : null;
-  }
-
   private ourLines(journalId: string, reference: string, ctx: OperationContext): Promise<BcJournalLine[]> {
     return this.client.list<BcJournalLine>(`${keySegment('journals', journalId)}/journalLines`, `looking up journal lines of ${reference}`, ctx, {
       $filter: eqFilter([['externalDocumentNumber', referenceCode(reference)]]),

@@ -64,6 +64,24 @@ export class BcPayables {
     return target ? billOf(target, `gl:${payment.id}`) : { id: `gl:${payment.id}`, number: payment.documentNumber, paymentId: `gl:${payment.id}` };
   }
 
+  /** As find(), but null while the bill is a draft or its payment waits unposted in a payment journal. */
+  async findFinished(reference: string, ctx: OperationContext): Promise<PostedExpense | null> {
+    const found = await this.find(reference, ctx);
+    if (!found) return null;
+    if (found.id.startsWith('invoice:') && (await this.findInvoice(reference, ctx))?.status === 'Draft') return null;
+    if (!found.paymentId && (await this.waitingPayment(reference, ctx))) return null;
+    return found;
+  }
+
+  private async waitingPayment(reference: string, ctx: OperationContext): Promise<boolean> {
+    const code = referenceCode(reference);
+    for (const journal of await this.client.list<BcVendorPaymentJournal>('vendorPaymentJournals', 'looking up the vendor payment journals', ctx)) {
+      const path = `${keySegment('vendorPaymentJournals', journal.id)}/vendorPayments`;
+      if ((await this.client.list<BcVendorPayment>(path, `looking up the payment of ${reference}`, ctx, { $filter: eqFilter([['externalDocumentNumber', code]]) })).length) return true;
+    }
+    return false;
+  }
+
   async findInvoice(reference: string, ctx: OperationContext): Promise<BcPurchaseInvoice | null> {
     const [found] = await this.client.list<BcPurchaseInvoice>('purchaseInvoices', `looking up the purchase invoice of ${reference}`, ctx, { $filter: eqFilter([['shipToContact', invoiceTag(reference)]]) });
     return found ?? null;
