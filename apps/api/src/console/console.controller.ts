@@ -1,4 +1,4 @@
-import { Body, Controller, ForbiddenException, Get, HttpCode, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, Get, HttpCode, Post, Req, Res, UnauthorizedException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiForbiddenResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -41,6 +41,11 @@ export class ConsoleController {
   @ApiUnauthorizedResponse({ description: 'The admin token is wrong' })
   @ApiForbiddenResponse({ description: 'Sent from another origin' })
   login(@Body() body: ConsoleLoginBody, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    // JSON only: a plain HTML form (which any site can post cross-site) never logs anyone in, even
+    // now that the api parses form bodies for the connect flows' pages
+    if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+      throw new UnsupportedMediaTypeException({ statusCode: 415, error: 'unsupported_media_type', message: 'Send the login as application/json: {"token": "…"}' });
+    }
     this.requireSameOrigin(request);
     if (!timingSafeEqual(digest(body.token), this.expected)) {
       throw new UnauthorizedException({ statusCode: 401, error: 'unauthorized', message: 'That is not the admin token (ADMIN_API_TOKEN).' });
