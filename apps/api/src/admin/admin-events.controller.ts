@@ -1,6 +1,7 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Query, UseGuards } from '@nestjs/common';
 import { WebhookEventRepository } from '@app/database';
 import { AdminTokenGuard } from './admin-token.guard';
+import { eventFilterOf } from './event-filter';
 import { ListEventsQuery, decodeCursor, encodeCursor } from './list-events.query';
 
 @Controller('admin/events')
@@ -16,10 +17,7 @@ export class AdminEventsController {
     const { rows, hasMore } = await this.events.list(
       {
         status: query.status,
-        eventType: query.eventType,
-        companyId: query.companyId,
-        receivedFrom: query.receivedFrom ? new Date(query.receivedFrom) : undefined,
-        receivedBefore: query.receivedBefore ? new Date(query.receivedBefore) : undefined,
+        ...eventFilterOf(query),
       },
       query.limit,
       after,

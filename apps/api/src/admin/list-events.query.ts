@@ -1,31 +1,12 @@
-import { IsEnum, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEnum, IsOptional, Matches } from 'class-validator';
 import { EventCursor, WebhookEventStatus } from '@app/database';
+import { EventFilterFields } from './event-filter';
 import { QueryLimit } from './query-limit';
 
-export class ListEventsQuery {
+export class ListEventsQuery extends EventFilterFields {
   @IsOptional()
   @IsEnum(WebhookEventStatus, { message: `status must be one of ${Object.values(WebhookEventStatus).join(', ')}` })
   status?: WebhookEventStatus;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  eventType?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  companyId?: string;
-
-  /** Received at or after this instant (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'receivedFrom must be an ISO 8601 date-time' })
-  receivedFrom?: string;
-
-  /** Received before this instant (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'receivedBefore must be an ISO 8601 date-time' })
-  receivedBefore?: string;
 
   @QueryLimit(500)
   limit = 50;

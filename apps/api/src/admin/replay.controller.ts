@@ -1,33 +1,14 @@
 import { Body, ConflictException, Controller, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { WebhookEventRepository, WebhookEventStatus } from '@app/database';
 import { EventProducer } from '@app/queue';
 import { AdminTokenGuard } from './admin-token.guard';
+import { EventFilterFields, eventFilterOf } from './event-filter';
 
-export class BulkReplayBody {
+export class BulkReplayBody extends EventFilterFields {
   @IsOptional()
   @IsIn(['FAILED', 'SUCCEEDED'], { message: 'status must be FAILED or SUCCEEDED' })
   status: 'FAILED' | 'SUCCEEDED' = 'FAILED';
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  eventType?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  companyId?: string;
-
-  /** Received at or after this instant (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'receivedFrom must be an ISO 8601 date-time' })
-  receivedFrom?: string;
-
-  /** Received before this instant (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'receivedBefore must be an ISO 8601 date-time' })
-  receivedBefore?: string;
 
   @IsOptional()
   @IsInt()
@@ -54,10 +35,7 @@ export class ReplayController {
     const rows = await this.events.resetForReplay(
       {
         statuses: [body.status],
-        eventType: body.eventType,
-        companyId: body.companyId,
-        receivedFrom: body.receivedFrom ? new Date(body.receivedFrom) : undefined,
-        receivedBefore: body.receivedBefore ? new Date(body.receivedBefore) : undefined,
+        ...eventFilterOf(body),
       },
       body.limit,
     );
