@@ -1,7 +1,7 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Query, UseGuards } from '@nestjs/common';
 import { WebhookEventRepository } from '@app/database';
 import { AdminTokenGuard } from './admin-token.guard';
-import { eventFilterOf } from './event-filter';
+import { eventFilterOf } from './event-filter.query';
 import { ListEventsQuery, decodeCursor, encodeCursor } from './list-events.query';
 
 @Controller('admin/events')

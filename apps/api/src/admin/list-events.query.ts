@@ -1,6 +1,6 @@
 import { IsEnum, IsOptional, Matches } from 'class-validator';
 import { EventCursor, WebhookEventStatus } from '@app/database';
-import { EventFilterFields } from './event-filter';
+import { EventFilterFields } from './event-filter.query';
 import { QueryLimit } from './query-limit';
 
 export class ListEventsQuery extends EventFilterFields {

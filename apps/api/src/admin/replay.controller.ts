@@ -3,7 +3,7 @@ import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { WebhookEventRepository, WebhookEventStatus } from '@app/database';
 import { EventProducer } from '@app/queue';
 import { AdminTokenGuard } from './admin-token.guard';
-import { EventFilterFields, eventFilterOf } from './event-filter';
+import { EventFilterFields, eventFilterOf } from './event-filter.query';
 
 export class BulkReplayBody extends EventFilterFields {
   @IsOptional()
