@@ -182,8 +182,14 @@ describeInBrowser('operator console in a browser', () => {
     await company!.type(one.data.companyId);
     await page.select('#event-filters select[name=status]', 'FAILED');
     await page.click('#event-filters button[type=submit]');
-    await page.waitForSelector(`tr[data-event-id="${one.id}"]`);
-    expect(await page.$(`tr[data-event-id="${other.id}"]`)).toBeNull();
+    // The tab's own (unfiltered) load may still be on screen: wait for the filtered table, where
+    // only `one` is listed (a filter that let `other` through times out here).
+    await page.waitForFunction(
+      (mine, theirs) => !!document.querySelector(`tr[data-event-id="${mine}"]`) && !document.querySelector(`tr[data-event-id="${theirs}"]`),
+      { timeout: 10_000 },
+      one.id,
+      other.id,
+    );
 
     await page.click('#bulk-replay');
     await page.waitForFunction(() => document.getElementById('events-message')?.textContent?.includes('1 failed event(s) queued again'), { timeout: 10_000 });
