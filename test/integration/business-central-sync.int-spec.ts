@@ -170,6 +170,38 @@ describe('Business Central: nothing twice', () => {
     expectBillPaidOnce(second);
   });
 
+  it('a worker killed after posting the bill, before adding its payment: not finished; the retry pays the posted bill once, no second bill', async () => {
+    const entry = bill(await vendorId());
+    await failsOnce(adapter(dyingBefore(/\/vendorPayments$/)).postExpense(entry, ctx));
+    const invoices = () => state().purchaseInvoices.filter((i) => i.vendorInvoiceNumber === entry.invoice!.number);
+    expect(invoices().map((i) => i.status)).toEqual(['Open']); // posted, unpaid
+    expect(state().vendorPayments).toEqual([]);
+    expect(await adapter().findPostedExpense(entry.reference, ctx)).toBeNull(); // a paid bill without its payment is not a booking
+    const posted = await adapter().postExpense(entry, ctx);
+    expect(posted).toMatchObject({ id: `invoice:${String(invoices()[0].id)}`, paymentId: expect.stringMatching(/^gl:/) });
+    expect(await adapter().findPostedExpense(entry.reference, ctx)).toEqual(posted);
+    expect(await adapter().postExpense(entry, ctx)).toEqual(posted);
+    expectBillPaidOnce(entry);
+  });
+
+  it('the payment posted but its read-back failed: the retry finds the payment instead of paying again', async () => {
+    const entry = bill(await vendorId());
+    // the 2nd look-up of the payment's G/L entries is the read-back after the payment journal was posted
+    let seen = 0;
+    const readBackFails = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if ((init?.method ?? 'GET') === 'GET' && /\/generalLedgerEntries\?/.test(url) && decodeURIComponent(url).includes('[P:') && ++seen === 2) throw new TypeError('fetch failed');
+      return fetch(input, init);
+    }) as typeof fetch;
+    await failsOnce(adapter(readBackFails).postExpense(entry, ctx));
+    expect(seen).toBe(2);
+    expect(state().purchaseInvoices.filter((i) => i.vendorInvoiceNumber === entry.invoice!.number).map((i) => i.status)).toEqual(['Paid']);
+    const found = await adapter().findPostedExpense(entry.reference, ctx);
+    expect(found?.paymentId).toMatch(/^gl:/);
+    expect(await adapter().postExpense(entry, ctx)).toEqual(found);
+    expectBillPaidOnce(entry);
+  });
+
   it('reverse charge: self-assessed VAT booked in and out, the entry balances at the net paid', async () => {
     const entry = journal({ total: eur('100.00'), lines: [{ account: '6300', net: eur('100.00'), tax: { code: 'RC25', mode: 'reverse', amount: eur('25.00') } }] });
     await adapter().postExpense(entry, ctx);

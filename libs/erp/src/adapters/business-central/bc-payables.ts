@@ -3,7 +3,7 @@ import { ErpError } from '../../erp-errors';
 import { BcClient } from './bc-client';
 import { BcGeneralLedgerEntry, BcPurchaseInvoice, BcVendorPayment, BcVendorPaymentJournal } from './bc-entities';
 import { BcLock } from './bc-lock';
-import { amount, dimensionsOf, markedDescription, paymentMarker, purchaseInvoice, purchaseInvoiceLines } from './bc-mapping';
+import { PAID_BY_PLEO, amount, dimensionsOf, markedDescription, paymentMarker, purchaseInvoice, purchaseInvoiceLines } from './bc-mapping';
 import { eqFilter, keySegment, literal, referenceCode } from './bc-odata';
 
 /** Our reference on a purchase invoice: the Ship-to Contact (free text, kept when posted; Pleo expenses ship nothing). */
@@ -16,7 +16,8 @@ const billOf = (inv: BcPurchaseInvoice, paymentId?: string): PostedExpense => ({
  * code; `vendorInvoiceNumber` = the vendor's invoice number), posted with `Microsoft.NAV.post`
  * unless the connection leaves drafts; a draft an earlier attempt created is reused and posted,
  * never created again. When Pleo says it was paid, a vendor payment applied to the posted invoice
- * in the vendor payment journal whose balancing account is the account the money left.
+ * in the vendor payment journal whose balancing account is the account the money left; such a bill
+ * carries PAID_BY_PLEO from its creation, so it counts as booked only once the payment is posted.
  */
 export class BcPayables {
   constructor(
@@ -34,8 +35,8 @@ export class BcPayables {
     if (!invoice) invoice = await this.create(entry, entry.vendorId, ctx);
     if (entry.state === 'draft') return billOf(invoice);
     if (invoice.status === 'Draft') invoice = await this.postInvoice(invoice, entry.reference, ctx);
-    let paymentId = (await this.findPayment(entry.reference, ctx))?.id;
-    if (entry.payment && !paymentId) paymentId = await this.pay(entry, invoice, ctx);
+    // pay() looks the payment up first: an earlier attempt's payment (posted, or waiting in the journal) is reused
+    const paymentId = entry.payment ? await this.pay(entry, invoice, ctx) : undefined;
     return billOf(invoice, paymentId ? `gl:${paymentId}` : undefined);
   }
 
@@ -57,29 +58,28 @@ export class BcPayables {
     const invoice = await this.findInvoice(reference, ctx);
     const payment = await this.findPayment(reference, ctx);
     if (invoice) return billOf(invoice, payment ? `gl:${payment.id}` : undefined);
-    if (!payment) return null;
-    // a payment-only entry: the G/L entry names the invoice it paid
+    return payment ? this.paidBy(payment, ctx) : null;
+  }
+
+  /**
+   * As find(), but only what is finished: null while the bill is a draft, or while a bill Pleo
+   * says was paid (marked so when it was created) has no posted payment yet — whether the process
+   * died before adding the payment line or before posting it. postExpense then finishes it.
+   */
+  async findFinished(reference: string, ctx: OperationContext): Promise<PostedExpense | null> {
+    const invoice = await this.findInvoice(reference, ctx);
+    if (invoice?.status === 'Draft') return null;
+    const payment = await this.findPayment(reference, ctx);
+    if (!invoice) return payment ? this.paidBy(payment, ctx) : null;
+    if (!payment && invoice.shipToName === PAID_BY_PLEO) return null;
+    return billOf(invoice, payment ? `gl:${payment.id}` : undefined);
+  }
+
+  /** A payment-only entry's result: the bill its G/L entry names, else the payment itself. */
+  private async paidBy(payment: BcGeneralLedgerEntry, ctx: OperationContext): Promise<PostedExpense> {
     const paid = /of (\S+) \[P:/.exec(payment.description)?.[1];
     const [target] = paid ? await this.client.list<BcPurchaseInvoice>('purchaseInvoices', `looking up the bill ${paid}`, ctx, { $filter: eqFilter([['number', paid]]) }) : [];
     return target ? billOf(target, `gl:${payment.id}`) : { id: `gl:${payment.id}`, number: payment.documentNumber, paymentId: `gl:${payment.id}` };
-  }
-
-  /** As find(), but null while the bill is a draft or its payment waits unposted in a payment journal. */
-  async findFinished(reference: string, ctx: OperationContext): Promise<PostedExpense | null> {
-    const found = await this.find(reference, ctx);
-    if (!found) return null;
-    if (found.id.startsWith('invoice:') && (await this.findInvoice(reference, ctx))?.status === 'Draft') return null;
-    if (!found.paymentId && (await this.waitingPayment(reference, ctx))) return null;
-    return found;
-  }
-
-  private async waitingPayment(reference: string, ctx: OperationContext): Promise<boolean> {
-    const code = referenceCode(reference);
-    for (const journal of await this.client.list<BcVendorPaymentJournal>('vendorPaymentJournals', 'looking up the vendor payment journals', ctx)) {
-      const path = `${keySegment('vendorPaymentJournals', journal.id)}/vendorPayments`;
-      if ((await this.client.list<BcVendorPayment>(path, `looking up the payment of ${reference}`, ctx, { $filter: eqFilter([['externalDocumentNumber', code]]) })).length) return true;
-    }
-    return false;
   }
 
   async findInvoice(reference: string, ctx: OperationContext): Promise<BcPurchaseInvoice | null> {
