@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import { BC_RATE_LIMITS, BcTokens, BusinessCentralErpAdapter, ErpError, ExpenseEntry, LocalBcLock, RateGovernor, bcFromEnv, parseBcSettings } from '@app/erp';
+import { BC_RATE_LIMITS, ErpError, ExpenseEntry, RateGovernor } from '@app/erp';
 import { BcFault } from '../../apps/fake-business-central/src/fake-business-central.server';
-import { BusinessCentralWorld, startBusinessCentral } from '../support/fake-business-central';
+import { BusinessCentralWorld, bcAdapter, startBusinessCentral } from '../support/fake-business-central';
 import { dropQueuePrefix } from '../support/harness';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
@@ -18,12 +18,7 @@ const ctx = { correlationId: 'bc-sync' };
 const eur = (value: string) => ({ value, currency: 'EUR' });
 
 /** An adapter as a fresh worker process has it: its own token cache and lock. */
-function adapter(fetchFn: typeof fetch = fetch): BusinessCentralErpAdapter {
-  const { settings, secrets } = bcFromEnv(world.env);
-  const s = parseBcSettings(settings);
-  const tokens = new BcTokens({ tenantId: s.tenantId, clientId: s.clientId, clientSecret: secrets.clientSecret, tokenUrl: s.tokenUrl }, null);
-  return new BusinessCentralErpAdapter(s, { tokens, fetch: fetchFn, lock: new LocalBcLock(), connectionKey: 'sync' });
-}
+const adapter = (fetchFn: typeof fetch = fetch) => bcAdapter(world, fetchFn, 'sync');
 
 /** fetch of a process that dies just before sending a request matching `pattern` (nothing after it is sent). */
 function dyingBefore(pattern: RegExp): typeof fetch {
@@ -92,6 +87,7 @@ function expectBillPaidOnce(entry: ExpenseEntry) {
   expect(st.vendorLedger.find((e) => e.documentNumber === number)).toMatchObject({ documentType: 'Invoice', amount: -125, remainingAmount: 0, open: false });
   const invoiceGl = ledgerOf(number).filter((e) => e.documentType === 'Invoice');
   expect(invoiceGl.map((e) => [e.accountNumber, signed(e)]).sort()).toEqual([['2400', -125], ['2610', 25], ['7100', 100]]);
+  expect(invoiceGl.find((e) => e.accountNumber === '7100')!.dimensions).toEqual(expect.arrayContaining([{ code: 'DEPT', valueCode: 'SALES' }, { code: 'PROJ', valueCode: 'P-7' }]));
   const paymentGl = ledgerOf(number).filter((e) => e.documentType === 'Payment');
   expect(paymentGl.map((e) => [e.accountNumber, signed(e)]).sort()).toEqual([['1910', -125], ['2400', 125]]);
   expect(st.vendorPayments).toEqual([]);
@@ -130,10 +126,11 @@ describe('Business Central: nothing twice', () => {
 
   it.each<[string, BcFault]>([
     ['creating the purchase invoice', { method: 'POST', path: '/purchaseInvoices', afterCommit: '504' }],
+    ['tagging a line of the purchase invoice', { method: 'POST', path: '/dimensionSetLines', afterCommit: '504' }],
     ['posting the purchase invoice', { method: 'POST', path: '/Microsoft.NAV.post', afterCommit: '504' }],
     ['adding the vendor payment', { method: 'POST', path: '/vendorPayments', afterCommit: '504' }],
     ['posting the payment journal', { method: 'POST', path: '/journals(', afterCommit: '504' }],
-  ])('a 504 after BC committed %s: the retry books the bill and its payment once', async (_what, fault) => {
+  ])('a 504 after BC committed %s: the retry books the bill (tagged) and its payment once', async (_what, fault) => {
     const entry = bill(await vendorId());
     world.fake.faults.push(fault);
     await failsOnce(adapter().postExpense(entry, ctx));
@@ -200,6 +197,24 @@ describe('Business Central: nothing twice', () => {
     expect(found?.paymentId).toMatch(/^gl:/);
     expect(await adapter().postExpense(entry, ctx)).toEqual(found);
     expectBillPaidOnce(entry);
+  });
+
+  it.each<[string, BcFault]>([
+    ['creating the attachment', { method: 'POST', path: '/documentAttachments', afterCommit: '504' }],
+    ['uploading its content', { method: 'PATCH', path: '/attachmentContent', afterCommit: '504' }],
+  ])("a bill's receipt, with a 504 after BC committed %s: attached once, with its bytes, however often it is sent", async (_what, fault) => {
+    const posted = await adapter().postExpense(bill(await vendorId()), ctx);
+    const invoiceId = posted.id.replace(/^invoice:/, '');
+    const file = { fileName: 'receipt.pdf', mimeType: 'application/pdf', content: Buffer.from(`%PDF-1.4 ${randomUUID()}`) };
+    world.fake.faults.push(fault);
+    expect((await failsOnce(adapter().attachFile(posted.id, file, ctx))).retryable).toBe(true);
+    await adapter().attachFile(posted.id, file, ctx);
+    await adapter().attachFile(posted.id, { ...file, fileName: 'same-again.pdf' }, ctx);
+    const onBill = world.company.documentAttachments.docs().filter((a) => a.parentId === invoiceId);
+    expect(onBill.map((a) => a.parentType)).toEqual(['Purchase Invoice']);
+    expect(world.company.attachmentContent.get(String(onBill[0].id))).toEqual(file.content);
+    await adapter().attachFile(posted.id, { ...file, content: Buffer.from(`%PDF-1.4 other ${randomUUID()}`) }, ctx);
+    expect(world.company.documentAttachments.docs().filter((a) => a.parentId === invoiceId)).toHaveLength(2);
   });
 
   it('reverse charge: self-assessed VAT booked in and out, the entry balances at the net paid', async () => {

@@ -33,6 +33,8 @@ export class BcPayables {
     }
     let invoice = await this.findInvoice(entry.reference, ctx);
     if (!invoice) invoice = await this.create(entry, entry.vendorId, ctx);
+    // a draft an earlier attempt left: it may have died (or had a 504) before tagging every line
+    else if (invoice.status === 'Draft') await this.tagLines(invoice, entry, true, ctx);
     if (entry.state === 'draft') return billOf(invoice);
     if (invoice.status === 'Draft') invoice = await this.postInvoice(invoice, entry.reference, ctx);
     // pay() looks the payment up first: an earlier attempt's payment (posted, or waiting in the journal) is reused
@@ -100,17 +102,29 @@ export class BcPayables {
     const what = `creating the purchase invoice ${entry.invoice?.number ?? entry.reference}`;
     const header = { ...purchaseInvoice(entry, vendorId, invoiceTag(entry.reference)), purchaseInvoiceLines: purchaseInvoiceLines(entry) };
     const created = await this.client.post<BcPurchaseInvoice>('purchaseInvoices', header, what, ctx);
+    await this.tagLines(created, entry, false, ctx);
+    return created;
+  }
+
+  /** Pleo's tags as dimension set lines on the draft's lines; `reused`: only those a line does not have yet. */
+  private async tagLines(invoice: BcPurchaseInvoice, entry: ExpenseEntry, reused: boolean, ctx: OperationContext): Promise<void> {
     const tagged = entry.lines.map(dimensionsOf);
-    if (tagged.some((d) => d.length)) {
-      const lines = await this.client.list<{ id: string; sequence?: number }>(`${keySegment('purchaseInvoices', created.id)}/purchaseInvoiceLines`, `reading the lines of ${what}`, ctx);
-      lines.sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
-      for (const [i, dims] of tagged.entries()) {
-        for (const dim of dims) {
-          await this.client.post(`${keySegment('purchaseInvoices', created.id)}/${keySegment('purchaseInvoiceLines', lines[i].id)}/dimensionSetLines`, dim, `tagging a line of ${what} with ${dim.code} ${dim.valueCode}`, ctx);
-        }
+    if (!tagged.some((d) => d.length)) return;
+    const what = `the purchase invoice ${invoice.vendorInvoiceNumber}`;
+    const base = keySegment('purchaseInvoices', invoice.id);
+    const lines = await this.client.list<{ id: string; sequence?: number }>(`${base}/purchaseInvoiceLines`, `reading the lines of ${what}`, ctx);
+    if (lines.length !== tagged.length) {
+      throw new ErpError('validation', `Business Central holds ${lines.length} lines on the draft ${what} (${invoice.number}) where Pleo's entry has ${tagged.length}; correct or delete the draft in Business Central, then retry.`);
+    }
+    lines.sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
+    for (const [i, dims] of tagged.entries()) {
+      if (!dims.length) continue;
+      const path = `${base}/${keySegment('purchaseInvoiceLines', lines[i].id)}/dimensionSetLines`;
+      const have = reused ? await this.client.list<{ code: string }>(path, `reading the dimensions of a line of ${what}`, ctx) : [];
+      for (const dim of dims.filter((d) => !have.some((h) => h.code.toUpperCase() === d.code))) {
+        await this.client.post(path, dim, `tagging a line of ${what} with ${dim.code} ${dim.valueCode}`, ctx);
       }
     }
-    return created;
   }
 
   private async postInvoice(invoice: BcPurchaseInvoice, reference: string, ctx: OperationContext): Promise<BcPurchaseInvoice> {
