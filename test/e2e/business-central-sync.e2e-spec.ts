@@ -143,6 +143,7 @@ describe('sync into Business Central across real processes', () => {
     expect(ledger.map((e) => [e.documentType, e.amount]).sort()).toEqual([['Invoice', -119], ['Payment', 119]]);
     const billGl = st().generalLedgerEntries.filter((e) => e.documentNumber === bills[0].number);
     expect(billGl.filter((e) => e.documentType === 'Invoice').map((e) => [e.accountNumber, signed(e)]).sort()).toEqual([['2400', -11900], ['2610', 1900], ['6110', 10000]]);
+    expect(billGl.find((e) => e.accountNumber === '6110')!.dimensions).toEqual([{ code: 'DEPT', valueCode: 'SALES' }]); // the bill line's tag
     expect(billGl.reduce((s, e) => s + signed(e), 0)).toBe(0);
 
     // the receipt: one attachment, on the card entry's posted document
