@@ -143,6 +143,7 @@ describe('sync into Business Central across real processes', () => {
     expect(ledger.map((e) => [e.documentType, e.amount]).sort()).toEqual([['Invoice', -119], ['Payment', 119]]);
     const billGl = st().generalLedgerEntries.filter((e) => e.documentNumber === bills[0].number);
     expect(billGl.filter((e) => e.documentType === 'Invoice').map((e) => [e.accountNumber, signed(e)]).sort()).toEqual([['2400', -11900], ['2610', 1900], ['6110', 10000]]);
+    expect(billGl.find((e) => e.accountNumber === '6110')!.dimensions).toEqual([{ code: 'DEPT', valueCode: 'SALES' }]); // the bill line's tag
     expect(billGl.reduce((s, e) => s + signed(e), 0)).toBe(0);
 
     // the receipt: one attachment, on the card entry's posted document
@@ -182,7 +183,7 @@ describe('sync into Business Central across real processes', () => {
     expect(st().journalLines.length).toBeGreaterThanOrEqual(1); // created, not posted
     const glBefore = st().generalLedgerEntries.length;
 
-    startWorker(env);
+    const second = startWorker(env);
     const done = await finished(job.id, 240_000);
     expect(done.data.status).toBe('completed');
     const docs = new Set<string>();
@@ -195,5 +196,45 @@ describe('sync into Business Central across real processes', () => {
     expect(docs.size).toBe(refs.length);
     expect(st().generalLedgerEntries.length - glBefore).toBe(refs.length * 3); // nothing twice in the ledger
     expect(st().journalLines).toEqual([]);
+    await second.stop(); // a worker serving only that company would take (and refuse) the next test's job
+  }, 360_000);
+
+  it('a worker SIGKILLed after posting a paid bill, while adding its payment: after a restart the bill is paid once, no second bill', async () => {
+    const companyId = randomUUID();
+    const created = await bc.request('POST', 'vendors', { displayName: `Kill ${randomUUID().slice(0, 6)} GmbH`, currencyCode: 'EUR' });
+    expect(created.status).toBe(201);
+    const bcVendor = (await created.json()) as Rec;
+    const item = exportItem({ companyId, type: 'card_invoice', bookkeeping: 'accounts_payable', vendor: { id: randomUUID(), name: String(bcVendor.displayName), defaultCurrency: 'EUR', externalId: String(bcVendor.id) }, account: '6110', gross: 11900, tax: { rate: 0.19, amount: 1900, code: 'S19' } });
+    const invoiceNumber = `INV-${randomUUID().slice(0, 6)}`;
+    (item.additionalInformation as any).invoiceInformation = { invoiceNumber, invoiceDate: '2026-11-19T00:00:00Z', status: 'paid' };
+    const ref = String(item.accountingEntryId);
+    const job = (await control('/_fake/export-jobs', { companyId, items: [item] })).data;
+    const env = { ...workerEnv, PLEO_COMPANY_IDS: companyId };
+    const bills = () => st().purchaseInvoices.filter((i) => i.vendorInvoiceNumber === invoiceNumber);
+    const adds = () => bc.fake.callsTo('/vendorPayments', 'POST').length;
+    const addsBefore = adds();
+    bc.fake.faults.push({ method: 'POST', path: '/vendorPayments', hang: true });
+    const first = startWorker(env);
+    await deliver(job);
+    await waitFor(async () => (adds() > addsBefore && bc.fake.faults.length === 0) || undefined, 120_000);
+    await first.stop('SIGKILL');
+    expect(bills().map((b) => b.status)).toEqual(['Open']); // posted, its payment never added
+    expect(st().vendorPayments).toEqual([]);
+    const grants = bc.fake.identity.grants[bc.clientId];
+
+    const second = startWorker(env);
+    const done = await finished(job.id, 240_000);
+    expect(done.data.status).toBe('completed');
+    expect(bills()).toHaveLength(1);
+    expect(bills()[0].status).toBe('Paid');
+    expect(done.items[ref]).toMatchObject({ status: 'successful', externalId: `invoice:${bills()[0].id}` });
+    const ledger = st().vendorLedger.filter((e) => e.documentNumber === bills()[0].number);
+    expect(ledger.map((e) => [e.documentType, e.amount, e.open]).sort()).toEqual([['Invoice', -119, false], ['Payment', 119, false]]);
+    const gl = st().generalLedgerEntries.filter((e) => e.documentNumber === bills()[0].number);
+    expect(gl.filter((e) => e.documentType === 'Payment').map((e) => [e.accountNumber, signed(e)]).sort()).toEqual([['1910', -11900], ['2400', 11900]]);
+    expect(gl.reduce((s, e) => s + signed(e), 0)).toBe(0);
+    // the restarted worker used the token the killed one left sealed in Redis: Entra was not asked again
+    expect(bc.fake.identity.grants[bc.clientId]).toBe(grants);
+    await second.stop();
   }, 360_000);
 });

@@ -1,6 +1,6 @@
-import { BcTokens, BusinessCentralErpAdapter, LocalBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
+import { BusinessCentralErpAdapter } from '@app/erp';
 import { describeErpContract } from '../support/erp-contract';
-import { BusinessCentralWorld, startBusinessCentral } from '../support/fake-business-central';
+import { BusinessCentralWorld, bcAdapter, startBusinessCentral } from '../support/fake-business-central';
 
 /** The Business Central adapter passes the shared port contract against the fake Business Central. */
 let world: BusinessCentralWorld;
@@ -16,10 +16,7 @@ describeErpContract(
   'business-central (fake)',
   async () => {
     world = await startBusinessCentral();
-    const { settings, secrets } = bcFromEnv(world.env);
-    const s = parseBcSettings(settings);
-    const tokens = new BcTokens({ tenantId: s.tenantId, clientId: s.clientId, clientSecret: secrets.clientSecret, tokenUrl: s.tokenUrl }, null);
-    adapter = new BusinessCentralErpAdapter(s, { tokens, fetch, lock: new LocalBcLock(), connectionKey: 'contract' });
+    adapter = bcAdapter(world, fetch, 'contract');
     return adapter;
   },
   { attachmentCount: (expenseId) => adapter.attachments.count(expenseId, ctx) },

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import { BC_RATE_LIMITS, BcTokens, BusinessCentralErpAdapter, ErpError, ExpenseEntry, LocalBcLock, RateGovernor, bcFromEnv, parseBcSettings } from '@app/erp';
+import { BC_RATE_LIMITS, ErpError, ExpenseEntry, RateGovernor } from '@app/erp';
 import { BcFault } from '../../apps/fake-business-central/src/fake-business-central.server';
-import { BusinessCentralWorld, startBusinessCentral } from '../support/fake-business-central';
+import { BusinessCentralWorld, bcAdapter, startBusinessCentral } from '../support/fake-business-central';
 import { dropQueuePrefix } from '../support/harness';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
@@ -18,12 +18,7 @@ const ctx = { correlationId: 'bc-sync' };
 const eur = (value: string) => ({ value, currency: 'EUR' });
 
 /** An adapter as a fresh worker process has it: its own token cache and lock. */
-function adapter(fetchFn: typeof fetch = fetch): BusinessCentralErpAdapter {
-  const { settings, secrets } = bcFromEnv(world.env);
-  const s = parseBcSettings(settings);
-  const tokens = new BcTokens({ tenantId: s.tenantId, clientId: s.clientId, clientSecret: secrets.clientSecret, tokenUrl: s.tokenUrl }, null);
-  return new BusinessCentralErpAdapter(s, { tokens, fetch: fetchFn, lock: new LocalBcLock(), connectionKey: 'sync' });
-}
+const adapter = (fetchFn: typeof fetch = fetch) => bcAdapter(world, fetchFn, 'sync');
 
 /** fetch of a process that dies just before sending a request matching `pattern` (nothing after it is sent). */
 function dyingBefore(pattern: RegExp): typeof fetch {
@@ -92,6 +87,7 @@ function expectBillPaidOnce(entry: ExpenseEntry) {
   expect(st.vendorLedger.find((e) => e.documentNumber === number)).toMatchObject({ documentType: 'Invoice', amount: -125, remainingAmount: 0, open: false });
   const invoiceGl = ledgerOf(number).filter((e) => e.documentType === 'Invoice');
   expect(invoiceGl.map((e) => [e.accountNumber, signed(e)]).sort()).toEqual([['2400', -125], ['2610', 25], ['7100', 100]]);
+  expect(invoiceGl.find((e) => e.accountNumber === '7100')!.dimensions).toEqual(expect.arrayContaining([{ code: 'DEPT', valueCode: 'SALES' }, { code: 'PROJ', valueCode: 'P-7' }]));
   const paymentGl = ledgerOf(number).filter((e) => e.documentType === 'Payment');
   expect(paymentGl.map((e) => [e.accountNumber, signed(e)]).sort()).toEqual([['1910', -125], ['2400', 125]]);
   expect(st.vendorPayments).toEqual([]);
@@ -130,10 +126,11 @@ describe('Business Central: nothing twice', () => {
 
   it.each<[string, BcFault]>([
     ['creating the purchase invoice', { method: 'POST', path: '/purchaseInvoices', afterCommit: '504' }],
+    ['tagging a line of the purchase invoice', { method: 'POST', path: '/dimensionSetLines', afterCommit: '504' }],
     ['posting the purchase invoice', { method: 'POST', path: '/Microsoft.NAV.post', afterCommit: '504' }],
     ['adding the vendor payment', { method: 'POST', path: '/vendorPayments', afterCommit: '504' }],
     ['posting the payment journal', { method: 'POST', path: '/journals(', afterCommit: '504' }],
-  ])('a 504 after BC committed %s: the retry books the bill and its payment once', async (_what, fault) => {
+  ])('a 504 after BC committed %s: the retry books the bill (tagged) and its payment once', async (_what, fault) => {
     const entry = bill(await vendorId());
     world.fake.faults.push(fault);
     await failsOnce(adapter().postExpense(entry, ctx));
@@ -168,6 +165,56 @@ describe('Business Central: nothing twice', () => {
     expect(await adapter().findPostedExpense(second.reference, ctx)).toBeNull(); // its payment waits unposted
     await adapter().postExpense(second, ctx);
     expectBillPaidOnce(second);
+  });
+
+  it('a worker killed after posting the bill, before adding its payment: not finished; the retry pays the posted bill once, no second bill', async () => {
+    const entry = bill(await vendorId());
+    await failsOnce(adapter(dyingBefore(/\/vendorPayments$/)).postExpense(entry, ctx));
+    const invoices = () => state().purchaseInvoices.filter((i) => i.vendorInvoiceNumber === entry.invoice!.number);
+    expect(invoices().map((i) => i.status)).toEqual(['Open']); // posted, unpaid
+    expect(state().vendorPayments).toEqual([]);
+    expect(await adapter().findPostedExpense(entry.reference, ctx)).toBeNull(); // a paid bill without its payment is not a booking
+    const posted = await adapter().postExpense(entry, ctx);
+    expect(posted).toMatchObject({ id: `invoice:${String(invoices()[0].id)}`, paymentId: expect.stringMatching(/^gl:/) });
+    expect(await adapter().findPostedExpense(entry.reference, ctx)).toEqual(posted);
+    expect(await adapter().postExpense(entry, ctx)).toEqual(posted);
+    expectBillPaidOnce(entry);
+  });
+
+  it('the payment posted but its read-back failed: the retry finds the payment instead of paying again', async () => {
+    const entry = bill(await vendorId());
+    // the 2nd look-up of the payment's G/L entries is the read-back after the payment journal was posted
+    let seen = 0;
+    const readBackFails = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if ((init?.method ?? 'GET') === 'GET' && /\/generalLedgerEntries\?/.test(url) && decodeURIComponent(url).includes('[P:') && ++seen === 2) throw new TypeError('fetch failed');
+      return fetch(input, init);
+    }) as typeof fetch;
+    await failsOnce(adapter(readBackFails).postExpense(entry, ctx));
+    expect(seen).toBe(2);
+    expect(state().purchaseInvoices.filter((i) => i.vendorInvoiceNumber === entry.invoice!.number).map((i) => i.status)).toEqual(['Paid']);
+    const found = await adapter().findPostedExpense(entry.reference, ctx);
+    expect(found?.paymentId).toMatch(/^gl:/);
+    expect(await adapter().postExpense(entry, ctx)).toEqual(found);
+    expectBillPaidOnce(entry);
+  });
+
+  it.each<[string, BcFault]>([
+    ['creating the attachment', { method: 'POST', path: '/documentAttachments', afterCommit: '504' }],
+    ['uploading its content', { method: 'PATCH', path: '/attachmentContent', afterCommit: '504' }],
+  ])("a bill's receipt, with a 504 after BC committed %s: attached once, with its bytes, however often it is sent", async (_what, fault) => {
+    const posted = await adapter().postExpense(bill(await vendorId()), ctx);
+    const invoiceId = posted.id.replace(/^invoice:/, '');
+    const file = { fileName: 'receipt.pdf', mimeType: 'application/pdf', content: Buffer.from(`%PDF-1.4 ${randomUUID()}`) };
+    world.fake.faults.push(fault);
+    expect((await failsOnce(adapter().attachFile(posted.id, file, ctx))).retryable).toBe(true);
+    await adapter().attachFile(posted.id, file, ctx);
+    await adapter().attachFile(posted.id, { ...file, fileName: 'same-again.pdf' }, ctx);
+    const onBill = world.company.documentAttachments.docs().filter((a) => a.parentId === invoiceId);
+    expect(onBill.map((a) => a.parentType)).toEqual(['Purchase Invoice']);
+    expect(world.company.attachmentContent.get(String(onBill[0].id))).toEqual(file.content);
+    await adapter().attachFile(posted.id, { ...file, content: Buffer.from(`%PDF-1.4 other ${randomUUID()}`) }, ctx);
+    expect(world.company.documentAttachments.docs().filter((a) => a.parentId === invoiceId)).toHaveLength(2);
   });
 
   it('reverse charge: self-assessed VAT booked in and out, the entry balances at the net paid', async () => {

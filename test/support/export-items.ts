@@ -11,7 +11,7 @@ export interface ItemSpec {
   tax?: { rate: number; amount: number; code: string | null; type?: 'inclusive' | 'exclusive' | 'reverse' } | null;
   type?: string;
   bookkeeping?: 'journal' | 'accounts_payable' | 'none' | null;
-  vendor?: { id: string; name: string; defaultCurrency: string } | null;
+  vendor?: { id: string; name: string; defaultCurrency: string; code?: string; externalId?: string } | null;
   contraAccount?: string | null;
   files?: { content: string; type: string; size?: number }[];
   accountingEntryId?: string;

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { BcTokens, BusinessCentralErpAdapter, LocalBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
 import { BcCompany } from '../../apps/fake-business-central/src/bc-company';
 import { companyState } from '../../apps/fake-business-central/src/bc-control';
 import { FakeBusinessCentral, FakeBusinessCentralOptions } from '../../apps/fake-business-central/src/fake-business-central.server';
@@ -79,4 +80,12 @@ export async function startBusinessCentral(options: FakeBusinessCentralOptions &
     violations: () => fake.violations.map((v) => `${v.method} ${v.path}: ${v.problem}`),
     close: () => fake.close(),
   };
+}
+
+/** An adapter on the fake as a fresh worker process has it: its own token cache and lock (no Redis). */
+export function bcAdapter(world: BusinessCentralWorld, fetchFn: typeof fetch = fetch, connectionKey = 'test'): BusinessCentralErpAdapter {
+  const { settings, secrets } = bcFromEnv(world.env);
+  const s = parseBcSettings(settings);
+  const tokens = new BcTokens({ tenantId: s.tenantId, clientId: s.clientId, clientSecret: secrets.clientSecret, tokenUrl: s.tokenUrl }, null);
+  return new BusinessCentralErpAdapter(s, { tokens, fetch: fetchFn, lock: new LocalBcLock(), connectionKey });
 }

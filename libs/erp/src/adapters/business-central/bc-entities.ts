@@ -71,6 +71,7 @@ export interface BcPurchaseInvoice extends BcEntity {
   postingDate: string;
   dueDate?: string;
   currencyCode?: string;
+  shipToName?: string;
   shipToContact?: string;
   pricesIncludeTax?: boolean;
   status: 'Draft' | 'In Review' | 'Open' | 'Paid' | 'Canceled' | 'Corrective';

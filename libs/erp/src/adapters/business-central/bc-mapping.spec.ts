@@ -1,5 +1,5 @@
 import { ExpenseEntry } from '../../erp-adapter.port';
-import { documentNumber, journalLines, markedDescription, purchaseInvoice, purchaseInvoiceLines } from './bc-mapping';
+import { PAID_BY_PLEO, documentNumber, journalLines, markedDescription, purchaseInvoice, purchaseInvoiceLines } from './bc-mapping';
 
 const eur = (value: string) => ({ value, currency: 'EUR' });
 const entry = (over: Partial<ExpenseEntry> = {}): ExpenseEntry => ({
@@ -63,5 +63,11 @@ describe('Business Central mapping', () => {
       { lineType: 'Account', lineObjectNumber: '6300', description: 'Team lunch', quantity: 1, unitCost: 20, taxCode: 'RC25' },
     ]);
     expect(purchaseInvoice(entry({ invoice: undefined }), 'v', 't').vendorInvoiceNumber).toBe('0B7A3C1E2D4F4E6A8B9C0D1E2F3A4B5C');
+  });
+
+  it('marks a bill Pleo says was paid on the bill itself (Ship-to Name), and only such a bill', () => {
+    const payment = { account: '1910', date: '2026-11-21', amount: { value: '125.00', currency: 'EUR' } };
+    expect(purchaseInvoice(entry({ mode: 'accounts_payable', payment }), 'v', 't').shipToName).toBe(PAID_BY_PLEO);
+    expect(purchaseInvoice(entry({ mode: 'accounts_payable' }), 'v', 't')).not.toHaveProperty('shipToName');
   });
 });

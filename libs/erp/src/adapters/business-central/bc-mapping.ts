@@ -72,6 +72,13 @@ export function journalLines(entry: ExpenseEntry): PlannedJournalLine[] {
   });
 }
 
+/**
+ * Ship-to Name of a bill Pleo says was paid (the ship-to fields are free text, kept when posted;
+ * Pleo expenses ship nothing): a later look-up knows from the bill alone that it is finished only
+ * once its payment is posted too.
+ */
+export const PAID_BY_PLEO = 'Paid by Pleo';
+
 /** Accounts payable: the purchase invoice header (lines excluding tax; BC computes the tax by code). */
 export function purchaseInvoice(entry: ExpenseEntry, vendorId: string, ownTag: string) {
   const invoiceNumber = entry.invoice?.number?.trim() || referenceCode(entry.reference);
@@ -85,6 +92,7 @@ export function purchaseInvoice(entry: ExpenseEntry, vendorId: string, ownTag: s
     currencyCode: entry.total.currency,
     pricesIncludeTax: false,
     shipToContact: ownTag,
+    ...(entry.payment && { shipToName: PAID_BY_PLEO }),
   };
 }
 

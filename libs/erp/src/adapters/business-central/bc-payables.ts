@@ -3,7 +3,7 @@ import { ErpError } from '../../erp-errors';
 import { BcClient } from './bc-client';
 import { BcGeneralLedgerEntry, BcPurchaseInvoice, BcVendorPayment, BcVendorPaymentJournal } from './bc-entities';
 import { BcLock } from './bc-lock';
-import { amount, dimensionsOf, markedDescription, paymentMarker, purchaseInvoice, purchaseInvoiceLines } from './bc-mapping';
+import { PAID_BY_PLEO, amount, dimensionsOf, markedDescription, paymentMarker, purchaseInvoice, purchaseInvoiceLines } from './bc-mapping';
 import { eqFilter, keySegment, literal, referenceCode } from './bc-odata';
 
 /** Our reference on a purchase invoice: the Ship-to Contact (free text, kept when posted; Pleo expenses ship nothing). */
@@ -16,7 +16,8 @@ const billOf = (inv: BcPurchaseInvoice, paymentId?: string): PostedExpense => ({
  * code; `vendorInvoiceNumber` = the vendor's invoice number), posted with `Microsoft.NAV.post`
  * unless the connection leaves drafts; a draft an earlier attempt created is reused and posted,
  * never created again. When Pleo says it was paid, a vendor payment applied to the posted invoice
- * in the vendor payment journal whose balancing account is the account the money left.
+ * in the vendor payment journal whose balancing account is the account the money left; such a bill
+ * carries PAID_BY_PLEO from its creation, so it counts as booked only once the payment is posted.
  */
 export class BcPayables {
   constructor(
@@ -32,10 +33,12 @@ export class BcPayables {
     }
     let invoice = await this.findInvoice(entry.reference, ctx);
     if (!invoice) invoice = await this.create(entry, entry.vendorId, ctx);
+    // a draft an earlier attempt left: it may have died (or had a 504) before tagging every line
+    else if (invoice.status === 'Draft') await this.tagLines(invoice, entry, true, ctx);
     if (entry.state === 'draft') return billOf(invoice);
     if (invoice.status === 'Draft') invoice = await this.postInvoice(invoice, entry.reference, ctx);
-    let paymentId = (await this.findPayment(entry.reference, ctx))?.id;
-    if (entry.payment && !paymentId) paymentId = await this.pay(entry, invoice, ctx);
+    // pay() looks the payment up first: an earlier attempt's payment (posted, or waiting in the journal) is reused
+    const paymentId = entry.payment ? await this.pay(entry, invoice, ctx) : undefined;
     return billOf(invoice, paymentId ? `gl:${paymentId}` : undefined);
   }
 
@@ -57,29 +60,28 @@ export class BcPayables {
     const invoice = await this.findInvoice(reference, ctx);
     const payment = await this.findPayment(reference, ctx);
     if (invoice) return billOf(invoice, payment ? `gl:${payment.id}` : undefined);
-    if (!payment) return null;
-    // a payment-only entry: the G/L entry names the invoice it paid
+    return payment ? this.paidBy(payment, ctx) : null;
+  }
+
+  /**
+   * As find(), but only what is finished: null while the bill is a draft, or while a bill Pleo
+   * says was paid (marked so when it was created) has no posted payment yet — whether the process
+   * died before adding the payment line or before posting it. postExpense then finishes it.
+   */
+  async findFinished(reference: string, ctx: OperationContext): Promise<PostedExpense | null> {
+    const invoice = await this.findInvoice(reference, ctx);
+    if (invoice?.status === 'Draft') return null;
+    const payment = await this.findPayment(reference, ctx);
+    if (!invoice) return payment ? this.paidBy(payment, ctx) : null;
+    if (!payment && invoice.shipToName === PAID_BY_PLEO) return null;
+    return billOf(invoice, payment ? `gl:${payment.id}` : undefined);
+  }
+
+  /** A payment-only entry's result: the bill its G/L entry names, else the payment itself. */
+  private async paidBy(payment: BcGeneralLedgerEntry, ctx: OperationContext): Promise<PostedExpense> {
     const paid = /of (\S+) \[P:/.exec(payment.description)?.[1];
     const [target] = paid ? await this.client.list<BcPurchaseInvoice>('purchaseInvoices', `looking up the bill ${paid}`, ctx, { $filter: eqFilter([['number', paid]]) }) : [];
     return target ? billOf(target, `gl:${payment.id}`) : { id: `gl:${payment.id}`, number: payment.documentNumber, paymentId: `gl:${payment.id}` };
-  }
-
-  /** As find(), but null while the bill is a draft or its payment waits unposted in a payment journal. */
-  async findFinished(reference: string, ctx: OperationContext): Promise<PostedExpense | null> {
-    const found = await this.find(reference, ctx);
-    if (!found) return null;
-    if (found.id.startsWith('invoice:') && (await this.findInvoice(reference, ctx))?.status === 'Draft') return null;
-    if (!found.paymentId && (await this.waitingPayment(reference, ctx))) return null;
-    return found;
-  }
-
-  private async waitingPayment(reference: string, ctx: OperationContext): Promise<boolean> {
-    const code = referenceCode(reference);
-    for (const journal of await this.client.list<BcVendorPaymentJournal>('vendorPaymentJournals', 'looking up the vendor payment journals', ctx)) {
-      const path = `${keySegment('vendorPaymentJournals', journal.id)}/vendorPayments`;
-      if ((await this.client.list<BcVendorPayment>(path, `looking up the payment of ${reference}`, ctx, { $filter: eqFilter([['externalDocumentNumber', code]]) })).length) return true;
-    }
-    return false;
   }
 
   async findInvoice(reference: string, ctx: OperationContext): Promise<BcPurchaseInvoice | null> {
@@ -100,17 +102,29 @@ export class BcPayables {
     const what = `creating the purchase invoice ${entry.invoice?.number ?? entry.reference}`;
     const header = { ...purchaseInvoice(entry, vendorId, invoiceTag(entry.reference)), purchaseInvoiceLines: purchaseInvoiceLines(entry) };
     const created = await this.client.post<BcPurchaseInvoice>('purchaseInvoices', header, what, ctx);
+    await this.tagLines(created, entry, false, ctx);
+    return created;
+  }
+
+  /** Pleo's tags as dimension set lines on the draft's lines; `reused`: only those a line does not have yet. */
+  private async tagLines(invoice: BcPurchaseInvoice, entry: ExpenseEntry, reused: boolean, ctx: OperationContext): Promise<void> {
     const tagged = entry.lines.map(dimensionsOf);
-    if (tagged.some((d) => d.length)) {
-      const lines = await this.client.list<{ id: string; sequence?: number }>(`${keySegment('purchaseInvoices', created.id)}/purchaseInvoiceLines`, `reading the lines of ${what}`, ctx);
-      lines.sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
-      for (const [i, dims] of tagged.entries()) {
-        for (const dim of dims) {
-          await this.client.post(`${keySegment('purchaseInvoices', created.id)}/${keySegment('purchaseInvoiceLines', lines[i].id)}/dimensionSetLines`, dim, `tagging a line of ${what} with ${dim.code} ${dim.valueCode}`, ctx);
-        }
+    if (!tagged.some((d) => d.length)) return;
+    const what = `the purchase invoice ${invoice.vendorInvoiceNumber}`;
+    const base = keySegment('purchaseInvoices', invoice.id);
+    const lines = await this.client.list<{ id: string; sequence?: number }>(`${base}/purchaseInvoiceLines`, `reading the lines of ${what}`, ctx);
+    if (lines.length !== tagged.length) {
+      throw new ErpError('validation', `Business Central holds ${lines.length} lines on the draft ${what} (${invoice.number}) where Pleo's entry has ${tagged.length}; correct or delete the draft in Business Central, then retry.`);
+    }
+    lines.sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
+    for (const [i, dims] of tagged.entries()) {
+      if (!dims.length) continue;
+      const path = `${base}/${keySegment('purchaseInvoiceLines', lines[i].id)}/dimensionSetLines`;
+      const have = reused ? await this.client.list<{ code: string }>(path, `reading the dimensions of a line of ${what}`, ctx) : [];
+      for (const dim of dims.filter((d) => !have.some((h) => h.code.toUpperCase() === d.code))) {
+        await this.client.post(path, dim, `tagging a line of ${what} with ${dim.code} ${dim.valueCode}`, ctx);
       }
     }
-    return created;
   }
 
   private async postInvoice(invoice: BcPurchaseInvoice, reference: string, ctx: OperationContext): Promise<BcPurchaseInvoice> {
