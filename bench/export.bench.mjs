@@ -8,17 +8,14 @@
 //   BENCH_ITEMS=20000 npm run bench:export
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freshExportDatabase, peakKiB, root } from './bench-support.mjs';
 
 const require = createRequire(import.meta.url);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { FakePleo } = require(path.join(root, 'dist/apps/fake-pleo/src/fake-pleo.server.js'));
-const { Client } = require('pg');
 const IORedis = require('ioredis');
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/pleo_erp_sync_bench';
@@ -45,12 +42,6 @@ function item(companyId, i) {
   };
 }
 
-const sh = (args, env) =>
-  new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: 'inherit' });
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited ${code}`))));
-  });
-const peakKiB = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 async function runOnce(fake, n) {
   const companyId = randomUUID();
@@ -98,12 +89,7 @@ async function runOnce(fake, n) {
 }
 
 async function main() {
-  await sh(['scripts/db-migrate.mjs'], { DATABASE_URL });
-  const db = new Client({ connectionString: DATABASE_URL });
-  await db.connect();
-  // Also the ingest benchmark's events: the worker's outbox sweeper would otherwise queue them all.
-  await db.query('TRUNCATE webhook_events, export_item_ledger, export_job_runs, sandbox_entries CASCADE');
-  await db.end();
+  await freshExportDatabase(DATABASE_URL);
   const fake = new FakePleo({ apiKey: API_KEY, control: true });
   await fake.listen(0);
   try {

@@ -16,14 +16,12 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freshExportDatabase, peakKiB, root } from './bench-support.mjs';
 
 const require = createRequire(import.meta.url);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { FakePleo } = require(path.join(root, 'dist/apps/fake-pleo/src/fake-pleo.server.js'));
 const { FakeXero } = require(path.join(root, 'dist/apps/fake-xero/src/fake-xero.server.js'));
 const { FakeXeroOrg } = require(path.join(root, 'dist/apps/fake-xero/src/fake-xero-org.js'));
-const { Client } = require('pg');
 const IORedis = require('ioredis');
 
 const env = process.env;
@@ -107,18 +105,6 @@ function minimalCalls(c) {
   return batched + 2 * c.paidBill + c.receipts + 3;
 }
 
-const sh = (args, extra) =>
-  new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...extra }, stdio: 'inherit' });
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited ${code}`))));
-  });
-const peakKiB = (pid) => {
-  try {
-    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-};
 const pressure = () => {
   try {
     return readFileSync('/proc/pressure/cpu', 'utf8').trim().replace(/\n/g, ' | ');
@@ -128,11 +114,7 @@ const pressure = () => {
 };
 
 async function main() {
-  await sh(['scripts/db-migrate.mjs'], { DATABASE_URL });
-  const db = new Client({ connectionString: DATABASE_URL });
-  await db.connect();
-  await db.query('TRUNCATE webhook_events, export_item_ledger, export_job_runs, sandbox_entries CASCADE');
-  await db.end();
+  await freshExportDatabase(DATABASE_URL);
 
   const pleo = new FakePleo({ apiKey: API_KEY, control: true });
   await pleo.listen(0);

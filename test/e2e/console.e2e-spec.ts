@@ -1,15 +1,15 @@
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import type { Page } from 'puppeteer-core';
-import { API_MAIN, ROOT, Spawned, WORKER_MAIN, assertBuilt, freePort, spawnNode } from '../support/processes';
+import { Spawned, assertBuilt } from '../support/processes';
 import { RunningBrowser, browserAvailable, launchBrowser } from '../support/browser';
-import { dropQueuePrefix, post, testDb, waitFor } from '../support/harness';
+import { killAll, processEnv, sendVendorCreated, spawnApi, spawnWorker } from '../support/e2e-processes';
+import { FakePleoProcess, spawnFakePleo } from '../support/fake-pleo-process';
+import { dropQueuePrefix, testDb, waitFor } from '../support/harness';
 import { TEST_ENCRYPTION_KEY, adminClient, sandboxConnection } from '../support/connections';
-import { signedHeaders, vendorData } from '../support/sign';
-import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_REDIS_URL, TEST_WEBHOOK_SECRET, uniquePrefix } from '../support/test-env';
+import { vendorData } from '../support/sign';
+import { TEST_ADMIN_TOKEN, uniquePrefix } from '../support/test-env';
 
-const FAKE_MAIN = path.join(ROOT, 'dist/apps/fake-pleo/src/main.js');
 const FAKE_KEY = 'e2e-fake-pleo-key';
 const COOKIE = 'pleo_console_session';
 // functions passed to page.evaluate / waitForFunction run in the page (the tests compile without the DOM library)
@@ -23,7 +23,7 @@ const describeInBrowser = browserAvailable() ? describe : describe.skip;
  */
 describeInBrowser('operator console in a browser', () => {
   const prefix = uniquePrefix();
-  let fake: Spawned;
+  let fake: FakePleoProcess;
   let api: Spawned;
   let worker: Spawned;
   let fakeUrl: string;
@@ -37,15 +37,13 @@ describeInBrowser('operator console in a browser', () => {
   /** Pleo knows the vendor; the webhook for it is sent. The ERP refuses names over 100 characters. */
   const vendorEvent = async (name: string) => {
     const data = vendorData({ companyId: randomUUID(), name });
-    await fetch(`${fakeUrl}/_fake/vendors`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data) });
-    const body = JSON.stringify({ data, eventType: 'v1.vendor.created', eventId: randomUUID() });
-    const res = await post(`${apiUrl}/webhooks/pleo`, body, signedHeaders(body));
+    await fake.control('/_fake/vendors', data);
+    const res = await sendVendorCreated(apiUrl, data);
     expect(res.status).toBe(202);
     return { data, id: res.json.id as string };
   };
   /** The bookkeeper fixes the vendor in Pleo. */
-  const renameInPleo = (data: object, name: string) =>
-    fetch(`${fakeUrl}/_fake/vendors`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...data, name }) });
+  const renameInPleo = (data: object, name: string) => fake.control('/_fake/vendors', { ...data, name });
   const event = async (id: string) => ((await (await fetch(`${apiUrl}/admin/events/${id}`, { headers: bearer })).json()) as any).data;
   const settled = (id: string) => waitFor(async () => ((e) => (['FAILED', 'SUCCEEDED'].includes(e.status) ? e : undefined))(await event(id)), 30_000);
   const rowStatus = (id: string) => page.$eval(`tr[data-event-id="${id}"] .event-status`, (td) => td.textContent).catch(() => null);
@@ -53,16 +51,10 @@ describeInBrowser('operator console in a browser', () => {
 
   beforeAll(async () => {
     assertBuilt();
-    const [fakePort, apiPort] = [await freePort(), await freePort()];
-    fakeUrl = `http://127.0.0.1:${fakePort}`;
-    apiUrl = `http://127.0.0.1:${apiPort}`;
-    fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(fakePort), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '', FAKE_PLEO_CONTROL: '1', FAKE_PLEO_FILES_PORT: String(await freePort()) });
-    await fake.waitForOutput(/fake Pleo listening/);
-    const common = { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info' };
-    api = spawnNode(API_MAIN, { ...common, PORT: String(apiPort), PLEO_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET, ADMIN_API_TOKEN: TEST_ADMIN_TOKEN, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, PLEO_API_BASE_URL: fakeUrl });
-    await api.waitForOutput(/Nest application successfully started/);
-    worker = spawnNode(WORKER_MAIN, { ...common, PLEO_API_BASE_URL: fakeUrl, PLEO_API_KEY: FAKE_KEY, SYNC_BACKOFF_BASE_SECONDS: '1' });
-    await worker.waitForOutput(/processing vendor-sync/);
+    fake = await spawnFakePleo(FAKE_KEY);
+    fakeUrl = fake.url;
+    ({ url: apiUrl, process: api } = await spawnApi(processEnv(prefix, { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, PLEO_API_BASE_URL: fakeUrl })));
+    worker = await spawnWorker(processEnv(prefix, { PLEO_API_BASE_URL: fakeUrl, PLEO_API_KEY: FAKE_KEY, SYNC_BACKOFF_BASE_SECONDS: '1' }));
     db = testDb();
     chromium = await launchBrowser();
     page = await chromium.browser.newPage();
@@ -77,7 +69,7 @@ describeInBrowser('operator console in a browser', () => {
 
   afterAll(async () => {
     await chromium?.close();
-    await Promise.all([worker, api, fake].filter(Boolean).map((p) => p.stop('SIGKILL')));
+    await killAll([worker, api, fake?.process]);
     await db?.end();
     await dropQueuePrefix(prefix);
   });

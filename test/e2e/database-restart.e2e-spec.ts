@@ -1,12 +1,12 @@
-import path from 'node:path';
 import { Pool } from 'pg';
-import { API_MAIN, ROOT, Spawned, WORKER_MAIN, assertBuilt, freePort, spawnNode } from '../support/processes';
-import { dropQueuePrefix, post, waitFor } from '../support/harness';
-import { signedHeaders, vendorData } from '../support/sign';
+import { Spawned, assertBuilt } from '../support/processes';
+import { FakePleoProcess, spawnFakePleo } from '../support/fake-pleo-process';
+import { killAll, processEnv, sendVendorCreated, spawnApi, spawnWorker } from '../support/e2e-processes';
+import { dropQueuePrefix, waitFor } from '../support/harness';
+import { vendorData } from '../support/sign';
 import { ThrowawayPostgres } from '../support/throwaway-servers';
-import { TEST_ADMIN_TOKEN, TEST_REDIS_URL, TEST_WEBHOOK_SECRET, uniquePrefix } from '../support/test-env';
+import { uniquePrefix } from '../support/test-env';
 
-const FAKE_MAIN = path.join(ROOT, 'dist/apps/fake-pleo/src/main.js');
 const FAKE_KEY = 'e2e-fake-pleo-key';
 
 /**
@@ -17,35 +17,25 @@ const FAKE_KEY = 'e2e-fake-pleo-key';
 describe('PostgreSQL restarted under the running api and worker', () => {
   const prefix = uniquePrefix();
   let pg: ThrowawayPostgres;
-  let fake: Spawned;
+  let fake: FakePleoProcess;
   let api: Spawned;
   let worker: Spawned;
-  let fakeUrl: string;
   let apiUrl: string;
   let db: Pool;
 
-  const fakeJson = async (p: string, init?: RequestInit) => (await fetch(`${fakeUrl}${p}`, init)).json() as Promise<any>;
-  const control = (p: string, body: unknown) =>
-    fetch(`${fakeUrl}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const send = (data: object) => {
-    const body = JSON.stringify({ data, eventType: 'v1.vendor.created', eventId: crypto.randomUUID() });
-    return post(`${apiUrl}/webhooks/pleo`, body, signedHeaders(body));
-  };
+  const fakeJson = (p: string) => fake.control(p);
+  const control = (p: string, body: unknown) => fake.control(p, body);
+  const send = (data: object) => sendVendorCreated(apiUrl, data);
 
   beforeAll(async () => {
     assertBuilt();
     pg = await ThrowawayPostgres.create();
-    const [fakePort, apiPort] = [await freePort(), await freePort()];
-    fakeUrl = `http://127.0.0.1:${fakePort}`;
-    apiUrl = `http://127.0.0.1:${apiPort}`;
-    fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(fakePort), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '', FAKE_PLEO_CONTROL: '1', FAKE_PLEO_FILES_PORT: String(await freePort()) });
-    await fake.waitForOutput(/fake Pleo listening/);
-    const common = { DATABASE_URL: pg.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info' };
-    api = spawnNode(API_MAIN, { ...common, PORT: String(apiPort), PLEO_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET, ADMIN_API_TOKEN: TEST_ADMIN_TOKEN });
-    await api.waitForOutput(/Nest application successfully started/);
-    worker = spawnNode(WORKER_MAIN, {
+    fake = await spawnFakePleo(FAKE_KEY);
+    const common = processEnv(prefix, { DATABASE_URL: pg.url });
+    ({ url: apiUrl, process: api } = await spawnApi(common));
+    worker = await spawnWorker({
       ...common,
-      PLEO_API_BASE_URL: fakeUrl,
+      PLEO_API_BASE_URL: fake.url,
       PLEO_API_KEY: FAKE_KEY,
       JOB_LOCK_SECONDS: '5',
       SYNC_BACKOFF_BASE_SECONDS: '1',
@@ -54,13 +44,12 @@ describe('PostgreSQL restarted under the running api and worker', () => {
       OUTBOX_GRACE_SECONDS: '5',
       WORKER_HEALTH_PORT: '0',
     });
-    await worker.waitForOutput(/processing vendor-sync/);
     db = new Pool({ connectionString: pg.url, max: 2 });
     db.on('error', () => undefined); // this test's own connections die with the restart too
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([worker, api, fake].filter(Boolean).map((p) => p.stop('SIGKILL')));
+    await killAll([worker, api, fake?.process]);
     await db?.end().catch(() => undefined);
     await pg?.destroy();
     await dropQueuePrefix(prefix);

@@ -2,17 +2,18 @@ import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { Pool } from 'pg';
 import { Spawned, WORKER_MAIN, assertBuilt, spawnNode } from '../support/processes';
-import { spawnFakePleo } from '../support/fake-pleo-process';
+import { FakePleoProcess, spawnFakePleo } from '../support/fake-pleo-process';
+import { killAll, processEnv } from '../support/e2e-processes';
 import { dropQueuePrefix, testDb, waitFor } from '../support/harness';
 import { exportItem } from '../support/export-items';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
+import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
 const FAKE_KEY = 'e2e-shutdown-key';
 
 /** O3: SIGTERM stops a running export at a safe point and another worker finishes it at once. */
 describe('export sync: SIGTERM mid-job (real processes)', () => {
   const prefix = uniquePrefix();
-  let fake: Awaited<ReturnType<typeof spawnFakePleo>>;
+  let fake: FakePleoProcess;
   let db: Pool;
   let redis: IORedis;
   const workers: Spawned[] = [];
@@ -26,7 +27,7 @@ describe('export sync: SIGTERM mid-job (real processes)', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([...workers, fake?.process].filter(Boolean).map((p) => p!.stop('SIGKILL')));
+    await killAll([...workers, fake?.process]);
     await db?.end();
     await redis?.quit();
     await dropQueuePrefix(prefix);
@@ -37,10 +38,7 @@ describe('export sync: SIGTERM mid-job (real processes)', () => {
     const items = Array.from({ length: 300 }, () => exportItem({ companyId, tax: null, gross: 2500 }));
     const ids = items.map((i) => String(i.accountingEntryId));
     const job = (await control('/_fake/export-jobs', { companyId, items })).data;
-    const env = {
-      DATABASE_URL: TEST_DATABASE_URL,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
+    const env = processEnv(prefix, {
       LOG_LEVEL: 'warn',
       PLEO_API_BASE_URL: fake.url,
       PLEO_API_KEY: FAKE_KEY,
@@ -50,7 +48,7 @@ describe('export sync: SIGTERM mid-job (real processes)', () => {
       // Long enough that neither the lock's TTL nor BullMQ's stalled check can explain a quick hand-over.
       EXPORT_LOCK_TTL_SECONDS: '60',
       JOB_LOCK_SECONDS: '30',
-    };
+    });
     const posted = async () => Number((await db.query('SELECT count(*) FROM sandbox_entries WHERE reference = ANY($1)', [ids])).rows[0].count);
     const first = spawnNode(WORKER_MAIN, env);
     workers.push(first);

@@ -1,39 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Pool } from 'pg';
-import { ROOT, Spawned, WORKER_MAIN, assertBuilt, freePort, spawnNode } from '../support/processes';
+import { Spawned, WORKER_MAIN, assertBuilt, spawnNode } from '../support/processes';
+import { killAll, processEnv } from '../support/e2e-processes';
+import { FakePleoProcess, spawnFakePleo } from '../support/fake-pleo-process';
 import { dropQueuePrefix, testDb, waitFor } from '../support/harness';
 import { exportItem } from '../support/export-items';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
+import { uniquePrefix } from '../support/test-env';
 
-const FAKE_MAIN = path.join(ROOT, 'dist/apps/fake-pleo/src/main.js');
 const FAKE_KEY = 'e2e-export-key';
 
 /** The built worker and fake Pleo as processes; the worker is killed in the middle of a job. */
 describe('export sync across real processes', () => {
   const prefix = uniquePrefix();
-  let fake: Spawned;
-  let fakeUrl: string;
+  let fake: FakePleoProcess;
   let db: Pool;
   const workers: Spawned[] = [];
-
-  const control = async (p: string, body?: unknown): Promise<any> => {
-    const init = body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-    const text = await (await fetch(`${fakeUrl}${p}`, init)).text();
-    return text ? JSON.parse(text) : undefined;
-  };
+  const control = (p: string, body?: unknown) => fake.control(p, body);
 
   beforeAll(async () => {
     assertBuilt();
-    const port = await freePort();
-    fakeUrl = `http://127.0.0.1:${port}`;
-    fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(port), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '', FAKE_PLEO_CONTROL: '1', FAKE_PLEO_FILES_PORT: String(await freePort()) });
-    await fake.waitForOutput(/fake Pleo listening/);
+    fake = await spawnFakePleo(FAKE_KEY);
     db = testDb();
   });
 
   afterAll(async () => {
-    await Promise.all([...workers, fake].filter(Boolean).map((p) => p.stop('SIGKILL')));
+    await killAll([...workers, fake?.process]);
     await db?.end();
     await dropQueuePrefix(prefix);
   });
@@ -44,19 +35,16 @@ describe('export sync across real processes', () => {
     const job = (await control('/_fake/export-jobs', { companyId, items })).data;
     // The first report hangs, so the worker is killed after posting the first page, before Pleo hears of it.
     await control('/_fake/faults', { operation: 'updateExportJobItemsV3', pathIncludes: job.id, times: 1, delayMs: 10_000 });
-    const env = {
-      DATABASE_URL: TEST_DATABASE_URL,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
+    const env = processEnv(prefix, {
       LOG_LEVEL: 'warn',
-      PLEO_API_BASE_URL: fakeUrl,
+      PLEO_API_BASE_URL: fake.url,
       PLEO_API_KEY: FAKE_KEY,
       PLEO_COMPANY_IDS: companyId, // no webhook: the start-up poll finds the job
       EXPORT_WALLET_ACCOUNT: '1910',
       EXPORT_LOCK_TTL_SECONDS: '5',
       JOB_LOCK_SECONDS: '2',
       SYNC_BACKOFF_BASE_SECONDS: '1',
-    };
+    });
     const first = spawnNode(WORKER_MAIN, env);
     workers.push(first);
     await waitFor(async () => (await control('/_fake/calls')).calls.some((c: any) => c.operationId === 'updateExportJobItemsV3'), 30_000);

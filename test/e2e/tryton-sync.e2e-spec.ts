@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { API_MAIN, ROOT, Spawned, WORKER_MAIN, assertBuilt, freePort, spawnNode } from '../support/processes';
+import { Spawned, WORKER_MAIN, assertBuilt, spawnNode } from '../support/processes';
+import { killAll, processEnv, sendVendorCreated, spawnApi } from '../support/e2e-processes';
+import { FakePleoProcess, spawnFakePleo } from '../support/fake-pleo-process';
 import { dropQueuePrefix, post, waitFor } from '../support/harness';
 import { exportItem, exportJobWebhook } from '../support/export-items';
 import { germanVatNumber } from '../support/erp-contract';
 import { signedHeaders, vendorData } from '../support/sign';
-import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_REDIS_URL, TEST_WEBHOOK_SECRET, uniquePrefix } from '../support/test-env';
+import { uniquePrefix } from '../support/test-env';
 import { LiveTryton, startTryton } from '../support/tryton';
 import { TrytonRpcClient } from '../../libs/erp/src/adapters/tryton/tryton-rpc.client';
 
-const FAKE_MAIN = path.join(ROOT, 'dist/apps/fake-pleo/src/main.js');
 const FAKE_KEY = 'e2e-tryton-key';
 type Row = Record<string, any> & { id: number };
 
@@ -18,18 +18,13 @@ describe('sync into a live Tryton across real processes', () => {
   const prefix = uniquePrefix();
   let tryton: LiveTryton | null;
   let rpc: TrytonRpcClient;
-  let fake: Spawned;
+  let fake: FakePleoProcess;
   let api: Spawned;
-  let fakeUrl: string;
   let apiUrl: string;
   let workerEnv: Record<string, string>;
   const workers: Spawned[] = [];
 
-  const control = async (p: string, body?: unknown): Promise<any> => {
-    const init = body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-    const text = await (await fetch(`${fakeUrl}${p}`, init)).text();
-    return text ? JSON.parse(text) : undefined;
-  };
+  const control = (p: string, body?: unknown) => fake.control(p, body);
   const read = (model: string, domain: unknown[], fields: string[]) => rpc.call<Row[]>(`model.${model}.search_read`, [domain, 0, null, null, fields, {}]);
   const booked = (reference: string) => read('account.move', [['description', 'like', `[pleo:${reference}|%`]], ['state', 'lines', 'description']);
   const invoices = (reference: string) => read('account.invoice', [['description', 'like', `[pleo:${reference}|%`]], ['state', 'tax_amount', 'total_amount', 'taxes']);
@@ -38,35 +33,24 @@ describe('sync into a live Tryton across real processes', () => {
     workers.push(w);
     return w;
   };
-  const finished = (jobId: string, timeoutMs = 120_000) =>
-    waitFor(async () => {
-      const state = await control(`/_fake/export-jobs/${jobId}`);
-      return ['completed', 'completed_with_errors', 'failed'].includes(state.data.status) ? state : undefined;
-    }, timeoutMs);
+  const finished = (jobId: string, timeoutMs = 120_000) => fake.finished(jobId, timeoutMs);
 
   beforeAll(async () => {
     assertBuilt();
     tryton = await startTryton();
     if (!tryton) return;
     rpc = new TrytonRpcClient({ url: tryton.url, database: tryton.database, user: tryton.user, password: tryton.password, fetch });
-    const [fakePort, apiPort] = [await freePort(), await freePort()];
-    fakeUrl = `http://127.0.0.1:${fakePort}`;
-    apiUrl = `http://127.0.0.1:${apiPort}`;
-    const filesPort = await freePort();
-    fake = spawnNode(FAKE_MAIN, { FAKE_PLEO_PORT: String(fakePort), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '', FAKE_PLEO_CONTROL: '1', FAKE_PLEO_FILES_PORT: String(filesPort) });
-    await fake.waitForOutput(/fake Pleo listening/);
-    const common = { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info' };
-    api = spawnNode(API_MAIN, { ...common, PORT: String(apiPort), PLEO_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET, ADMIN_API_TOKEN: TEST_ADMIN_TOKEN });
-    await api.waitForOutput(/Nest application successfully started/);
+    fake = await spawnFakePleo(FAKE_KEY);
+    ({ url: apiUrl, process: api } = await spawnApi(processEnv(prefix)));
     workerEnv = {
-      ...common, PLEO_API_BASE_URL: fakeUrl, RECEIPT_ALLOWED_HTTP_HOSTS: `127.0.0.1:${filesPort}`, PLEO_API_KEY: FAKE_KEY, JOB_LOCK_SECONDS: '2', SYNC_BACKOFF_BASE_SECONDS: '1', EXPORT_LOCK_TTL_SECONDS: '5',
+      ...processEnv(prefix), PLEO_API_BASE_URL: fake.url, RECEIPT_ALLOWED_HTTP_HOSTS: `127.0.0.1:${fake.filesPort}`, PLEO_API_KEY: FAKE_KEY, JOB_LOCK_SECONDS: '2', SYNC_BACKOFF_BASE_SECONDS: '1', EXPORT_LOCK_TTL_SECONDS: '5',
       ERP_ADAPTER: 'tryton', TRYTON_URL: tryton.url, TRYTON_DATABASE: tryton.database, TRYTON_USER: tryton.user, TRYTON_PASSWORD: tryton.password,
       EXPORT_WALLET_ACCOUNT: '1910', EXPORT_OUT_OF_POCKET_ACCOUNT: '2890', EXPORT_CONTRA_ACCOUNT: '2990', EXPORT_AP_ACCOUNT: '2400',
     };
   }, 20 * 60_000);
 
   afterAll(async () => {
-    await Promise.all([...workers, api, fake].filter(Boolean).map((p) => p.stop('SIGKILL')));
+    await killAll([...workers, api, fake?.process]);
     await tryton?.stop();
     await dropQueuePrefix(prefix);
   });
@@ -82,8 +66,7 @@ describe('sync into a live Tryton across real processes', () => {
     await worker.waitForOutput(/processing vendor-sync/, 30_000);
     const vendor = vendorData({ taxRegistrationNumber: germanVatNumber() });
     await control('/_fake/vendors', vendor);
-    const body = JSON.stringify({ data: vendor, eventType: 'v1.vendor.created', eventId: randomUUID() });
-    expect((await post(`${apiUrl}/webhooks/pleo`, body, signedHeaders(body))).status).toBe(202);
+    expect((await sendVendorCreated(apiUrl, vendor)).status).toBe(202);
     const activation = await waitFor(async () => (await control('/_fake/calls')).activations.find((a: any) => a.vendorId === vendor.id), 60_000);
     const [party] = await read('party.party', [['identifiers.code', '=', `pleo:${vendor.id}`]], ['code', 'name', 'identifiers']);
     expect(activation).toMatchObject({ externalId: String(party.id), code: party.code });

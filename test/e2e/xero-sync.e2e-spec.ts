@@ -1,13 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
-import { API_MAIN, ROOT, Spawned, WORKER_MAIN, assertBuilt, freePort, spawnNode } from '../support/processes';
+import { ROOT, Spawned, WORKER_MAIN, assertBuilt, freePort, spawnNode } from '../support/processes';
+import { controlClient, killAll, processEnv, spawnApi } from '../support/e2e-processes';
+import { FakePleoProcess, spawnFakePleo } from '../support/fake-pleo-process';
 import { dropQueuePrefix, post, waitFor } from '../support/harness';
 import { exportItem, exportJobWebhook } from '../support/export-items';
 import { signedHeaders, vendorData } from '../support/sign';
-import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_REDIS_URL, TEST_WEBHOOK_SECRET, uniquePrefix } from '../support/test-env';
+import { uniquePrefix } from '../support/test-env';
 
-const FAKE_PLEO_MAIN = path.join(ROOT, 'dist/apps/fake-pleo/src/main.js');
 const FAKE_XERO_MAIN = path.join(ROOT, 'dist/apps/fake-xero/src/main.js');
 const FAKE_KEY = 'e2e-xero-key';
 type Doc = Record<string, any>;
@@ -20,23 +21,16 @@ const GBP = 'GBP';
  */
 describe('sync into Xero (the fake Xero) across real processes', () => {
   const prefix = uniquePrefix();
-  let pleo: Spawned;
+  let pleo: FakePleoProcess;
   let xeroProcess: Spawned;
   let api: Spawned;
-  let pleoUrl: string;
-  let xeroUrl: string;
   let apiUrl: string;
   let xero: { url: string; apiUrl: string; tenantId: string; clientId: string; refreshToken: string };
   let workerEnv: Record<string, string>;
   const workers: Spawned[] = [];
 
-  const call = async (base: string, p: string, body?: unknown): Promise<any> => {
-    const init = body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-    const text = await (await fetch(`${base}${p}`, init)).text();
-    return text ? JSON.parse(text) : undefined;
-  };
-  const pleoControl = (p: string, body?: unknown) => call(pleoUrl, p, body);
-  const xeroControl = (p: string, body?: unknown) => call(xeroUrl, p, body);
+  const pleoControl = (p: string, body?: unknown) => pleo.control(p, body);
+  let xeroControl: ReturnType<typeof controlClient>;
   const xeroState = (): Promise<{ contacts: Doc[]; bankTransactions: Doc[]; invoices: Doc[]; payments: Doc[]; manualJournals: Doc[]; attachments: Record<string, Doc[]> }> => xeroControl('/_fake/state');
   const tagged = (ref: string) => (d: Doc) => String(d.Reference ?? d.Narration ?? '').includes(`pleo:${ref}`);
   /** every Xero document that carries this entry's reference */
@@ -49,11 +43,7 @@ describe('sync into Xero (the fake Xero) across real processes', () => {
     workers.push(w);
     return w;
   };
-  const finished = (jobId: string, timeoutMs = 180_000) =>
-    waitFor(async () => {
-      const state = await pleoControl(`/_fake/export-jobs/${jobId}`);
-      return ['completed', 'completed_with_errors', 'failed'].includes(state.data.status) ? state : undefined;
-    }, timeoutMs);
+  const finished = (jobId: string, timeoutMs = 180_000) => pleo.finished(jobId, timeoutMs);
   /** accepted (202), or acknowledged as one already received (200) */
   const sendWebhook = async (body: string) => expect([200, 202]).toContain((await post(`${apiUrl}/webhooks/pleo`, body, signedHeaders(body))).status);
   const seedJob = async (companyId: string, items: Record<string, unknown>[]) => (await pleoControl('/_fake/export-jobs', { companyId, items })).data;
@@ -69,19 +59,14 @@ describe('sync into Xero (the fake Xero) across real processes', () => {
 
   beforeAll(async () => {
     assertBuilt();
-    const [pleoPort, xeroPort, apiPort, filesPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    pleoUrl = `http://127.0.0.1:${pleoPort}`;
-    xeroUrl = `http://127.0.0.1:${xeroPort}`;
-    apiUrl = `http://127.0.0.1:${apiPort}`;
-    pleo = spawnNode(FAKE_PLEO_MAIN, { FAKE_PLEO_PORT: String(pleoPort), FAKE_PLEO_HOST: '127.0.0.1', FAKE_PLEO_API_KEY: FAKE_KEY, FAKE_PLEO_SEED_FILES: '', FAKE_PLEO_CONTROL: '1', FAKE_PLEO_FILES_PORT: String(filesPort) });
+    const xeroPort = await freePort();
+    xeroControl = controlClient(`http://127.0.0.1:${xeroPort}`);
     xeroProcess = spawnNode(FAKE_XERO_MAIN, { FAKE_XERO_PORT: String(xeroPort), FAKE_XERO_HOST: '127.0.0.1', FAKE_XERO_CONTROL: '1' });
-    await Promise.all([pleo.waitForOutput(/fake Pleo listening/), xeroProcess.waitForOutput(/fake Xero listening/)]);
+    [pleo] = await Promise.all([spawnFakePleo(FAKE_KEY), xeroProcess.waitForOutput(/fake Xero listening/)]);
     xero = JSON.parse(xeroProcess.stdout().split('\n').find((l) => l.includes('fake Xero listening'))!);
-    const common = { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info' };
-    api = spawnNode(API_MAIN, { ...common, PORT: String(apiPort), PLEO_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET, ADMIN_API_TOKEN: TEST_ADMIN_TOKEN });
-    await api.waitForOutput(/Nest application successfully started/);
+    ({ url: apiUrl, process: api } = await spawnApi(processEnv(prefix)));
     workerEnv = {
-      ...common, PLEO_API_BASE_URL: pleoUrl, RECEIPT_ALLOWED_HTTP_HOSTS: `127.0.0.1:${filesPort}`, PLEO_API_KEY: FAKE_KEY, JOB_LOCK_SECONDS: '2', SYNC_BACKOFF_BASE_SECONDS: '1', EXPORT_LOCK_TTL_SECONDS: '5',
+      ...processEnv(prefix), PLEO_API_BASE_URL: pleo.url, RECEIPT_ALLOWED_HTTP_HOSTS: `127.0.0.1:${pleo.filesPort}`, PLEO_API_KEY: FAKE_KEY, JOB_LOCK_SECONDS: '2', SYNC_BACKOFF_BASE_SECONDS: '1', EXPORT_LOCK_TTL_SECONDS: '5',
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       ERP_ADAPTER: 'xero', XERO_CLIENT_ID: xero.clientId, XERO_CLIENT_SECRET: 'fake-xero-secret', XERO_REFRESH_TOKEN: xero.refreshToken, XERO_TENANT_ID: xero.tenantId,
       XERO_API_BASE_URL: xero.apiUrl, XERO_IDENTITY_URL: xero.url,
@@ -91,7 +76,7 @@ describe('sync into Xero (the fake Xero) across real processes', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([...workers, api, pleo, xeroProcess].filter(Boolean).map((p) => p.stop('SIGKILL')));
+    await killAll([...workers, api, pleo?.process, xeroProcess]);
     await dropQueuePrefix(prefix);
   });
 

@@ -1,58 +1,40 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
 import { ConnectionClients, ConnectionRepository } from '@app/connections';
-import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
-import { TEST_ENCRYPTION_KEY, adminClient } from '../support/connections';
-import { startFakePleo } from '../support/fake-pleo';
-import { RunningApi, dropQueuePrefix, startApi, testDb } from '../support/harness';
+import { ConnectionsWorld } from '../support/connections-world';
 import { freePort } from '../support/processes';
-import { uniquePrefix } from '../support/test-env';
 
 const CLIENT = { clientId: 'partner-app', clientSecret: `app-secret-${randomUUID()}` };
 
 describe('Pleo OAuth connect flow, end to end against the fake Pleo’s authorize and token endpoints', () => {
-  const prefix = uniquePrefix();
-  let fake: FakePleo;
-  let api: RunningApi;
-  let admin: ReturnType<typeof adminClient>;
-  let db: Pool;
+  const world = new ConnectionsWorld();
 
   beforeAll(async () => {
-    fake = await startFakePleo({ oauth: { ...CLIENT, refreshToken: 'unused-seed' } });
     const port = await freePort(); // the redirect URI names it, so it is chosen before the API starts
-    api = await startApi({
+    await world.start({ oauth: { ...CLIENT, refreshToken: 'unused-seed' } }, (fake) => ({
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
-      QUEUE_PREFIX: prefix,
-      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      PLEO_API_BASE_URL: fake.url,
       PLEO_OAUTH_AUTHORIZE_URL: `${fake.url}/oauth/authorize`,
       PLEO_OAUTH_TOKEN_URL: `${fake.url}/oauth/token`,
-    });
-    admin = adminClient(api.url);
-    db = testDb();
+    }));
   });
 
-  afterAll(async () => {
-    await Promise.all([api.close(), fake.close(), db.end()]);
-    await dropQueuePrefix(prefix);
-  });
+  afterAll(() => world.close());
 
   const manual = (url: string) => fetch(url, { redirect: 'manual' });
   const oauthConnection = async () => {
-    const res = await admin.create({ companyId: randomUUID(), name: 'OAuth company', erpKind: 'sandbox', pleo: { auth: 'oauth', clientId: CLIENT.clientId }, secrets: { pleoClientSecret: CLIENT.clientSecret } });
+    const res = await world.admin.create({ companyId: randomUUID(), name: 'OAuth company', erpKind: 'sandbox', pleo: { auth: 'oauth', clientId: CLIENT.clientId }, secrets: { pleoClientSecret: CLIENT.clientSecret } });
     expect(res.status).toBe(201);
     return res.json.data;
   };
   /** Operator: ask for the link, open it, approve in Pleo; returns Pleo's redirect back to us. */
   const approve = async (id: string) => {
-    const link = await admin.call('POST', `/admin/connections/${id}/connect`);
+    const link = await world.admin.call('POST', `/admin/connections/${id}/connect`);
     expect(link.status).toBe(200);
     const start = await manual(link.json.data.url);
     expect(start.status).toBe(302);
     const authorize = new URL(start.headers.get('location')!);
-    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${fake.url}/oauth/authorize`);
-    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({ response_type: 'code', client_id: CLIENT.clientId, code_challenge_method: 'S256', redirect_uri: `${api.url}/connect/pleo/callback` });
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${world.fake.url}/oauth/authorize`);
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({ response_type: 'code', client_id: CLIENT.clientId, code_challenge_method: 'S256', redirect_uri: `${world.api.url}/connect/pleo/callback` });
     const back = await manual(authorize.toString());
     expect(back.status).toBe(302);
     return new URL(back.headers.get('location')!);
@@ -69,37 +51,37 @@ describe('Pleo OAuth connect flow, end to end against the fake Pleo’s authoriz
 
     const done = await page(callback);
     expect(done).toMatchObject({ status: 200, type: expect.stringContaining('text/html'), text: expect.stringContaining('is connected to Pleo') });
-    const shown = (await admin.get(conn.id)).json.data;
+    const shown = (await world.admin.get(conn.id)).json.data;
     expect(shown).toMatchObject({ status: 'active', statusSide: null, secrets: { pleoRefreshToken: true, pleoClientSecret: true } });
-    const row = JSON.stringify((await db.query('SELECT * FROM connections WHERE id = $1', [conn.id])).rows[0]);
-    expect(row).not.toContain(fake.oauth!.current!);
+    const row = JSON.stringify((await world.db.query('SELECT * FROM connections WHERE id = $1', [conn.id])).rows[0]);
+    expect(row).not.toContain(world.fake.oauth!.current!);
     expect(row).not.toContain(CLIENT.clientSecret);
 
     // replaying Pleo's answer (same state, same code) is refused before the code is tried again
     const replay = await page(callback);
     expect(replay).toMatchObject({ status: 400, text: expect.stringContaining('already used') });
-    expect(fake.authorize.exchanges).toEqual([{ code: callback.searchParams.get('code'), ok: true }]);
+    expect(world.fake.authorize.exchanges).toEqual([{ code: callback.searchParams.get('code'), ok: true }]);
     // and Pleo itself takes a code only once
-    const again = await fetch(`${fake.url}/oauth/token`, {
+    const again = await fetch(`${world.fake.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: `${api.url}/connect/pleo/callback`, code_verifier: 'x'.repeat(43) }),
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: `${world.api.url}/connect/pleo/callback`, code_verifier: 'x'.repeat(43) }),
     });
     expect(await again.json()).toMatchObject({ error: 'invalid_grant' });
 
     // the stored chain works: verify refreshes through the token endpoint, once for two clients at once
-    fake.oauth!.accessTokens.clear(); // the access token from the exchange expired
-    const before = fake.oauth!.refreshCount;
-    const record = (await api.app.get(ConnectionRepository).get(conn.id))!;
-    const [one, two] = [api.app.get(ConnectionClients).build(record), api.app.get(ConnectionClients).build(record)];
+    world.fake.oauth!.accessTokens.clear(); // the access token from the exchange expired
+    const before = world.fake.oauth!.refreshCount;
+    const record = (await world.api.app.get(ConnectionRepository).get(conn.id))!;
+    const [one, two] = [world.api.app.get(ConnectionClients).build(record), world.api.app.get(ConnectionClients).build(record)];
     await Promise.all([one.pleoExports.listJobs(record.companyId, ['pending']).next(), two.pleoExports.listJobs(record.companyId, ['pending']).next()]);
-    expect(fake.oauth!.refreshCount).toBe(before + 1);
-    expect((await admin.verify(conn.id)).json.data.lastVerification).toEqual({ ok: true, message: expect.any(String) });
+    expect(world.fake.oauth!.refreshCount).toBe(before + 1);
+    expect((await world.admin.verify(conn.id)).json.data.lastVerification).toEqual({ ok: true, message: expect.any(String) });
 
     // Pleo revokes the chain: only invalid_grant → needs_reauthorisation (the pleo side)
-    fake.oauth!.current = undefined;
-    fake.oauth!.accessTokens.clear();
-    const revoked = (await admin.verify(conn.id)).json.data;
+    world.fake.oauth!.current = undefined;
+    world.fake.oauth!.accessTokens.clear();
+    const revoked = (await world.admin.verify(conn.id)).json.data;
     expect(revoked).toMatchObject({ status: 'needs_reauthorisation', statusSide: 'pleo', statusReason: expect.stringContaining('invalid_grant') });
   });
 
@@ -113,46 +95,46 @@ describe('Pleo OAuth connect flow, end to end against the fake Pleo’s authoriz
     const other = new URL(callback);
     other.searchParams.delete('state');
     expect(await page(other)).toMatchObject({ status: 400, text: expect.stringContaining('cannot be trusted') });
-    expect(fake.authorize.exchanges.filter((e) => e.code === callback.searchParams.get('code'))).toEqual([]);
-    expect((await admin.get(conn.id)).json.data.status).toBe('needs_reauthorisation');
+    expect(world.fake.authorize.exchanges.filter((e) => e.code === callback.searchParams.get('code'))).toEqual([]);
+    expect((await world.admin.get(conn.id)).json.data.status).toBe('needs_reauthorisation');
 
-    fake.authorize.denyNext = true;
+    world.fake.authorize.denyNext = true;
     const denied = await approve(conn.id);
     expect(await page(denied)).toMatchObject({ status: 400, text: expect.stringContaining('access was denied in Pleo') });
 
-    expect(await page(`${api.url}/connect/pleo/start?connection=${conn.id}&ticket=forged.ticket`)).toMatchObject({ status: 400, text: expect.stringContaining('invalid or has expired') });
-    expect((await page(`${api.url}/connect/quickbooks/start?connection=${conn.id}`)).status).toBe(404);
+    expect(await page(`${world.api.url}/connect/pleo/start?connection=${conn.id}&ticket=forged.ticket`)).toMatchObject({ status: 400, text: expect.stringContaining('invalid or has expired') });
+    expect((await page(`${world.api.url}/connect/quickbooks/start?connection=${conn.id}`)).status).toBe(404);
     // xero is a provider now: a forged ticket is refused there too
-    expect((await page(`${api.url}/connect/xero/start?connection=${conn.id}&ticket=forged.ticket`)).status).toBe(400);
-    const apiKeyConn = await admin.create({ companyId: randomUUID(), name: 'Key', erpKind: 'sandbox', pleo: { auth: 'api_key' }, secrets: { pleoApiKey: 'k' } });
-    expect((await admin.call('POST', `/admin/connections/${apiKeyConn.json.data.id}/connect`)).status).toBe(409);
+    expect((await page(`${world.api.url}/connect/xero/start?connection=${conn.id}&ticket=forged.ticket`)).status).toBe(400);
+    const apiKeyConn = await world.admin.create({ companyId: randomUUID(), name: 'Key', erpKind: 'sandbox', pleo: { auth: 'api_key' }, secrets: { pleoApiKey: 'k' } });
+    expect((await world.admin.call('POST', `/admin/connections/${apiKeyConn.json.data.id}/connect`)).status).toBe(409);
   });
 
   it('refuses an authorisation that cannot see the connection’s company (logged in to another entity): nothing stored', async () => {
     const conn = await oauthConnection();
     const callback = await approve(conn.id);
     // Pleo refuses the new token for this company (it was granted for another one)
-    fake.state.faults.push({ operation: 'getExportJobsListV3', times: 1, status: 403 });
+    world.fake.state.faults.push({ operation: 'getExportJobsListV3', times: 1, status: 403 });
     const refused = await page(callback);
     expect(refused).toMatchObject({ status: 400, text: expect.stringContaining('does not give access to the connection') });
-    expect((await admin.get(conn.id)).json.data).toMatchObject({ status: 'needs_reauthorisation', secrets: { pleoRefreshToken: false } });
+    expect((await world.admin.get(conn.id)).json.data).toMatchObject({ status: 'needs_reauthorisation', secrets: { pleoRefreshToken: false } });
   });
 
   it('stores a new chain only under the lock a worker’s refresh of the old chain holds (its rotated token never overwrites the new chain)', async () => {
     const conn = await oauthConnection();
     const callback = await approve(conn.id);
-    const refresh = await db.connect(); // a worker inside obtain(): the advisory lock of the chain held
+    const refresh = await world.db.connect(); // a worker inside obtain(): the advisory lock of the chain held
     try {
       await refresh.query('BEGIN');
       await refresh.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`connection-oauth:${conn.id}:pleo`]);
       const done = page(callback);
       await new Promise((r) => setTimeout(r, 1_500));
-      expect((await admin.get(conn.id)).json.data.secrets.pleoRefreshToken).toBe(false); // waits for the refresh to commit
+      expect((await world.admin.get(conn.id)).json.data.secrets.pleoRefreshToken).toBe(false); // waits for the refresh to commit
       await refresh.query('COMMIT');
       expect(await done).toMatchObject({ status: 200 });
     } finally {
       refresh.release();
     }
-    expect((await admin.get(conn.id)).json.data).toMatchObject({ status: 'active', secrets: { pleoRefreshToken: true } });
+    expect((await world.admin.get(conn.id)).json.data).toMatchObject({ status: 'active', secrets: { pleoRefreshToken: true } });
   });
 });

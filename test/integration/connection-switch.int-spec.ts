@@ -2,13 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { TEST_ENCRYPTION_KEY, adminClient, sandboxConnection } from '../support/connections';
-import { exportItem, exportJobWebhook } from '../support/export-items';
+import { EXPORT_ACCOUNTS, exportItem, exportJobWebhook } from '../support/export-items';
 import { startFakePleo } from '../support/fake-pleo';
 import { RunningApi, dropQueuePrefix, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
 import { signedHeaders } from '../support/sign';
 import { TEST_PLEO_API_KEY, uniquePrefix } from '../support/test-env';
-
-const ENV_ACCOUNTS = { EXPORT_WALLET_ACCOUNT: '1910', EXPORT_OUT_OF_POCKET_ACCOUNT: '2890', EXPORT_CONTRA_ACCOUNT: '2990', EXPORT_AP_ACCOUNT: '2400' };
 
 /** One api and one worker on their own queue prefix, and what a test needs to drive and inspect them. */
 function deployment(workerEnv: Record<string, string> = {}) {
@@ -17,7 +15,7 @@ function deployment(workerEnv: Record<string, string> = {}) {
   beforeAll(async () => {
     d.fake = await startFakePleo();
     d.api = await startApi({ QUEUE_PREFIX: prefix, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, PLEO_API_BASE_URL: d.fake.url });
-    d.worker = await startWorker({ QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: d.fake.url, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, EXPORT_POLL_INTERVAL_SECONDS: '3600', ...ENV_ACCOUNTS, ...workerEnv });
+    d.worker = await startWorker({ QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: d.fake.url, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, EXPORT_POLL_INTERVAL_SECONDS: '3600', ...EXPORT_ACCOUNTS, ...workerEnv });
     d.admin = adminClient(d.api.url);
     d.db = testDb();
   });

@@ -1,39 +1,24 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Pool } from 'pg';
 import { ConnectionRepository } from '@app/connections';
 import { TokenCipher } from '@app/pleo';
-import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
-import { TEST_ENCRYPTION_KEY, adminClient, sandboxConnection } from '../support/connections';
-import { startFakePleo } from '../support/fake-pleo';
-import { RunningApi, dropQueuePrefix, startApi, testDb } from '../support/harness';
+import { TEST_ENCRYPTION_KEY, sandboxConnection } from '../support/connections';
+import { ConnectionsWorld } from '../support/connections-world';
+import { RunningApi, dropQueuePrefix, startApi } from '../support/harness';
 import { ROOT } from '../support/processes';
 import { TEST_ADMIN_TOKEN, TEST_PLEO_API_KEY, uniquePrefix } from '../support/test-env';
 
 describe('admin API: connections (real PostgreSQL)', () => {
-  const prefix = uniquePrefix();
-  let fake: FakePleo;
-  let api: RunningApi;
-  let admin: ReturnType<typeof adminClient>;
-  let db: Pool;
+  const world = new ConnectionsWorld();
 
-  beforeAll(async () => {
-    fake = await startFakePleo();
-    api = await startApi({ QUEUE_PREFIX: prefix, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, PLEO_API_BASE_URL: fake.url });
-    admin = adminClient(api.url);
-    db = testDb();
-  });
-
-  afterAll(async () => {
-    await Promise.all([api.close(), fake.close(), db.end()]);
-    await dropQueuePrefix(prefix);
-  });
+  beforeAll(() => world.start());
+  afterAll(() => world.close());
 
   it('creates, shows, lists, changes and deletes a connection; secrets are write-only', async () => {
     const companyId = randomUUID();
     const secret = `pleo-key-${randomUUID()}`;
-    const created = await admin.create(sandboxConnection(companyId, secret, { walletAccount: '1910', itemConcurrency: 2 }));
+    const created = await world.admin.create(sandboxConnection(companyId, secret, { walletAccount: '1910', itemConcurrency: 2 }));
     expect(created.status).toBe(201);
     expect(created.json.data).toEqual({
       id: expect.any(String),
@@ -55,60 +40,60 @@ describe('admin API: connections (real PostgreSQL)', () => {
     const id = created.json.data.id;
 
     // Stored sealed, bound to this row and field: another row or field cannot open it.
-    const row = (await db.query('SELECT secrets FROM connections WHERE id = $1', [id])).rows[0];
+    const row = (await world.db.query('SELECT secrets FROM connections WHERE id = $1', [id])).rows[0];
     expect(JSON.stringify(row)).not.toContain(secret);
     const cipher = new TokenCipher(TEST_ENCRYPTION_KEY);
     expect(cipher.decrypt(row.secrets.pleoApiKey, `connection:${id}:pleoApiKey`)).toBe(secret);
     expect(() => cipher.decrypt(row.secrets.pleoApiKey, `connection:${randomUUID()}:pleoApiKey`)).toThrow();
     expect(() => cipher.decrypt(row.secrets.pleoApiKey, `connection:${id}:pleoClientSecret`)).toThrow();
 
-    const shown = await admin.get(id);
-    const listed = await admin.list();
+    const shown = await world.admin.get(id);
+    const listed = await world.admin.list();
     expect(shown.json.data).toEqual(created.json.data);
     expect(listed.json.data).toContainEqual(created.json.data);
     for (const answer of [created, shown, listed]) expect(answer.text).not.toContain(secret);
 
     const newSecret = `pleo-key-${randomUUID()}`;
-    const patched = await admin.patch(id, { name: 'Renamed', booking: { apAccount: '2400' }, secrets: { pleoApiKey: newSecret } });
+    const patched = await world.admin.patch(id, { name: 'Renamed', booking: { apAccount: '2400' }, secrets: { pleoApiKey: newSecret } });
     expect(patched.status).toBe(200);
     expect(patched.json.data).toMatchObject({ name: 'Renamed', booking: { walletAccount: '1910', apAccount: '2400', itemConcurrency: 2 }, secrets: { pleoApiKey: true } });
     expect(patched.text).not.toContain(newSecret);
-    const rowAfter = (await db.query('SELECT secrets FROM connections WHERE id = $1', [id])).rows[0];
+    const rowAfter = (await world.db.query('SELECT secrets FROM connections WHERE id = $1', [id])).rows[0];
     expect(cipher.decrypt(rowAfter.secrets.pleoApiKey, `connection:${id}:pleoApiKey`)).toBe(newSecret);
 
     // One live connection per company; deleting frees the company (the row stays, soft-deleted).
-    expect((await admin.create(sandboxConnection(companyId, 'k'))).status).toBe(409);
-    expect((await admin.remove(id)).status).toBe(204);
-    expect((await admin.get(id)).status).toBe(404);
-    expect((await admin.remove(id)).status).toBe(404);
-    expect((await db.query('SELECT deleted_at FROM connections WHERE id = $1', [id])).rows[0].deleted_at).not.toBeNull();
-    expect((await admin.create(sandboxConnection(companyId, 'k'))).status).toBe(201);
+    expect((await world.admin.create(sandboxConnection(companyId, 'k'))).status).toBe(409);
+    expect((await world.admin.remove(id)).status).toBe(204);
+    expect((await world.admin.get(id)).status).toBe(404);
+    expect((await world.admin.remove(id)).status).toBe(404);
+    expect((await world.db.query('SELECT deleted_at FROM connections WHERE id = $1', [id])).rows[0].deleted_at).not.toBeNull();
+    expect((await world.admin.create(sandboxConnection(companyId, 'k'))).status).toBe(201);
   });
 
   it('refuses bad input with every problem named, and stores nothing', async () => {
     const companyId = randomUUID();
-    const bad = await admin.create({ ...sandboxConnection(companyId, 'k'), erpKind: 'nope', secrets: { stolen: 'x' } });
+    const bad = await world.admin.create({ ...sandboxConnection(companyId, 'k'), erpKind: 'nope', secrets: { stolen: 'x' } });
     expect(bad.status).toBe(400);
     expect(bad.json.message).toEqual(expect.arrayContaining([expect.stringMatching(/^erpKind must be one of: .*sandbox/), expect.stringMatching(/^secrets\.stolen: not a secret/)]));
-    const settings = await admin.create({ ...sandboxConnection(companyId, 'k'), erpSettings: { tenantId: 'x' } });
+    const settings = await world.admin.create({ ...sandboxConnection(companyId, 'k'), erpSettings: { tenantId: 'x' } });
     expect(settings.json.message).toEqual(['erpSettings.tenantId: the sandbox ERP takes no settings']);
-    const noKey = await admin.create({ ...sandboxConnection(companyId, 'k'), secrets: {} });
+    const noKey = await world.admin.create({ ...sandboxConnection(companyId, 'k'), secrets: {} });
     expect(noKey.json.message).toEqual(['secrets.pleoApiKey is required with pleo.auth api_key']);
-    const dto = await admin.create({ ...sandboxConnection('not-a-uuid', 'k'), booking: { postingState: 'later', walletAccount: 'no spaces' } });
+    const dto = await world.admin.create({ ...sandboxConnection('not-a-uuid', 'k'), booking: { postingState: 'later', walletAccount: 'no spaces' } });
     expect(dto.status).toBe(400);
     expect(dto.json.message).toEqual(expect.arrayContaining([expect.stringContaining('companyId'), expect.stringContaining('postingState'), expect.stringContaining('walletAccount')]));
-    expect((await db.query('SELECT count(*)::int AS n FROM connections WHERE company_id = $1', [companyId])).rows[0].n).toBe(0);
-    expect((await admin.patch(randomUUID(), { name: 'x' })).status).toBe(404);
-    expect((await admin.patch((await admin.create(sandboxConnection(companyId, 'k'))).json.data.id, { companyId: randomUUID() })).status).toBe(400);
+    expect((await world.db.query('SELECT count(*)::int AS n FROM connections WHERE company_id = $1', [companyId])).rows[0].n).toBe(0);
+    expect((await world.admin.patch(randomUUID(), { name: 'x' })).status).toBe(404);
+    expect((await world.admin.patch((await world.admin.create(sandboxConnection(companyId, 'k'))).json.data.id, { companyId: randomUUID() })).status).toBe(400);
     // a connection of a kind this build does not know (stored by a newer one) still lists
-    await db.query("INSERT INTO connections (company_id, name, erp_kind) VALUES ($1, 'From a newer build', 'future-erp')", [randomUUID()]);
-    expect((await admin.list()).status).toBe(200);
+    await world.db.query("INSERT INTO connections (company_id, name, erp_kind) VALUES ($1, 'From a newer build', 'future-erp')", [randomUUID()]);
+    expect((await world.admin.list()).status).toBe(200);
   });
 
   it('verify: stores the result; refused Pleo credentials → needs_reauthorisation; a new key and a passing verify → active', async () => {
     const companyId = randomUUID();
-    const { json } = await admin.create(sandboxConnection(companyId, 'a-revoked-key'));
-    const failed = await admin.verify(json.data.id);
+    const { json } = await world.admin.create(sandboxConnection(companyId, 'a-revoked-key'));
+    const failed = await world.admin.verify(json.data.id);
     expect(failed.status).toBe(200);
     expect(failed.json.data).toMatchObject({
       status: 'needs_reauthorisation',
@@ -117,21 +102,21 @@ describe('admin API: connections (real PostgreSQL)', () => {
       lastVerifiedAt: expect.any(String),
       lastVerification: { ok: false, message: expect.stringMatching(/^Pleo: .*401/) },
     });
-    const renewed = await admin.patch(json.data.id, { secrets: { pleoApiKey: TEST_PLEO_API_KEY } });
+    const renewed = await world.admin.patch(json.data.id, { secrets: { pleoApiKey: TEST_PLEO_API_KEY } });
     expect(renewed.json.data.status).toBe('active');
-    const passed = await admin.verify(json.data.id);
+    const passed = await world.admin.verify(json.data.id);
     expect(passed.json.data).toMatchObject({ status: 'active', lastVerification: { ok: true, message: 'The ERP and Pleo both accepted the connection.' } });
     for (const answer of [failed, renewed, passed]) expect(answer.text).not.toContain(TEST_PLEO_API_KEY);
   });
 
   it('changing one secret never writes back another that a worker rotated meanwhile', async () => {
-    const { json } = await admin.create({ companyId: randomUUID(), name: 'OAuth', erpKind: 'sandbox', pleo: { auth: 'oauth', clientId: 'app' }, secrets: { pleoClientSecret: 'first' } });
+    const { json } = await world.admin.create({ companyId: randomUUID(), name: 'OAuth', erpKind: 'sandbox', pleo: { auth: 'oauth', clientId: 'app' }, secrets: { pleoClientSecret: 'first' } });
     expect(json.data).toMatchObject({ status: 'needs_reauthorisation', statusSide: 'pleo', statusReason: expect.stringContaining('connect flow') });
-    const repository = api.app.get(ConnectionRepository);
+    const repository = world.api.app.get(ConnectionRepository);
     const stale = (await repository.get(json.data.id))!;
     await repository.rotateSecrets(stale.id, { pleoRefreshToken: 'rotated-by-a-worker' });
     await repository.update(stale, { secrets: { pleoClientSecret: 'second', pleoApiKey: null } });
-    const sealed = (await db.query('SELECT secrets FROM connections WHERE id = $1', [stale.id])).rows[0].secrets;
+    const sealed = (await world.db.query('SELECT secrets FROM connections WHERE id = $1', [stale.id])).rows[0].secrets;
     const cipher = new TokenCipher(TEST_ENCRYPTION_KEY);
     expect(cipher.decrypt(sealed.pleoRefreshToken, `connection:${stale.id}:pleoRefreshToken`)).toBe('rotated-by-a-worker');
     expect(cipher.decrypt(sealed.pleoClientSecret, `connection:${stale.id}:pleoClientSecret`)).toBe('second');
@@ -139,12 +124,12 @@ describe('admin API: connections (real PostgreSQL)', () => {
 
   it('the sandbox pages show one connection’s book (?connection=)', async () => {
     const other = randomUUID();
-    await db.query("INSERT INTO sandbox_vendors (book, name, name_key, currency) VALUES ($1, 'Only here', $2, 'EUR')", [other, `only-here-${other}`]);
-    const inBook: any = await admin.call('GET', `/admin/sandbox/vendors?connection=${other}`);
+    await world.db.query("INSERT INTO sandbox_vendors (book, name, name_key, currency) VALUES ($1, 'Only here', $2, 'EUR')", [other, `only-here-${other}`]);
+    const inBook: any = await world.admin.call('GET', `/admin/sandbox/vendors?connection=${other}`);
     expect(inBook.json.data.map((v: any) => v.name)).toEqual(['Only here']);
-    const inDefault: any = await admin.call('GET', '/admin/sandbox/vendors?limit=1000');
+    const inDefault: any = await world.admin.call('GET', '/admin/sandbox/vendors?limit=1000');
     expect(inDefault.json.data.map((v: any) => v.name)).not.toContain('Only here');
-    expect((await admin.call('GET', '/admin/sandbox/entries?connection=drop%20table')).status).toBe(400);
+    expect((await world.admin.call('GET', '/admin/sandbox/entries?connection=drop%20table')).status).toBe(400);
   });
 });
 

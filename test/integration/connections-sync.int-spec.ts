@@ -3,13 +3,11 @@ import { Pool } from 'pg';
 import { QueueName, jobIdForEvent } from '@app/queue';
 import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { TEST_ENCRYPTION_KEY, adminClient, sandboxConnection } from '../support/connections';
-import { exportItem, exportJobWebhook } from '../support/export-items';
+import { EXPORT_ACCOUNTS, exportItem, exportJobWebhook } from '../support/export-items';
 import { startFakePleo } from '../support/fake-pleo';
 import { RunningApi, dropQueuePrefix, inspectQueue, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
 import { signedHeaders, vendorData } from '../support/sign';
 import { TEST_PLEO_API_KEY, uniquePrefix } from '../support/test-env';
-
-const ENV_ACCOUNTS = { EXPORT_WALLET_ACCOUNT: '1910', EXPORT_OUT_OF_POCKET_ACCOUNT: '2890', EXPORT_CONTRA_ACCOUNT: '2990', EXPORT_AP_ACCOUNT: '2400' };
 
 describe('connections: each company syncs with its own connection (real PostgreSQL, Redis, worker in-process)', () => {
   const prefix = uniquePrefix();
@@ -22,7 +20,7 @@ describe('connections: each company syncs with its own connection (real PostgreS
   beforeAll(async () => {
     fake = await startFakePleo();
     api = await startApi({ QUEUE_PREFIX: prefix, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, PLEO_API_BASE_URL: fake.url });
-    worker = await startWorker({ QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, EXPORT_POLL_INTERVAL_SECONDS: '3600', ...ENV_ACCOUNTS });
+    worker = await startWorker({ QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, EXPORT_POLL_INTERVAL_SECONDS: '3600', ...EXPORT_ACCOUNTS });
     admin = adminClient(api.url);
     db = testDb();
   });

@@ -1,76 +1,38 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
-import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { ExportPoller } from '../../apps/worker/src/export-sync/export-poller.service';
-import { exportItem, exportJobWebhook } from '../support/export-items';
-import { startFakePleo } from '../support/fake-pleo';
+import { EXPORT_ACCOUNTS, exportItem } from '../support/export-items';
+import { ExportWorld } from '../support/export-world';
 import { EventProducer, QueueName } from '@app/queue';
-import { RunningApi, dropQueuePrefix, inspectQueue, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
-import { signedHeaders } from '../support/sign';
+import { dropQueuePrefix, inspectQueue, startWorker, waitFor } from '../support/harness';
 import { TEST_ADMIN_TOKEN, uniquePrefix } from '../support/test-env';
-
-const ACCOUNTS = { EXPORT_WALLET_ACCOUNT: '1910', EXPORT_OUT_OF_POCKET_ACCOUNT: '2890', EXPORT_CONTRA_ACCOUNT: '2990', EXPORT_AP_ACCOUNT: '2400' };
-const FINAL = ['completed', 'completed_with_errors', 'failed'];
 
 /**
  * Pleo's export contract (issue #7, review 2026-11-27-pleo-contract): one test per finding, through
  * the real worker, PostgreSQL and Redis, against the strict fake Pleo.
  */
 describe('export sync against Pleo’s contract (findings F-1 … F-14, R3, O7)', () => {
-  const prefix = uniquePrefix();
   const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
-  let fake: FakePleo;
-  let api: RunningApi;
-  let worker: Awaited<ReturnType<typeof startWorker>>;
-  let db: Pool;
+  const world = new ExportWorld();
+  const { seed, trigger, finished, entries } = world;
 
   beforeAll(async () => {
-    fake = await startFakePleo();
-    api = await startApi({ QUEUE_PREFIX: prefix });
-    worker = await startWorker({
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      QUEUE_PREFIX: prefix,
-      PLEO_API_BASE_URL: fake.url,
-      EXPORT_LOCK_TTL_SECONDS: '5',
-      EXPORT_POLL_INTERVAL_SECONDS: '3600',
-      SYNC_MAX_ATTEMPTS: '2',
-      PLEO_HTTP_MAX_RETRIES: '1',
-      ...ACCOUNTS,
-    });
-    db = testDb();
-    await db.query("DELETE FROM sandbox_settings WHERE key = 'offline'");
+    await world.start(() => ({ SYNC_MAX_ATTEMPTS: '2', PLEO_HTTP_MAX_RETRIES: '1' }));
     // Reverse-charge tax accounts, as a chart of accounts has them.
-    await db.query("INSERT INTO sandbox_accounts (code, name) VALUES ('5610', 'Input VAT reverse charge'), ('5620', 'Output VAT reverse charge') ON CONFLICT DO NOTHING");
+    await world.db.query("INSERT INTO sandbox_accounts (code, name) VALUES ('5610', 'Input VAT reverse charge'), ('5620', 'Output VAT reverse charge') ON CONFLICT DO NOTHING");
   });
 
-  afterAll(async () => {
-    await Promise.all([worker.close(), api.close(), fake.close(), db.end()]);
-    await dropQueuePrefix(prefix);
-  });
+  afterAll(() => world.close());
 
-  afterEach(() => expect(fake.specProblems()).toEqual([]));
+  afterEach(() => expect(world.fake.specProblems()).toEqual([]));
 
-  const seed = (companyId: string, items: Record<string, unknown>[], extra: Record<string, unknown> = {}) => fake.exports.seedJob({ companyId, items, ...extra });
-  const trigger = async (job: { id: string; companyId: string }) => {
-    const body = exportJobWebhook(job);
-    const res = await post(`${api.url}/webhooks/pleo`, body, signedHeaders(body));
-    expect(res.status).toBe(202);
-    return res.json.id as string;
-  };
-  const finished = (jobId: string, timeout = 30_000) =>
-    waitFor(async () => {
-      const job = fake.exports.jobs.get(jobId)!;
-      return FINAL.includes(job.status) ? job : undefined;
-    }, timeout);
   const eventSettled = (id: string) =>
     waitFor(async () => {
-      const row = (await db.query('SELECT status, last_error, attempts FROM webhook_events WHERE id = $1', [id])).rows[0];
+      const row = (await world.db.query('SELECT status, last_error, attempts FROM webhook_events WHERE id = $1', [id])).rows[0];
       return ['SUCCEEDED', 'FAILED'].includes(row?.status) ? row : undefined;
     }, 30_000);
   const runOf = (jobId: string) =>
-    waitFor(async () => (await db.query('SELECT * FROM export_job_runs WHERE job_id = $1 AND finished_at IS NOT NULL', [jobId])).rows[0], 30_000);
-  const adminRuns = async (companyId: string) => ((await (await fetch(`${api.url}/admin/export-jobs?companyId=${companyId}`, { headers: admin })).json()) as any).data;
-  const entries = async (ids: string[]) => (await db.query('SELECT * FROM sandbox_entries WHERE reference = ANY($1) ORDER BY number', [ids])).rows;
+    waitFor(async () => (await world.db.query('SELECT * FROM export_job_runs WHERE job_id = $1 AND finished_at IS NOT NULL', [jobId])).rows[0], 30_000);
+  const adminRuns = async (companyId: string) => ((await (await fetch(`${world.api.url}/admin/export-jobs?companyId=${companyId}`, { headers: admin })).json()) as any).data;
   const idOf = (item: Record<string, unknown>) => String(item.accountingEntryId);
   const secondsAgo = (s: number) => new Date(Date.now() - s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -106,10 +68,10 @@ describe('export sync against Pleo’s contract (findings F-1 … F-14, R3, O7)'
     const companyId = randomUUID();
     const crashed = seed(companyId, [exportItem({ companyId })], { createdAt: secondsAgo(60) });
     Object.assign(crashed, { status: 'completed' }); // Pleo took "completed"…
-    await db.query(`INSERT INTO export_job_runs (job_id, company_id, final_event) VALUES ($1, $2, 'completed')`, [crashed.id, companyId]); // …we never recorded it
+    await world.db.query(`INSERT INTO export_job_runs (job_id, company_id, final_event) VALUES ($1, $2, 'completed')`, [crashed.id, companyId]); // …we never recorded it
     const cancelled = seed(companyId, [exportItem({ companyId })], { createdAt: secondsAgo(50) });
-    fake.exports.interrupt(cancelled, 'canceled_by_user'); // ended in Pleo while no run was going
-    await db.query(`INSERT INTO export_job_runs (job_id, company_id) VALUES ($1, $2)`, [cancelled.id, companyId]);
+    world.fake.exports.interrupt(cancelled, 'canceled_by_user'); // ended in Pleo while no run was going
+    await world.db.query(`INSERT INTO export_job_runs (job_id, company_id) VALUES ($1, $2)`, [cancelled.id, companyId]);
     const next = seed(companyId, [exportItem({ companyId })]);
     await trigger(next);
     await finished(next.id);
@@ -134,14 +96,14 @@ describe('export sync against Pleo’s contract (findings F-1 … F-14, R3, O7)'
   it('F-2: a retryable failure that outlasts the attempts fails the job with the matching reason (not left in progress to expire)', async () => {
     const companyId = randomUUID();
     const job = seed(companyId, [exportItem({ companyId })]);
-    fake.state.faults.push({ operation: 'getExportItemsV3', pathIncludes: job.id, times: 100, status: 503 });
+    world.fake.state.faults.push({ operation: 'getExportItemsV3', pathIncludes: job.id, times: 100, status: 503 });
     try {
       await trigger(job);
       const done = await finished(job.id);
       expect(done.events.map((e) => e.event)).toEqual(['started', 'failed']);
       expect(done.events[1]).toMatchObject({ failureReasonType: 'service_unreachable', failureReason: expect.stringContaining('Pleo is temporarily unavailable') });
     } finally {
-      fake.state.faults = fake.state.faults.filter((f) => f.pathIncludes !== job.id);
+      world.fake.state.faults = world.fake.state.faults.filter((f) => f.pathIncludes !== job.id);
     }
   });
 
@@ -180,7 +142,7 @@ describe('export sync against Pleo’s contract (findings F-1 … F-14, R3, O7)'
     await trigger(job);
     const done = await finished(job.id);
     // Pleo itself would never send these: the fake's own answers broke its spec on purpose.
-    for (const call of fake.state.calls) call.specProblems = call.specProblems.filter((p) => !(call.path.includes(job.id) && p.startsWith('fake answer')));
+    for (const call of world.fake.state.calls) call.specProblems = call.specProblems.filter((p) => !(call.path.includes(job.id) && p.startsWith('fake answer')));
     // An item without a uuid cannot be reported (Pleo takes uuids only): the job cannot complete.
     expect(done.events.at(-1)).toMatchObject({ event: 'failed', failureReasonType: 'validation_failure', failureReason: expect.stringContaining('1 item(s) without a valid accountingEntryId (not-a-uuid)') });
     expect(done.items.get('not-a-uuid')!.status).toBe('abandoned');
@@ -197,10 +159,10 @@ describe('export sync against Pleo’s contract (findings F-1 … F-14, R3, O7)'
   it('F-3: the AP vendor is found by Pleo’s externalId (ERP id) or code (ERP number); a link naming another ERP vendor is corrected', async () => {
     const companyId = randomUUID();
     const erpVendor = async (name: string) =>
-      (await db.query(`INSERT INTO sandbox_vendors (name, name_key, currency) VALUES ($1, lower($1), 'EUR') RETURNING id, number`, [`${name} ${randomUUID().slice(0, 8)}`])).rows[0];
+      (await world.db.query(`INSERT INTO sandbox_vendors (name, name_key, currency) VALUES ($1, lower($1), 'EUR') RETURNING id, number`, [`${name} ${randomUUID().slice(0, 8)}`])).rows[0];
     const [byId, byCode, stale] = [await erpVendor('Synced by id'), await erpVendor('Synced by code'), await erpVendor('Stale')];
     const linked = { id: randomUUID(), name: 'Linked elsewhere', defaultCurrency: 'EUR', externalId: byId.id };
-    await db.query(`INSERT INTO vendor_links (pleo_vendor_id, company_id, erp_kind, erp_vendor_id, erp_code) VALUES ($1, $2, 'sandbox', $3, $4)`, [linked.id, companyId, stale.id, stale.number]);
+    await world.db.query(`INSERT INTO vendor_links (pleo_vendor_id, company_id, erp_kind, erp_vendor_id, erp_code) VALUES ($1, $2, 'sandbox', $3, $4)`, [linked.id, companyId, stale.id, stale.number]);
     const ap = (vendor: Record<string, unknown>) => exportItem({ companyId, type: 'invoice', bookkeeping: 'accounts_payable', contraAccount: null, vendor: vendor as never });
     const items = [
       ap({ id: randomUUID(), name: 'Unrelated name', defaultCurrency: 'EUR', externalId: byId.id }),
@@ -212,12 +174,12 @@ describe('export sync against Pleo’s contract (findings F-1 … F-14, R3, O7)'
     expect((await finished(job.id)).status).toBe('completed');
     const rows = await entries(items.map(idOf));
     expect(items.map((i) => rows.find((r) => r.reference === idOf(i)).vendor_id)).toEqual([byId.id, byCode.id, byId.id]);
-    expect((await db.query('SELECT erp_vendor_id FROM vendor_links WHERE pleo_vendor_id = $1', [linked.id])).rows[0].erp_vendor_id).toBe(byId.id);
+    expect((await world.db.query('SELECT erp_vendor_id FROM vendor_links WHERE pleo_vendor_id = $1', [linked.id])).rows[0].erp_vendor_id).toBe(byId.id);
   });
 
   it('F-4: AP books the bill and, for money that moved, the payment; invoice_payment pays the bill by its number, or fails when the ERP has no such bill', async () => {
     const companyId = randomUUID();
-    const erp = (await db.query(`INSERT INTO sandbox_vendors (name, name_key, currency) VALUES ($1, lower($1), 'EUR') RETURNING id, number`, [`Supplier ${randomUUID().slice(0, 8)}`])).rows[0];
+    const erp = (await world.db.query(`INSERT INTO sandbox_vendors (name, name_key, currency) VALUES ($1, lower($1), 'EUR') RETURNING id, number`, [`Supplier ${randomUUID().slice(0, 8)}`])).rows[0];
     const vendor = { id: randomUUID(), name: 'Supplier', defaultCurrency: 'EUR', externalId: erp.id };
     const invoiceNo = `INV-${randomUUID().slice(0, 6)}`;
     const info = (number: string) => ({ reconciliationId: `B-${number}`, invoiceInformation: { invoiceNumber: number, invoiceDate: '2026-11-01T00:00:00Z', status: 'paid' } });
@@ -237,7 +199,7 @@ describe('export sync against Pleo’s contract (findings F-1 … F-14, R3, O7)'
     expect(payRow).toMatchObject({ mode: 'payment' });
     expect(payRow.lines).toMatchObject({ lines: [], payment: { account: '1910', appliedTo: billRow.number } });
     expect(done.items.get(idOf(orphan))).toMatchObject({ status: 'failed', failureReasonType: 'accounting_system_validation_failure', failureReason: expect.stringContaining('no bill INV-NONE') });
-    const listed: any = await (await fetch(`${api.url}/admin/sandbox/entries?limit=1000`, { headers: admin })).json();
+    const listed: any = await (await fetch(`${world.api.url}/admin/sandbox/entries?limit=1000`, { headers: admin })).json();
     expect(listed.data.find((e: any) => e.reference === idOf(card)).lines.payment).toMatchObject({ account: '1910' });
   });
 
@@ -259,10 +221,10 @@ describe('export sync against Pleo’s contract (findings F-1 … F-14, R3, O7)'
   it('F-8: the poller finds a job of a company that never sent a webhook, with no PLEO_COMPANY_IDS', async () => {
     const companyId = randomUUID();
     const job = seed(companyId, [exportItem({ companyId })]);
-    const polling = await startWorker({ QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, WORKER_QUEUES: 'none', ...ACCOUNTS });
+    const polling = await startWorker({ QUEUE_PREFIX: world.prefix, PLEO_API_BASE_URL: world.fake.url, WORKER_QUEUES: 'none', ...EXPORT_ACCOUNTS });
     try {
       expect(await polling.app.get(ExportPoller).pollOnce()).toContain(companyId);
-      expect(fake.callsTo('getExportJobsListV3').at(-1)!.path).not.toContain('company_id');
+      expect(world.fake.callsTo('getExportJobsListV3').at(-1)!.path).not.toContain('company_id');
     } finally {
       await polling.close();
     }
@@ -285,14 +247,14 @@ describe('export sync against Pleo’s contract (findings F-1 … F-14, R3, O7)'
   it('O7: a poller-started run that Pleo refuses for good fails at once (no blind retries) and is visible in the admin API', async () => {
     const companyId = randomUUID();
     const otherPrefix = uniquePrefix();
-    const wrongKey = await startWorker({ QUEUE_PREFIX: otherPrefix, PLEO_API_BASE_URL: fake.url, PLEO_API_KEY: 'not-the-key', SYNC_MAX_ATTEMPTS: '5', ...ACCOUNTS });
+    const wrongKey = await startWorker({ QUEUE_PREFIX: otherPrefix, PLEO_API_BASE_URL: world.fake.url, PLEO_API_KEY: 'not-the-key', SYNC_MAX_ATTEMPTS: '5', ...EXPORT_ACCOUNTS });
     const queue = inspectQueue(QueueName.ExportSync, otherPrefix);
     try {
       await wrongKey.app.get(EventProducer).enqueueCompanyRun(companyId);
       const failed = await waitFor(async () => (await queue.getFailed()).find((j) => j.data.companyId === companyId), 30_000);
       expect(failed.attemptsMade).toBe(1);
       expect(failed.failedReason).toContain('Pleo refused our credentials');
-      const listed: any = await (await fetch(`${api.url}/admin/export-jobs/company-runs?companyId=${companyId}`, { headers: admin })).json();
+      const listed: any = await (await fetch(`${world.api.url}/admin/export-jobs/company-runs?companyId=${companyId}`, { headers: admin })).json();
       expect(listed.data).toEqual([expect.objectContaining({ companyId, status: 'FAILED', attempts: 1, lastError: expect.stringContaining('Pleo refused our credentials') })]);
     } finally {
       await queue.close();

@@ -1,59 +1,31 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
-import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { ExportPoller } from '../../apps/worker/src/export-sync/export-poller.service';
-import { exportItem, exportJobWebhook } from '../support/export-items';
-import { startFakePleo } from '../support/fake-pleo';
+import { EXPORT_ACCOUNTS, exportItem } from '../support/export-items';
+import { ExportWorld } from '../support/export-world';
 import { ExportLedgerRepository } from '@app/database';
 import { PleoExportClient } from '@app/pleo';
 import { QueueName, jobIdForEvent } from '@app/queue';
 import { ItemReporter } from '../../libs/sync/src/export/item-reporter';
-import { RunningApi, dropQueuePrefix, inspectQueue, post, startApi, startWorker, testDb, waitFor } from '../support/harness';
-import { signedHeaders } from '../support/sign';
-import { TEST_ADMIN_TOKEN, uniquePrefix } from '../support/test-env';
-
-const ACCOUNTS = { EXPORT_WALLET_ACCOUNT: '1910', EXPORT_OUT_OF_POCKET_ACCOUNT: '2890', EXPORT_CONTRA_ACCOUNT: '2990', EXPORT_AP_ACCOUNT: '2400' };
+import { inspectQueue, startWorker, waitFor } from '../support/harness';
+import { TEST_ADMIN_TOKEN } from '../support/test-env';
 
 describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redis, worker in-process)', () => {
-  const prefix = uniquePrefix();
   const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
-  let fake: FakePleo;
-  let api: RunningApi;
-  let worker: Awaited<ReturnType<typeof startWorker>>;
-  let db: Pool;
+  const world = new ExportWorld();
+  const { seed, trigger, finished, entries } = world;
   let pleoClient: PleoExportClient;
   let ledger: ExportLedgerRepository;
 
   beforeAll(async () => {
-    fake = await startFakePleo();
-    api = await startApi({ QUEUE_PREFIX: prefix });
-    worker = await startWorker({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, RECEIPT_ALLOWED_HTTP_HOSTS: new URL(fake.filesUrl).host, EXPORT_LOCK_TTL_SECONDS: '5', EXPORT_POLL_INTERVAL_SECONDS: '3600', ...ACCOUNTS });
-    db = testDb();
-    await db.query("DELETE FROM sandbox_settings WHERE key = 'offline'");
-    pleoClient = worker.app.get(PleoExportClient);
-    ledger = worker.app.get(ExportLedgerRepository);
+    await world.start((fake) => ({ RECEIPT_ALLOWED_HTTP_HOSTS: new URL(fake.filesUrl).host }));
+    pleoClient = world.worker.app.get(PleoExportClient);
+    ledger = world.worker.app.get(ExportLedgerRepository);
   });
 
-  afterAll(async () => {
-    await Promise.all([worker.close(), api.close(), fake.close(), db.end()]);
-    await dropQueuePrefix(prefix);
-  });
+  afterAll(() => world.close());
 
-  afterEach(() => expect(fake.specProblems()).toEqual([]));
+  afterEach(() => expect(world.fake.specProblems()).toEqual([]));
 
-  const seed = (companyId: string, items: Record<string, unknown>[], extra: Record<string, unknown> = {}) => fake.exports.seedJob({ companyId, items, ...extra });
-  const trigger = async (job: { id: string; companyId: string }) => {
-    const body = exportJobWebhook(job);
-    const res = await post(`${api.url}/webhooks/pleo`, body, signedHeaders(body));
-    expect(res.status).toBe(202);
-    return res.json.id as string;
-  };
-  const finished = (jobId: string, timeout = 30_000) =>
-    waitFor(async () => {
-      const job = fake.exports.jobs.get(jobId)!;
-      return ['completed', 'completed_with_errors', 'failed'].includes(job.status) ? job : undefined;
-    }, timeout);
-  const entries = async (ids: string[]) => (await db.query('SELECT * FROM sandbox_entries WHERE reference = ANY($1) ORDER BY number', [ids])).rows;
   const idsOf = (items: Record<string, unknown>[]) => items.map((i) => String(i.accountingEntryId));
 
   it('a 3-item job: 3 entries, one PUT, completed, exactly one final event', async () => {
@@ -80,15 +52,15 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
 
     // recorded right after Pleo took the final event
     const run = await waitFor(async () => {
-      const row = (await db.query('SELECT * FROM export_job_runs WHERE job_id = $1', [job.id])).rows[0];
+      const row = (await world.db.query('SELECT * FROM export_job_runs WHERE job_id = $1', [job.id])).rows[0];
       return row?.final_event_sent_at ? row : undefined;
     });
     expect(run).toMatchObject({ status: 'COMPLETED', items_total: 3, items_succeeded: 3, items_failed: 0, final_event: 'completed' });
-    await waitFor(async () => (await db.query('SELECT status FROM webhook_events WHERE id = $1', [eventId])).rows[0].status === 'SUCCEEDED');
+    await waitFor(async () => (await world.db.query('SELECT status FROM webhook_events WHERE id = $1', [eventId])).rows[0].status === 'SUCCEEDED');
 
-    const listed: any = await (await fetch(`${api.url}/admin/export-jobs?companyId=${companyId}`, { headers: admin })).json();
+    const listed: any = await (await fetch(`${world.api.url}/admin/export-jobs?companyId=${companyId}`, { headers: admin })).json();
     expect(listed.data).toEqual([expect.objectContaining({ jobId: job.id, status: 'COMPLETED', itemsSucceeded: 3, finalEvent: 'completed' })]);
-    const sandbox: any = await (await fetch(`${api.url}/admin/sandbox/entries?limit=1000`, { headers: admin })).json();
+    const sandbox: any = await (await fetch(`${world.api.url}/admin/sandbox/entries?limit=1000`, { headers: admin })).json();
     expect(sandbox.data.filter((e: any) => idsOf(items).includes(e.reference)).map((e: any) => e.total).sort()).toEqual(['125', '125', '33']);
   });
 
@@ -116,7 +88,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const items = [exportItem({ companyId }), exportItem({ companyId })];
     const job = seed(companyId, items);
     const availability = (available: boolean) =>
-      fetch(`${api.url}/admin/sandbox/availability`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ available }) });
+      fetch(`${world.api.url}/admin/sandbox/availability`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ available }) });
     expect((await availability(false)).status).toBe(200);
     try {
       await trigger(job);
@@ -124,7 +96,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
       expect(done.status).toBe('failed');
       expect(done.events.at(-1)).toMatchObject({ event: 'failed', failureReasonType: 'accounting_system_unreachable', failureReason: expect.stringMatching(/^Failed to reach the Accounting System\./) });
       expect(done.updates).toEqual([]);
-      expect(fake.callsTo('getExportItemsV3').filter((c) => c.path.includes(job.id))).toHaveLength(0);
+      expect(world.fake.callsTo('getExportItemsV3').filter((c) => c.path.includes(job.id))).toHaveLength(0);
       expect(await entries(idsOf(items))).toHaveLength(0);
     } finally {
       await availability(true);
@@ -150,13 +122,13 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const newer = seed(a, [exportItem({ companyId: a })], { createdAt: minutesAgo(5) });
     const other = seed(b, [exportItem({ companyId: b })]);
     // Company A's first job reads its items slowly.
-    fake.state.faults.push({ operation: 'getExportItemsV3', pathIncludes: older.id, times: 1, delayMs: 1_500 });
+    world.fake.state.faults.push({ operation: 'getExportItemsV3', pathIncludes: older.id, times: 1, delayMs: 1_500 });
     await trigger(newer); // the webhook of the newer job arrives first
     await trigger(other);
     const [doneOlder, doneNewer, doneOther] = await Promise.all([finished(older.id), finished(newer.id), finished(other.id)]);
     expect([doneOlder.status, doneNewer.status, doneOther.status]).toEqual(['completed', 'completed', 'completed']);
     const run = (jobId: string) =>
-      waitFor(async () => (await db.query('SELECT started_at, finished_at FROM export_job_runs WHERE job_id = $1 AND finished_at IS NOT NULL', [jobId])).rows[0]);
+      waitFor(async () => (await world.db.query('SELECT started_at, finished_at FROM export_job_runs WHERE job_id = $1 AND finished_at IS NOT NULL', [jobId])).rows[0]);
     const [rOlder, rNewer, rOther] = [await run(older.id), await run(newer.id), await run(other.id)];
     expect(rOlder.finished_at.getTime()).toBeLessThanOrEqual(rNewer.started_at.getTime()); // in order
     expect(rOther.finished_at.getTime()).toBeLessThan(rOlder.finished_at.getTime()); // B did not wait for A
@@ -165,18 +137,18 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
   it('a second run for a busy company is delayed, not failed, and then finds nothing left to do', async () => {
     const companyId = randomUUID();
     const job = seed(companyId, [exportItem({ companyId }), exportItem({ companyId })]);
-    fake.state.faults.push({ operation: 'getExportItemsV3', pathIncludes: job.id, times: 1, delayMs: 1_500 });
+    world.fake.state.faults.push({ operation: 'getExportItemsV3', pathIncludes: job.id, times: 1, delayMs: 1_500 });
     const [first, second] = await Promise.all([trigger(job), trigger(job)]); // two deliveries' worth of triggers
     const done = await finished(job.id);
     expect(done.events.map((e) => e.event)).toEqual(['started', 'completed']);
     const rows = await waitFor(async () => {
-      const r = (await db.query('SELECT id, status, attempts FROM webhook_events WHERE id = ANY($1)', [[first, second]])).rows;
+      const r = (await world.db.query('SELECT id, status, attempts FROM webhook_events WHERE id = ANY($1)', [[first, second]])).rows;
       return r.every((e) => e.status === 'SUCCEEDED') ? r : undefined;
     });
     // One of them found the company taken and waited: that round is no attempt, neither on the
     // event (O6) nor in BullMQ.
     expect(rows.map((r) => r.attempts)).toEqual([1, 1]);
-    const queue = inspectQueue(QueueName.ExportSync, prefix);
+    const queue = inspectQueue(QueueName.ExportSync, world.prefix);
     try {
       for (const row of rows) expect((await queue.getJob(jobIdForEvent(row.id)))?.attemptsMade).toBe(1);
     } finally {
@@ -205,17 +177,17 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const item = exportItem({ companyId });
     const id = String(item.accountingEntryId);
     // As if an earlier run posted it and died before the ledger said POSTED.
-    const posted = (await db.query(
+    const posted = (await world.db.query(
       `INSERT INTO sandbox_entries (reference, mode, date, currency, description, total, lines) VALUES ($1, 'journal', '2026-11-20', 'EUR', 'x', 125, '{}') RETURNING id, number`,
       [id],
     )).rows[0];
-    await db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, attempted_at) VALUES ($1, $2, $3, 'POSTING', now())`, [companyId, id, randomUUID()]);
+    await world.db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, attempted_at) VALUES ($1, $2, $3, 'POSTING', now())`, [companyId, id, randomUUID()]);
     const job = seed(companyId, [item]);
     await trigger(job);
     const done = await finished(job.id);
     expect(done.items.get(id)).toMatchObject({ status: 'successful', externalId: posted.id });
     expect(await entries([id])).toHaveLength(1);
-    expect((await db.query('SELECT status, erp_number FROM export_item_ledger WHERE accounting_entry_id = $1', [id])).rows[0]).toEqual({ status: 'POSTED', erp_number: posted.number });
+    expect((await world.db.query('SELECT status, erp_number FROM export_item_ledger WHERE accounting_entry_id = $1', [id])).rows[0]).toEqual({ status: 'POSTED', erp_number: posted.number });
   });
 
   it('receipts are downloaded and attached once; an oversize one fails the item with the receipt reason', async () => {
@@ -229,12 +201,12 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const done = await finished(job.id);
     expect(done.status).toBe('completed_with_errors');
     const [entryWithFiles] = await entries([String(withFiles.accountingEntryId)]);
-    const attachments = (await db.query('SELECT * FROM sandbox_attachments WHERE entry_id = $1 ORDER BY file_name', [entryWithFiles.id])).rows;
+    const attachments = (await world.db.query('SELECT * FROM sandbox_attachments WHERE entry_id = $1 ORDER BY file_name', [entryWithFiles.id])).rows;
     expect(attachments.map((a) => [a.file_name, a.mime_type])).toEqual([
       [`B-${String(withFiles.accountingEntryId).slice(0, 8)}-1.pdf`, 'application/pdf'],
       [`B-${String(withFiles.accountingEntryId).slice(0, 8)}-2.png`, 'image/png'],
     ]);
-    expect([...fake.exports.downloads.values()].every((n) => n === 1)).toBe(true);
+    expect([...world.fake.exports.downloads.values()].every((n) => n === 1)).toBe(true);
     expect(done.items.get(String(tooBig.accountingEntryId))).toMatchObject({
       status: 'failed',
       failureReasonType: 'receipt_file_size_limit_exceeded',
@@ -249,11 +221,11 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const item = exportItem({ companyId, files: [{ content: pdf('first'), type: 'application/pdf' }, { content: pdf('second'), type: 'application/pdf' }] });
     const id = String(item.accountingEntryId);
     // An earlier run posted the entry and attached the first receipt, then died.
-    const entry = (await db.query(
+    const entry = (await world.db.query(
       `INSERT INTO sandbox_entries (reference, mode, date, currency, description, total, lines) VALUES ($1, 'journal', '2026-11-20', 'EUR', 'x', 125, '{}') RETURNING id, number`,
       [id],
     )).rows[0];
-    await db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, erp_id, erp_number) VALUES ($1, $2, $3, 'POSTED', $4, $5)`, [
+    await world.db.query(`INSERT INTO export_item_ledger (company_id, accounting_entry_id, job_id, status, erp_id, erp_number) VALUES ($1, $2, $3, 'POSTED', $4, $5)`, [
       companyId,
       id,
       randomUUID(),
@@ -261,18 +233,18 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
       entry.number,
     ]);
     const firstHash = createHash('sha256').update(Buffer.from('%PDF-1.4 first')).digest('hex');
-    await db.query(`INSERT INTO export_receipt_ledger (company_id, accounting_entry_id, sha256, erp_entry_id) VALUES ($1, $2, $3, $4)`, [companyId, id, firstHash, entry.id]);
+    await world.db.query(`INSERT INTO export_receipt_ledger (company_id, accounting_entry_id, sha256, erp_entry_id) VALUES ($1, $2, $3, $4)`, [companyId, id, firstHash, entry.id]);
     const job = seed(companyId, [item]);
     const [firstUrl, secondUrl] = (job.exportItems[0].files as { url: string }[]).map((f) => f.url.split('/').pop()!);
     await trigger(job);
     const done = await finished(job.id);
     expect(done.items.get(id)).toMatchObject({ status: 'successful', externalId: entry.id });
     // Both are downloaded (only the content tells them apart); only the second is attached.
-    expect(fake.exports.downloads.get(firstUrl)).toBe(1);
-    expect(fake.exports.downloads.get(secondUrl)).toBe(1);
-    const attached = (await db.query('SELECT file_name FROM sandbox_attachments WHERE entry_id = $1', [entry.id])).rows;
+    expect(world.fake.exports.downloads.get(firstUrl)).toBe(1);
+    expect(world.fake.exports.downloads.get(secondUrl)).toBe(1);
+    const attached = (await world.db.query('SELECT file_name FROM sandbox_attachments WHERE entry_id = $1', [entry.id])).rows;
     expect(attached.map((a) => a.file_name)).toEqual([`B-${id.slice(0, 8)}-2.pdf`]);
-    const hashes = (await db.query('SELECT sha256 FROM export_receipt_ledger WHERE accounting_entry_id = $1', [id])).rows.map((r) => r.sha256);
+    const hashes = (await world.db.query('SELECT sha256 FROM export_receipt_ledger WHERE accounting_entry_id = $1', [id])).rows.map((r) => r.sha256);
     expect(hashes.sort()).toEqual([firstHash, createHash('sha256').update(Buffer.from('%PDF-1.4 second')).digest('hex')].sort());
   });
 
@@ -292,7 +264,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
   it('invoices under accounts payable: the linked ERP vendor; an unknown vendor fails with vendor_unknown', async () => {
     const companyId = randomUUID();
     const vendorId = randomUUID();
-    const erpVendor = (await db.query(
+    const erpVendor = (await world.db.query(
       `INSERT INTO sandbox_vendors (name, name_key, reference, currency) VALUES ($1, lower($1), $2, 'EUR') RETURNING id, number`,
       [`Office Supplies ${vendorId.slice(0, 6)} A/S`, vendorId],
     )).rows[0];
@@ -311,9 +283,9 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const companyId = randomUUID();
     const items = [exportItem({ companyId })];
     const job = seed(companyId, items, { createdAt: new Date(Date.now() - 61 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z') });
-    expect(fake.exports.view(job)).toMatchObject({ status: 'failed', failureReasonType: 'job_expired' });
+    expect(world.fake.exports.view(job)).toMatchObject({ status: 'failed', failureReasonType: 'job_expired' });
     await trigger(job);
-    await waitFor(async () => (await db.query('SELECT count(*)::int AS n FROM webhook_events WHERE company_id = $1 AND status = $2', [companyId, 'SUCCEEDED'])).rows[0].n === 1);
+    await waitFor(async () => (await world.db.query('SELECT count(*)::int AS n FROM webhook_events WHERE company_id = $1 AND status = $2', [companyId, 'SUCCEEDED'])).rows[0].n === 1);
     expect(job.events).toEqual([]);
     expect(await entries(idsOf(items))).toHaveLength(0);
   });
@@ -322,7 +294,7 @@ describe('export sync: Pleo Export API v3 → sandbox ERP (real PostgreSQL, Redi
     const companyId = randomUUID();
     const items = [exportItem({ companyId })];
     const job = seed(companyId, items);
-    const polling = await startWorker({ QUEUE_PREFIX: prefix, PLEO_API_BASE_URL: fake.url, PLEO_COMPANY_IDS: companyId, WORKER_QUEUES: 'none', ...ACCOUNTS });
+    const polling = await startWorker({ QUEUE_PREFIX: world.prefix, PLEO_API_BASE_URL: world.fake.url, PLEO_COMPANY_IDS: companyId, WORKER_QUEUES: 'none', ...EXPORT_ACCOUNTS });
     try {
       expect(await polling.app.get(ExportPoller).pollOnce()).toEqual([companyId]);
     } finally {

@@ -3,6 +3,7 @@ import { FakePleo } from '../../apps/fake-pleo/src/fake-pleo.server';
 import { WorkerHttpServer } from '../../apps/worker/src/health/worker-http.server';
 import { startFakePleo } from '../support/fake-pleo';
 import { registeredRoutes } from '../support/fastify-routes';
+import { acceptedFields, dtoRoutes, fieldMismatches } from '../support/openapi-fields';
 import { CONSOLE_FILES } from '../../apps/api/src/console/console-files';
 import { RunningApi, dropQueuePrefix, post, startApi, startWorker, waitFor } from '../support/harness';
 import { metricValue } from '../support/prometheus';
@@ -193,6 +194,15 @@ describe('observability: /metrics, the queue dashboard, the OpenAPI document (re
         .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);
       expect(served.length).toBeGreaterThan(5);
       expect([...new Set(served)].sort()).toEqual(documented);
+    });
+
+    it('documents, for every route validating a query or body DTO, exactly the fields the DTO accepts (inherited and nested ones too)', async () => {
+      const doc = (await (await fetch(`${api.url}/docs/openapi.json`)).json()) as any;
+      const routes = dtoRoutes(api.app);
+      // the routes that once lost their inherited filter fields are among those checked
+      expect(routes.map((r) => `${r.route} ${r.source}`)).toEqual(expect.arrayContaining(['GET /admin/events query', 'POST /admin/events/replay body', 'POST /admin/connections body']));
+      expect(acceptedFields(routes.find((r) => r.route === 'GET /admin/events')!.dto)).toEqual(expect.arrayContaining(['eventType', 'companyId', 'receivedFrom', 'receivedBefore']));
+      expect(fieldMismatches(doc, routes)).toEqual([]);
     });
   });
 });

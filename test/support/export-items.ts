@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
+/** The sandbox chart's counter and AP accounts for a worker's EXPORT_* settings. */
+export const EXPORT_ACCOUNTS = { EXPORT_WALLET_ACCOUNT: '1910', EXPORT_OUT_OF_POCKET_ACCOUNT: '2890', EXPORT_CONTRA_ACCOUNT: '2990', EXPORT_AP_ACCOUNT: '2400' };
+
 const amount = (value: number, currency: string) => ({ inSupplierCurrency: { value, currency }, inWalletCurrency: { value, currency } });
 
 export interface ItemSpec {

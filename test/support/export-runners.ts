@@ -11,12 +11,10 @@ import { PRODUCER_CONNECTION } from '@app/queue';
 import { RunInterrupted, ShutdownSignal, sleep } from '@app/runtime';
 import { CompanyBusy, EXPORT_OPTIONS, ExportJobRunner, ExportOptions } from '@app/sync';
 import { BatchHooks, BatchingErp, ErpHooks, ErpWrites, NonDeduplicatingErp } from './counting-erp';
-import { exportItem } from './export-items';
+import { EXPORT_ACCOUNTS, exportItem } from './export-items';
 import { startFakePleo } from './fake-pleo';
 import { dropQueuePrefix, startWorker, testDb, waitFor } from './harness';
 import { uniquePrefix } from './test-env';
-
-const ACCOUNTS = { EXPORT_WALLET_ACCOUNT: '1910', EXPORT_OUT_OF_POCKET_ACCOUNT: '2890', EXPORT_CONTRA_ACCOUNT: '2990', EXPORT_AP_ACCOUNT: '2400' };
 
 /**
  * Export runners built directly on a worker's real services (PostgreSQL, Redis, the fake Pleo), so a
@@ -39,7 +37,7 @@ export class ExportRunnerKit {
       RECEIPT_ALLOWED_HTTP_HOSTS: new URL(this.fake.filesUrl).host,
       WORKER_QUEUES: 'none',
       EXPORT_POLL_INTERVAL_SECONDS: '3600',
-      ...ACCOUNTS,
+      ...EXPORT_ACCOUNTS,
     });
     this.db = testDb();
     await this.db.query("DELETE FROM sandbox_settings WHERE key = 'offline'");

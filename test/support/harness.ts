@@ -24,9 +24,13 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
   return { app, url, config, close: () => app.close() };
 }
 
-export async function startWorker(
-  overrides: Record<string, string> = {},
-): Promise<{ app: INestApplicationContext; config: WorkerConfig; close(): Promise<void> }> {
+export interface RunningWorker {
+  app: INestApplicationContext;
+  config: WorkerConfig;
+  close(): Promise<void>;
+}
+
+export async function startWorker(overrides: Record<string, string> = {}): Promise<RunningWorker> {
   const config = workerConfig(overrides);
   const app = await createWorkerApp(config);
   await app.init();

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { FakePleo } from './fake-pleo.server';
 import { demoExportItems } from './demo-export-items';
+import { runFake } from '../../fake-common/src/run-fake';
 
 /**
  * The fake Pleo as a process (docker compose demo, end-to-end tests). Seeds what the webhook
@@ -33,12 +34,7 @@ async function main() {
     if (/export/.test(body.eventType)) fake.exports.seedJob({ id: body.data.id, companyId: body.data.companyId, items: demoExportItems(body.data.companyId) });
   }
   console.log(JSON.stringify({ msg: 'fake Pleo listening', url, filesUrl: fake.filesUrl, control: fake.controlEnabled, vendors: fake.state.vendors.size, exportJobs: fake.exports.jobs.size }));
-  const stop = () => fake.close().then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  return fake;
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runFake(main);

@@ -1,5 +1,6 @@
 import { FakeXero } from './fake-xero.server';
 import { FakeXeroOrg } from './fake-xero-org';
+import { runFake } from '../../fake-common/src/run-fake';
 
 /**
  * The fake Xero as a process (docker compose demo). FAKE_XERO_ORGS organisations (default 1; the
@@ -21,12 +22,7 @@ async function main() {
   // (a token of this fake only, never a real Xero one: printed for XERO_REFRESH_TOKEN)
   const tenants = [...fake.orgs.values()].map((o) => ({ tenantId: o.tenantId, name: o.name }));
   console.log(JSON.stringify({ msg: 'fake Xero listening', url, apiUrl: fake.apiUrl, tenantId: org.tenantId, tenants, clientId, redirectUris, refreshToken, control: env.FAKE_XERO_CONTROL === '1' }));
-  const stop = () => fake.close().then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  return fake;
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runFake(main);

@@ -7,3 +7,4 @@ export * from './config.module';
 export * from './dotenv';
 export * from './connections.config';
 export * from './bool-setting';
+export * from './text-settings';

@@ -1,8 +1,9 @@
 import { Expose, Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { CommonConfig } from './common.config';
 import { BoolSetting } from './bool-setting';
 import { IntSetting } from './int-setting';
+import { OptionalTextSetting } from './text-settings';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,24 +36,16 @@ export class PleoApiConfig extends CommonConfig {
   PLEO_API_BASE_URL = 'https://external.pleo.io';
 
   /** API key auth (HTTP Basic, key as user name). Either this or the OAuth settings. */
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   PLEO_API_KEY?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   PLEO_OAUTH_CLIENT_ID?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   PLEO_OAUTH_CLIENT_SECRET?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   PLEO_OAUTH_REFRESH_TOKEN?: string;
 
   @Expose()
@@ -98,19 +91,13 @@ export class PleoApiConfig extends CommonConfig {
   @Matches(/^https?:\/\/[^\s@]+$/, { message: 'TRYTON_URL must be an http(s) URL without credentials, e.g. http://127.0.0.1:8000' })
   TRYTON_URL?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   TRYTON_DATABASE?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   TRYTON_USER?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   TRYTON_PASSWORD?: string;
 
   /** the company.company id to book in; optional when the database holds one company */
@@ -120,15 +107,11 @@ export class PleoApiConfig extends CommonConfig {
   TRYTON_COMPANY_ID?: string;
 
   /** code of the general journal for journal entries (default PLEO) */
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   TRYTON_JOURNAL?: string;
 
   /** code of the expense journal for supplier invoices (default EXP) */
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   TRYTON_INVOICE_JOURNAL?: string;
 
   /**
@@ -148,9 +131,7 @@ export class PleoApiConfig extends CommonConfig {
   @Matches(GUID, { message: "BC_CLIENT_ID must be the Entra app's application (client) id, a GUID" })
   BC_CLIENT_ID?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   BC_CLIENT_SECRET?: string;
 
   @Expose()
@@ -185,14 +166,10 @@ export class PleoApiConfig extends CommonConfig {
   BC_TOKEN_URL?: string;
 
   /** ERP_ADAPTER=xero (libs/erp/src/adapters/xero): the Xero app, its grant, the organisation. */
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   XERO_CLIENT_ID?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   XERO_CLIENT_SECRET?: string;
 
   /** authorization_code (default: the refresh-token chain) or client_credentials (Custom Connections) */
@@ -203,9 +180,7 @@ export class PleoApiConfig extends CommonConfig {
   XERO_GRANT_TYPE?: string;
 
   /** the chain's first link; it rotates on every refresh and the rotated one, sealed in PostgreSQL, wins */
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   XERO_REFRESH_TOKEN?: string;
 
   @Expose()

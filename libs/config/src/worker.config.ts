@@ -1,6 +1,7 @@
-import { Expose, Transform } from 'class-transformer';
-import { IsArray, IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import { Expose } from 'class-transformer';
+import { IsIn, IsUUID, Matches } from 'class-validator';
 import { IntSetting } from './int-setting';
+import { ListSetting, OptionalTextSetting } from './text-settings';
 
 // Kept here (not imported from @app/queue) so configuration depends on no other library.
 const QueueNames = { VendorSync: 'vendor-sync', ExportSync: 'export-sync' } as const;
@@ -21,10 +22,7 @@ export class WorkerConfig extends PleoApiConfig {
    * Queues this process works on: comma-separated names, "all" (default), or "none" (only the
    * outbox sweeper). Lets a deployment dedicate workers to a queue.
    */
-  @Expose()
-  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value))
-  @IsArray()
-  @IsIn(['all', 'none', ...Object.values(QueueNames)], { each: true, message: `WORKER_QUEUES entries must be all, none, or one of ${Object.values(QueueNames).join(', ')}` })
+  @ListSetting(IsIn(['all', 'none', ...Object.values(QueueNames)], { each: true, message: `WORKER_QUEUES entries must be all, none, or one of ${Object.values(QueueNames).join(', ')}` }))
   WORKER_QUEUES: string[] = ['all'];
 
   /**
@@ -45,27 +43,19 @@ export class WorkerConfig extends PleoApiConfig {
   // --- export sync: the default connection's accounts and behaviour ---
 
   /** Counter account for card spend and other wallet movements Pleo sends no contraAccount for. */
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   EXPORT_WALLET_ACCOUNT?: string;
 
   /** Counter account for employee-paid expenses (out-of-pocket, mileage, per diem). */
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   EXPORT_OUT_OF_POCKET_ACCOUNT?: string;
 
   /** Counter account when nothing more specific applies. */
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   EXPORT_CONTRA_ACCOUNT?: string;
 
   /** Accounts payable (fallback), for invoices booked against a vendor. */
-  @Expose()
-  @IsOptional()
-  @IsString()
+  @OptionalTextSetting()
   EXPORT_AP_ACCOUNT?: string;
 
   /** posted: book entries; draft: leave them for review in the ERP. */
@@ -74,10 +64,7 @@ export class WorkerConfig extends PleoApiConfig {
   EXPORT_POSTING_STATE: 'posted' | 'draft' = 'posted';
 
   /** Companies to poll for export jobs (comma-separated ids); empty: the companies seen in webhooks. */
-  @Expose()
-  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value))
-  @IsArray()
-  @IsUUID('all', { each: true, message: 'PLEO_COMPANY_IDS must be comma-separated company ids (UUIDs)' })
+  @ListSetting(IsUUID('all', { each: true, message: 'PLEO_COMPANY_IDS must be comma-separated company ids (UUIDs)' }))
   PLEO_COMPANY_IDS: string[] = [];
 
   @IntSetting(5, 86_400, 'seconds')
@@ -102,10 +89,7 @@ export class WorkerConfig extends PleoApiConfig {
    * to loopback or private addresses — only for a local fake Pleo (compose: fake-pleo:4011). Every
    * other receipt URL must be https on a public address.
    */
-  @Expose()
-  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : value))
-  @IsArray()
-  @Matches(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/, { each: true, message: 'RECEIPT_ALLOWED_HTTP_HOSTS must be comma-separated host:port entries' })
+  @ListSetting(Matches(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/, { each: true, message: 'RECEIPT_ALLOWED_HTTP_HOSTS must be comma-separated host:port entries' }), { lowercase: true })
   RECEIPT_ALLOWED_HTTP_HOSTS: string[] = [];
 
   /** Items of one export job posted to the ERP at the same time (jobs themselves run one at a time). */

@@ -1,26 +1,8 @@
-import { ConnectionRecord } from '@app/connections';
+import { connectionRecord } from '../../../../test/support/connection-record';
 import { tenantChooserPage } from './connect-pages';
 import { pendingConnectFlow } from './pending-connect';
 
-const record = (over: Partial<ConnectionRecord>): ConnectionRecord => ({
-  id: 'c1',
-  companyId: 'co',
-  name: 'Acme',
-  erpKind: 'xero',
-  erpSettings: { clientId: 'app', tenantId: 't1' },
-  booking: { postingState: 'posted', itemConcurrency: 4 },
-  pleo: { auth: 'api_key' },
-  secrets: { pleoApiKey: 'sealed', clientSecret: 'sealed', refreshToken: 'sealed' },
-  status: 'active',
-  statusSide: null,
-  statusReason: null,
-  lastVerifiedAt: null,
-  lastVerificationOk: null,
-  lastVerificationMessage: null,
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-  ...over,
-});
+const record = connectionRecord;
 
 describe('pendingConnectFlow', () => {
   it('names the side that waits for its connect flow: Pleo first, then Xero (chain, then organisation)', () => {

@@ -1,25 +1,12 @@
-import { ConnectionRecord } from '@app/connections';
+import { connectionRecord } from '../../../../../test/support/connection-record';
 import { connectionView } from './connection-view';
 
 describe('connectionView', () => {
-  const record: ConnectionRecord = {
-    id: 'c1',
-    companyId: 'co',
-    name: 'Acme',
-    erpKind: 'xero',
-    erpSettings: { tenantId: 't' },
-    booking: { postingState: 'posted', itemConcurrency: 4 },
+  const record = connectionRecord({
     pleo: { auth: 'oauth', clientId: 'app' },
     secrets: { pleoClientSecret: 'v2.sealed-1', pleoRefreshToken: 'v2.sealed-2', pleoAccessToken: 'v2.sealed-3', erpClientSecret: 'v2.sealed-4' },
-    status: 'active',
-    statusSide: null,
-    statusReason: null,
-    lastVerifiedAt: null,
-    lastVerificationOk: null,
-    lastVerificationMessage: null,
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
-  };
+  });
+
 
   it('says only whether each secret is set; sealed values and the cached access token never leave', () => {
     const view = connectionView(record, ['erpClientSecret', 'erpRefreshToken']);

@@ -2,15 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { ApiConfig } from '@app/config';
 import { ConnectionRecord, ConnectionRepository, ConnectionSecrets } from '@app/connections';
-import { PrismaService, isUniqueViolation } from '@app/database';
+import { PrismaService } from '@app/database';
 import { PrismaXeroTokenStore, erpSecretSealer, xeroSettings } from '@app/erp';
+import { ConnectCallbackQuery, ConnectFlowTokens, existingConnection, providerError } from '../connect-flow-tokens';
 import { ConnectRefused } from '../connect-refused';
 import { pendingConnectFlow } from '../pending-connect';
 import { SignedTokens } from '../signed-token';
 import { XeroIdentityUnreachable, XeroTenant, exchangeXeroCode, listXeroTenants } from './xero-identity.client';
 
-const LINK_TTL_MS = 15 * 60_000;
-const STATE_TTL_MS = 10 * 60_000;
 const CHOICE_TTL_MS = 30 * 60_000;
 const TIMEOUT_MS = 10_000;
 
@@ -41,8 +40,7 @@ const sameGuid = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  */
 @Injectable()
 export class XeroConnectService {
-  private readonly links: SignedTokens;
-  private readonly states: SignedTokens;
+  private readonly flow: ConnectFlowTokens;
   private readonly choices: SignedTokens;
 
   constructor(
@@ -51,38 +49,31 @@ export class XeroConnectService {
     private readonly secrets: ConnectionSecrets,
     private readonly prisma: PrismaService,
   ) {
-    const key = config.ENCRYPTION_KEY ?? '';
-    this.links = new SignedTokens(key, 'xero-connect-link');
-    this.states = new SignedTokens(key, 'xero-connect-state');
-    this.choices = new SignedTokens(key, 'xero-connect-choice');
-  }
-
-  private get publicUrl(): string {
-    return (this.config.PUBLIC_URL ?? `http://localhost:${this.config.PORT}`).replace(/\/$/, '');
+    this.flow = new ConnectFlowTokens(config, prisma, 'xero-connect');
+    this.choices = new SignedTokens(config.ENCRYPTION_KEY ?? '', 'xero-connect-choice');
   }
 
   /** The redirect URI to register on the Xero app (developer.xero.com → the app → Configuration). */
   get redirectUri(): string {
-    return `${this.publicUrl}/connect/xero/callback`;
+    return `${this.flow.publicUrl}/connect/xero/callback`;
   }
 
   /** The link an operator opens in a browser (POST /admin/connections/:id/connect/xero); `tenantId` picks the organisation beforehand. */
   startLink(record: ConnectionRecord, tenantId?: string): { url: string; expiresAt: string; redirectUri: string } {
     this.requireXeroOAuth(record);
-    const ticket = this.links.sign({ c: record.id }, LINK_TTL_MS);
-    const url = new URL(`${this.publicUrl}/connect/xero/start`);
+    const { ticket, expiresAt } = this.flow.ticket(record.id);
+    const url = new URL(`${this.flow.publicUrl}/connect/xero/start`);
     url.searchParams.set('connection', record.id);
     url.searchParams.set('ticket', ticket);
     if (tenantId) url.searchParams.set('tenant', tenantId);
-    return { url: url.toString(), expiresAt: new Date(Date.now() + LINK_TTL_MS).toISOString(), redirectUri: this.redirectUri };
+    return { url: url.toString(), expiresAt, redirectUri: this.redirectUri };
   }
 
   /** Where `start` sends the browser: Xero's authorize URL with a signed state. */
   async authorizeUrl(connectionId: string, ticket: string | undefined, tenant: string | undefined): Promise<string> {
-    const link = this.links.verify<{ c: string }>(ticket);
-    if (!link || link.c !== connectionId) throw new ConnectRefused('This connect link is invalid or has expired. Ask for a new one: npm run connections -- connect <id> xero.');
+    this.flow.checkTicket(connectionId, ticket, 'npm run connections -- connect <id> xero');
     if (tenant !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenant)) throw new ConnectRefused('The tenant asked for is not a Xero tenant id (a GUID).');
-    const record = await this.found(connectionId);
+    const record = await existingConnection(this.repository, connectionId);
     this.requireXeroOAuth(record);
     const settings = xeroSettings(record.erpSettings);
     const url = new URL(settings.authorizeUrl);
@@ -90,21 +81,21 @@ export class XeroConnectService {
     url.searchParams.set('client_id', settings.clientId);
     url.searchParams.set('redirect_uri', this.redirectUri);
     url.searchParams.set('scope', typeof record.erpSettings.scopes === 'string' ? record.erpSettings.scopes : XERO_CONNECT_SCOPES);
-    url.searchParams.set('state', this.states.sign({ c: record.id, n: randomBytes(16).toString('base64url'), ...(tenant && { t: tenant }) }, STATE_TTL_MS));
+    url.searchParams.set('state', this.flow.signState({ c: record.id, n: randomBytes(16).toString('base64url'), ...(tenant && { t: tenant }) }));
     return url.toString();
   }
 
   /** The callback: the chain is stored; the organisation is set, or the operator is asked to choose. */
-  async complete(query: { code?: string; state?: string; error?: string; error_description?: string }): Promise<XeroConnectOutcome> {
-    const state = this.states.verify<{ c: string; n: string; t?: string }>(query.state);
-    if (!state) throw new ConnectRefused('The answer from Xero cannot be trusted (its state is missing, altered or expired: a connect link lasts 15 minutes, Xero\'s page 10). Start again from a new connect link.');
-    await this.useOnce(`xero:${state.n}`, 'This answer from Xero was already used. Start again from a new connect link.');
-    if (query.error) {
-      const why = query.error === 'access_denied' ? 'access was denied in Xero (the app was not allowed)' : `Xero answered ${query.error}${query.error_description ? `: ${query.error_description}` : ''}`;
-      throw new ConnectRefused(`Xero was not connected: ${why}. Start again from a new connect link if this was a mistake.`);
-    }
+  async complete(query: ConnectCallbackQuery): Promise<XeroConnectOutcome> {
+    const state = this.flow.readState<{ c: string; n: string; t?: string }>(
+      query.state,
+      'The answer from Xero cannot be trusted (its state is missing, altered or expired: a connect link lasts 15 minutes, Xero\'s page 10). Start again from a new connect link.',
+    );
+    await this.flow.useOnce(`xero:${state.n}`, 'This answer from Xero was already used. Start again from a new connect link.');
+    const refused = providerError('Xero', query, 'access was denied in Xero (the app was not allowed)');
+    if (refused) throw new ConnectRefused(`Xero was not connected: ${refused}. Start again from a new connect link if this was a mistake.`);
     if (!query.code) throw new ConnectRefused('Xero sent no authorisation code. Start again from a new connect link.');
-    const record = await this.found(state.c);
+    const record = await existingConnection(this.repository, state.c);
     this.requireXeroOAuth(record);
     const settings = xeroSettings(record.erpSettings);
     const clientSecret = this.secrets.open(record.id, 'clientSecret', record.secrets.clientSecret);
@@ -136,13 +127,13 @@ export class XeroConnectService {
     if (!choice) throw new ConnectRefused('This choice cannot be trusted or has expired (30 minutes). Start again from a new connect link.');
     const picked = tenantId ? choice.t.find(([id]) => sameGuid(id, tenantId)) : undefined;
     if (!picked) throw new ConnectRefused('Choose one of the organisations listed (the tenant id is not one of them).');
-    const record = await this.found(choice.c);
+    const record = await existingConnection(this.repository, choice.c);
     this.requireXeroOAuth(record);
     const sealed = record.secrets.refreshToken;
     if (!sealed || sha256(this.secrets.open(record.id, 'refreshToken', sealed)).slice(0, 16) !== choice.h) {
       throw new ConnectRefused('The connection was connected again since this page was shown: use the newest connect flow\'s page.', 409);
     }
-    await this.useOnce(`xero-choice:${choice.n}`, 'An organisation was already chosen on this page. Start again from a new connect link to change it.');
+    await this.flow.useOnce(`xero-choice:${choice.n}`, 'An organisation was already chosen on this page. Start again from a new connect link to change it.');
     await this.repository.update(record, { erpSettings: { ...record.erpSettings, tenantId: picked[0] } });
     await this.settle(record.id);
     return { name: record.name, tenant: { tenantId: picked[0], tenantName: picked[1] } };
@@ -176,29 +167,14 @@ export class XeroConnectService {
 
   /** Active when nothing waits for a person any more; else needs_reauthorisation naming what waits. */
   private async settle(id: string): Promise<void> {
-    const record = await this.found(id);
+    const record = await existingConnection(this.repository, id);
     const pending = pendingConnectFlow(record);
     if (pending) await this.repository.needsReauthorisation(id, pending.side, pending.reason);
     else if (record.status === 'needs_reauthorisation' && record.statusSide === 'erp') await this.repository.update(record, { status: 'active' });
   }
 
-  private async useOnce(nonce: string, message: string): Promise<void> {
-    try {
-      await this.prisma.oAuthStateUse.create({ data: { nonce } });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new ConnectRefused(message);
-      throw err;
-    }
-  }
-
-  private async found(id: string): Promise<ConnectionRecord> {
-    const record = await this.repository.get(id);
-    if (!record) throw new ConnectRefused('The connection no longer exists.', 404);
-    return record;
-  }
-
   private requireXeroOAuth(record: ConnectionRecord): void {
-    if (!this.config.ENCRYPTION_KEY) throw new ConnectRefused('ENCRYPTION_KEY is not set on the API: the connect flow cannot store credentials.', 503);
+    this.flow.requireEncryptionKey();
     if (record.erpKind !== 'xero') throw new ConnectRefused(`This connection's ERP is ${record.erpKind}, not Xero.`, 409);
     if (record.erpSettings.grantType === 'client_credentials') throw new ConnectRefused('This connection is a Xero Custom Connection (client_credentials): it needs no connect flow.', 409);
     if (typeof record.erpSettings.clientId !== 'string' || !record.secrets.clientSecret) {
