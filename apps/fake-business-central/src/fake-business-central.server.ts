@@ -23,6 +23,8 @@ export interface BcFault {
   hang?: boolean;
   /** how many requests it hits (default 1) */
   times?: number;
+  /** let this many matching requests pass first (e.g. the second $batch of a run) */
+  after?: number;
 }
 
 export interface BcCall {
@@ -312,6 +314,10 @@ export class FakeBusinessCentral {
     const i = this.faults.findIndex((f) => (!f.method || f.method === method) && (!f.path || path.includes(f.path)));
     if (i < 0) return undefined;
     const fault = this.faults[i];
+    if (fault.after) {
+      fault.after--;
+      return undefined;
+    }
     fault.times = (fault.times ?? 1) - 1;
     if (fault.times <= 0) this.faults.splice(i, 1);
     return fault;
