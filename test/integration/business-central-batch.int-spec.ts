@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { BC_RATE_LIMITS, BcTokens, BusinessCentralErpAdapter, ExpenseBatchResult, ExpenseEntry, LocalBcLock, RateGovernor, RedisBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
 import { BcFault } from '../../apps/fake-business-central/src/fake-business-central.server';
+import { bcJournalEntry, eur } from '../support/journal-entries';
 import { BusinessCentralWorld, startBusinessCentral } from '../support/fake-business-central';
 import { dropQueuePrefix } from '../support/harness';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
@@ -17,7 +18,6 @@ let world: BusinessCentralWorld;
 let redis: IORedis;
 const prefix = uniquePrefix();
 const ctx = { correlationId: 'bc-batch' };
-const eur = (value: string) => ({ value, currency: 'EUR' });
 
 /** An adapter as a fresh worker process has it: its own token cache, the shared governor and lock. */
 function adapter(): BusinessCentralErpAdapter {
@@ -28,18 +28,7 @@ function adapter(): BusinessCentralErpAdapter {
   return new BusinessCentralErpAdapter(s, { tokens, fetch: governed, lock: new RedisBcLock(redis, prefix), connectionKey: 'batch' });
 }
 
-const journal = (over: Partial<ExpenseEntry> = {}): ExpenseEntry => ({
-  reference: randomUUID(),
-  externalReference: `R-${randomUUID().slice(0, 8).toUpperCase()}`,
-  mode: 'journal',
-  state: 'posted',
-  date: '2026-11-20',
-  description: 'Team lunch',
-  total: eur('125.00'),
-  contraAccount: '1910',
-  lines: [{ account: '7100', net: eur('100.00'), tax: { code: 'S25', mode: 'inclusive', amount: eur('25.00') }, dimensions: [{ group: 'dept', value: 'sales' }, { group: 'proj', value: 'p-7' }] }],
-  ...over,
-});
+const journal = bcJournalEntry;
 const entries = (n: number) => Array.from({ length: n }, () => journal());
 
 type Rec = Record<string, unknown>;

@@ -63,6 +63,8 @@ export interface FakeBusinessCentralOptions {
    * as Microsoft's docs do not say a batch counts once) or 'request' (the batch counts once).
    */
   batchCounts?: 'operation' | 'request';
+  /** added per operation inside a `$batch` (BC's own time for each; `latencyMs` is added once per request) */
+  batchOperationLatencyMs?: number;
 }
 
 const API = /^\/v2\.0\/([^/]+)\/([^/]+)\/api\/v2\.0(?:\/(.*))?$/;
@@ -87,6 +89,7 @@ export class FakeBusinessCentral {
   readonly faults: BcFault[] = [];
   latencyMs: number;
   batchCounts: 'operation' | 'request';
+  batchOperationLatencyMs: number;
   url = '';
   private server?: Server;
 
@@ -95,6 +98,7 @@ export class FakeBusinessCentral {
     this.limits = new BcLimits(options.limits, options.now);
     this.latencyMs = options.latencyMs ?? 0;
     this.batchCounts = options.batchCounts ?? 'operation';
+    this.batchOperationLatencyMs = options.batchOperationLatencyMs ?? 0;
   }
 
   /** BC_API_BASE_URL for this fake (…/v2.0, as https://api.businesscentral.dynamics.com/v2.0). */
@@ -234,6 +238,7 @@ export class FakeBusinessCentral {
         answers.push(failedDependency(op.id, failed));
         continue;
       }
+      if (this.batchOperationLatencyMs) await new Promise((r) => setTimeout(r, this.batchOperationLatencyMs));
       const [rest, search = ''] = op.url.split('?');
       const path = `${new URL(place.serviceRoot).pathname}/${rest}${search ? `?${search}` : ''}`;
       const call: BcCall = { at: new Date().toISOString(), method: op.method, path, status: 0, inBatch: true };

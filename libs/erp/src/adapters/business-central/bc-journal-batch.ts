@@ -1,5 +1,6 @@
 import { ExpenseBatchResult, ExpenseEntry, OperationContext, PostedExpense, batchFailure } from '../../erp-adapter.port';
 import { ErpError } from '../../erp-errors';
+import { postOneByOne } from '../../post-one-by-one';
 import { BcBatchOperation } from './bc-batch';
 import { BcClient } from './bc-client';
 import { BcDimensionSetLine, BcGeneralLedgerEntry, BcJournalLine, BcList } from './bc-entities';
@@ -76,19 +77,7 @@ export class BcJournalBatches {
       for (const { entry } of items) if (!results.has(entry.reference)) results.set(entry.reference, batchFailure(entry.reference, asError(err)));
     }
     // the post was refused as a whole: each entry alone (its own lock, look-up, lines and post)
-    let stoppedBy: ErpError | undefined;
-    for (const entry of fallback) {
-      if (stoppedBy) results.set(entry.reference, { reference: entry.reference, status: 'unknown', error: stoppedBy });
-      else {
-        try {
-          results.set(entry.reference, { reference: entry.reference, status: 'posted', posted: await this.journal.post(entry, ctx) });
-        } catch (err) {
-          const result = batchFailure(entry.reference, asError(err));
-          if (result.status === 'unknown') stoppedBy = result.error;
-          results.set(entry.reference, result);
-        }
-      }
-    }
+    for (const r of await postOneByOne((e, c) => this.journal.post(e, c), fallback, ctx)) results.set(r.reference, r);
     return items.map(({ entry }) => results.get(entry.reference)!);
   }
 
