@@ -134,6 +134,10 @@ describe('sync into Business Central across real processes', () => {
       expect(expense.dimensions).toEqual([{ code: 'DEPT', valueCode: 'SALES' }]); // Pleo's tag as a dimension
     }
     expect(st().journalLines).toEqual([]); // everything posted
+    // the worker batches journal entries ($batch, one post per batch): card + reverse charge share
+    // their contra account, out-of-pocket has its own — 2 journal posts, + 1 for the bill's payment
+    expect(bc.fake.callsTo('/$batch', 'POST').length).toBeGreaterThan(0);
+    expect(bc.fake.callsTo('/Microsoft.NAV.post', 'POST').filter((c) => c.path.includes('/journals(') && !c.inBatch)).toHaveLength(3);
 
     const bills = st().purchaseInvoices.filter((i) => i.vendorInvoiceNumber === invoiceNumber);
     expect(bills).toHaveLength(1);

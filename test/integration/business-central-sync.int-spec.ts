@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { BC_RATE_LIMITS, ErpError, ExpenseEntry, RateGovernor } from '@app/erp';
 import { BcFault } from '../../apps/fake-business-central/src/fake-business-central.server';
+import { bcJournalEntry, eur } from '../support/journal-entries';
 import { BusinessCentralWorld, bcAdapter, startBusinessCentral } from '../support/fake-business-central';
 import { dropQueuePrefix } from '../support/harness';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
@@ -15,7 +16,6 @@ import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
  */
 let world: BusinessCentralWorld;
 const ctx = { correlationId: 'bc-sync' };
-const eur = (value: string) => ({ value, currency: 'EUR' });
 
 /** An adapter as a fresh worker process has it: its own token cache and lock. */
 const adapter = (fetchFn: typeof fetch = fetch) => bcAdapter(world, fetchFn, 'sync');
@@ -33,18 +33,7 @@ function dyingBefore(pattern: RegExp): typeof fetch {
   }) as typeof fetch;
 }
 
-const journal = (over: Partial<ExpenseEntry> = {}): ExpenseEntry => ({
-  reference: randomUUID(),
-  externalReference: `R-${randomUUID().slice(0, 8).toUpperCase()}`,
-  mode: 'journal',
-  state: 'posted',
-  date: '2026-11-20',
-  description: 'Team lunch',
-  total: eur('125.00'),
-  contraAccount: '1910',
-  lines: [{ account: '7100', net: eur('100.00'), tax: { code: 'S25', mode: 'inclusive', amount: eur('25.00') }, dimensions: [{ group: 'dept', value: 'sales' }, { group: 'proj', value: 'p-7' }] }],
-  ...over,
-});
+const journal = bcJournalEntry;
 
 async function vendorId(): Promise<string> {
   const v = await adapter().createVendor({ reference: randomUUID(), name: `Sync ${randomUUID().slice(0, 6)} GmbH`, currency: 'EUR', country: 'DE' }, ctx);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import IORedis from 'ioredis';
-import { ErpError, RateGovernor, RateLimits } from '@app/erp';
+import { ErpError, GovernedRequestInit, RateGovernor, RateLimits } from '@app/erp';
 import { dropQueuePrefix } from '../support/harness';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
@@ -55,6 +55,23 @@ describe('rate governor: the ERP’s own headers', () => {
     evals.mockRestore();
     // 25 ms polling would look ~120 times in 3 s; backing off to 500 ms, about a dozen
     expect(looks).toBeLessThan(25);
+  });
+
+  it('a request that costs several (a batch counted per operation) takes that many places in the window, and waits until they are free', async () => {
+    const key = `cost-${randomUUID()}`;
+    const small: RateLimits = { windows: [{ limit: 5, windowMs: 1_000 }], concurrent: 5 };
+    const governed = new RateGovernor(redis, { prefix, maxInlineWaitMs: 5_000 }).fetchFor(key, small) as (u: string, init?: GovernedRequestInit) => Promise<Response>;
+    const before = hits;
+    await governed(url, { requestCost: 4 });
+    const started = Date.now();
+    await governed(url, { requestCost: 1 }); // 4 + 1 = 5: fits at once
+    expect(Date.now() - started).toBeLessThan(300);
+    await governed(url, { requestCost: 2 }); // 5 + 2 > 5: waits until the first batch's four have left the window
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    expect(hits - before).toBe(3);
+    const never = await governed(url, { requestCost: 6 }).then(() => null, (err: unknown) => err as ErpError);
+    expect(never).toMatchObject({ kind: 'validation' });
+    expect(hits - before).toBe(3);
   });
 
   it('a remaining count of 0 stops the connection until its window passes; another connection is not affected', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErpAdapter, ErpError, ExpenseEntry } from '@app/erp';
+import { eur, journalEntry } from './journal-entries';
 
 export interface ErpContractOptions {
   /** how many attachments the ERP holds on the entry (read from the ERP itself) */
@@ -8,7 +9,6 @@ export interface ErpContractOptions {
 
 const ctx = { correlationId: 'contract' };
 const unique = () => randomUUID().slice(0, 8);
-const eur = (value: string) => ({ value, currency: 'EUR' });
 
 async function failure(p: Promise<unknown>) {
   try {
@@ -54,17 +54,7 @@ export function describeErpContract(name: string, adapter: () => Promise<ErpAdap
       else await fn();
     });
 
-    const journal = (over: Partial<ExpenseEntry> = {}): ExpenseEntry => ({
-      reference: randomUUID(),
-      mode: 'journal',
-      state: 'posted',
-      date: '2026-11-20',
-      description: 'Team lunch',
-      total: eur('125.00'),
-      contraAccount: '1910',
-      lines: [{ account: '7100', net: eur('100.00'), tax: { code: 'S25', mode: 'inclusive', amount: eur('25.00') } }],
-      ...over,
-    });
+    const journal = journalEntry;
     const vendor = () => erp.createVendor({ reference: randomUUID(), name: `Contract ${unique()} GmbH`, currency: 'EUR', country: 'DE', taxNumber: germanVatNumber() }, ctx);
     const bill = (vendorId: string, over: Partial<ExpenseEntry> = {}): ExpenseEntry =>
       journal({ mode: 'accounts_payable', kind: 'invoice', contraAccount: '2400', vendorId, invoice: { number: `INV-${unique()}`, date: '2026-11-19' }, ...over });

@@ -17,6 +17,10 @@ export interface BusinessCentralWorld {
   companyUrl: string;
   /** a fresh access token (client credentials) */
   token(): Promise<string>;
+  /** …/api/v2.0 (the service root: `$batch` and the relative URLs inside it start here) */
+  serviceRoot: string;
+  /** `POST …/api/v2.0/$batch` (JSON batch) with a token; `body` is sent as given */
+  batch(body: unknown, headers?: Record<string, string>): Promise<Response>;
   /** a request to the company's API with a token (JSON body unless a Buffer) */
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** the company's state incl. ledgers the API does not show */
@@ -37,7 +41,8 @@ export async function startBusinessCentral(options: FakeBusinessCentralOptions &
   const clientSecret = randomBytes(18).toString('base64url');
   fake.identity.addClient({ clientId, clientSecret, tenantId });
   await fake.listen(0);
-  const companyUrl = `${fake.apiBaseUrl}/${tenantId}/${environment}/api/v2.0/companies(${company.id})`;
+  const serviceRoot = `${fake.apiBaseUrl}/${tenantId}/${environment}/api/v2.0`;
+  const companyUrl = `${serviceRoot}/companies(${company.id})`;
   const token = async () => {
     const res = await fetch(fake.tokenUrl(tenantId), {
       method: 'POST',
@@ -66,7 +71,12 @@ export async function startBusinessCentral(options: FakeBusinessCentralOptions &
       BC_TOKEN_URL: fake.tokenUrlTemplate,
     },
     companyUrl,
+    serviceRoot,
     token,
+    async batch(body, headers = {}) {
+      cached ??= await token();
+      return fetch(`${serviceRoot}/$batch`, { method: 'POST', headers: { authorization: `Bearer ${cached}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    },
     async request(method, path, body, headers = {}) {
       cached ??= await token();
       const isRaw = Buffer.isBuffer(body);

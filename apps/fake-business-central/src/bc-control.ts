@@ -60,7 +60,7 @@ export function bcControl(fake: FakeBusinessCentral, method: string, url: URL, r
     case 'GET /__control/violations':
       return new HttpAnswer(200, { violations: fake.violations });
     case 'GET /__control/calls':
-      return new HttpAnswer(200, { calls: fake.calls, refusals: fake.limits.refusals, peakConcurrent: fake.limits.peakConcurrent, grants: fake.identity.grants });
+      return new HttpAnswer(200, { calls: fake.calls, batchCounts: fake.batchCounts, refusals: fake.limits.refusals, peakConcurrent: fake.limits.peakConcurrent, grants: fake.identity.grants });
     case 'GET /__control/state':
       return co ? new HttpAnswer(200, companyState(co)) : new HttpAnswer(404, { message: 'no company' });
     case 'POST /__control/faults':

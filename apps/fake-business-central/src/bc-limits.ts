@@ -27,21 +27,28 @@ export class BcLimits {
     this.settings = { ...BC_LIMITS, ...settings };
   }
 
-  admit(user: string): Admission {
+  /**
+   * `weight`: how many requests of the window this one uses (a `$batch` counts each of its
+   * operations unless the fake is told otherwise); it is still one request in flight. All of it
+   * must fit in the window, or nothing is done.
+   */
+  admit(user: string, weight = 1): Admission {
     const t = this.now();
     const s = this.settings;
     const calls = (this.calls.get(user) ?? []).filter((at) => at > t - s.windowMs);
     this.calls.set(user, calls);
-    if (calls.length >= s.perWindow) {
+    if (calls.length + weight > s.perWindow) {
       this.refusals.window++;
-      return { ok: false, problem: 'window', retryAfterSeconds: Math.max(1, Math.ceil((calls[calls.length - s.perWindow] + s.windowMs - t) / 1000)) };
+      // the request fits once enough of the oldest have left the window (never, past the quota)
+      const frees = calls[Math.min(calls.length - 1, Math.max(0, calls.length + weight - s.perWindow - 1))] ?? t;
+      return { ok: false, problem: 'window', retryAfterSeconds: Math.max(1, Math.ceil((frees + s.windowMs - t) / 1000)) };
     }
     const flying = this.inFlight.get(user) ?? 0;
     if (flying >= s.concurrent) {
       this.refusals.concurrent++;
       return { ok: false, problem: 'concurrent', retryAfterSeconds: 1 };
     }
-    calls.push(t);
+    for (let i = 0; i < weight; i++) calls.push(t);
     this.inFlight.set(user, flying + 1);
     this.peakConcurrent = Math.max(this.peakConcurrent, flying + 1);
     let released = false;

@@ -1,6 +1,7 @@
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { operate } from './bc-api';
+import { ApiOutcome, operate } from './bc-api';
+import { BatchAnswer, BatchOperation, batchAnswer, failedDependency, readBatch, snapshotOf } from './bc-batch';
 import { BC, HttpAnswer, bcError } from './bc-answers';
 import { BcCompany } from './bc-company';
 import { bcControl } from './bc-control';
@@ -22,6 +23,8 @@ export interface BcFault {
   hang?: boolean;
   /** how many requests it hits (default 1) */
   times?: number;
+  /** let this many matching requests pass first (e.g. the second $batch of a run) */
+  after?: number;
 }
 
 export interface BcCall {
@@ -30,6 +33,15 @@ export interface BcCall {
   path: string;
   status: number;
   user?: string;
+  /** an operation inside a $batch (the $batch itself is the request that counted) */
+  inBatch?: true;
+}
+
+interface Place {
+  tenantId: string;
+  environment: string;
+  /** …/v2.0/{tenant}/{environment}/api/v2.0 */
+  serviceRoot: string;
 }
 
 export interface BcViolation {
@@ -46,6 +58,13 @@ export interface FakeBusinessCentralOptions {
   now?: () => number;
   /** added to every API answer so concurrent requests overlap as on the network */
   latencyMs?: number;
+  /**
+   * How a `$batch` counts toward the 6,000 per 5 minutes: 'operation' (default: each operation,
+   * as Microsoft's docs do not say a batch counts once) or 'request' (the batch counts once).
+   */
+  batchCounts?: 'operation' | 'request';
+  /** added per operation inside a `$batch` (BC's own time for each; `latencyMs` is added once per request) */
+  batchOperationLatencyMs?: number;
 }
 
 const API = /^\/v2\.0\/([^/]+)\/([^/]+)\/api\/v2\.0(?:\/(.*))?$/;
@@ -69,6 +88,8 @@ export class FakeBusinessCentral {
   readonly violations: BcViolation[] = [];
   readonly faults: BcFault[] = [];
   latencyMs: number;
+  batchCounts: 'operation' | 'request';
+  batchOperationLatencyMs: number;
   url = '';
   private server?: Server;
 
@@ -76,6 +97,8 @@ export class FakeBusinessCentral {
     this.identity = new BcIdentity(options.now);
     this.limits = new BcLimits(options.limits, options.now);
     this.latencyMs = options.latencyMs ?? 0;
+    this.batchCounts = options.batchCounts ?? 'operation';
+    this.batchOperationLatencyMs = options.batchOperationLatencyMs ?? 0;
   }
 
   /** BC_API_BASE_URL for this fake (…/v2.0, as https://api.businesscentral.dynamics.com/v2.0). */
@@ -165,7 +188,11 @@ export class FakeBusinessCentral {
       return finish(bcError(401, BC.authentication, holder === 'expired' ? 'The access token has expired.' : 'The server has rejected the client credentials.', { 'www-authenticate': `Bearer authorization_uri="${this.tokenUrl(tenantId)}", error="invalid_token"` }));
     }
     call.user = holder.clientId;
-    const admission = this.limits.admit(holder.clientId);
+    const serviceRoot = `${this.url}/v2.0/${tenantId}/${environment}/api/v2.0`;
+    const batch = rest === '$batch' && method === 'POST' ? readBatch(header(req, 'content-type'), raw, serviceRoot) : undefined;
+    // a $batch counts each operation toward the window (unless told it counts once); it is one request in flight
+    const weight = batch && 'operations' in batch && this.batchCounts === 'operation' ? batch.operations.length : 1;
+    const admission = this.limits.admit(holder.clientId, weight);
     if (!admission.ok) return finish(this.tooMany(admission.retryAfterSeconds));
     try {
       if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
@@ -176,47 +203,111 @@ export class FakeBusinessCentral {
         if (!req.socket.destroyed) await new Promise((r) => req.socket.once('close', r));
         return finish('dropped');
       }
-
-      const companies = this.environments.get(`${decodeURIComponent(tenantId)}/${decodeURIComponent(environment)}`);
-      if (!companies) return finish(bcError(404, 'NoEnvironment', `Environment '${environment}' does not exist for tenant ${tenantId}.`));
-      const segments = rest.split('/').filter(Boolean).map(decodeURIComponent);
-      const companySeg = COMPANY.exec(segments[0] ?? '');
-      const contextBase = `${this.url}/v2.0/${tenantId}/${environment}/api/v2.0`;
-      if (!companySeg) {
-        this.violate(method, call.path, `not under companies(...): ${segments[0] ?? '(nothing)'}`);
-        return finish(bcError(404, BC.notFound, `No HTTP resource was found that matches the request URI.`));
+      const place = { tenantId, environment, serviceRoot };
+      let out: ApiOutcome | 'dropped';
+      if (batch && 'problem' in batch) {
+        this.violate(method, call.path, batch.problem);
+        out = { answer: bcError(400, BC.badRequest, batch.problem), violations: [], wrote: false };
+      } else if (batch) {
+        out = await this.runBatch(place, batch.operations, header(req, 'isolation')?.toLowerCase() === 'snapshot');
+      } else {
+        out = this.operation(place, { method, rest, search: url.searchParams, raw, path: call.path, contentType: header(req, 'content-type'), ifMatch: header(req, 'if-match') });
       }
-      if (segments.length === 1) {
-        if (method !== 'GET') return finish(bcError(405, BC.methodNotAllowed, `'${method}' requests for 'companies' of EdmType 'Entity' are not allowed within Dynamics 365 Business Central OData web services.`));
-        const docs = [...companies.values()].map((c) => ({ id: c.id, systemVersion: '26.0.0.0', timestamp: 0, name: c.name, displayName: c.name, businessProfileId: '', systemCreatedAt: '2026-01-01T00:00:00Z', systemCreatedBy: '00000000-0000-0000-0000-000000000001', systemModifiedAt: '2026-01-01T00:00:00Z', systemModifiedBy: '00000000-0000-0000-0000-000000000001' }));
-        if (companySeg[1] === undefined) return finish(new HttpAnswer(200, { '@odata.context': `${contextBase}/$metadata#companies`, value: docs }));
-        const doc = docs.find((d) => d.id === companySeg[1].toLowerCase());
-        return finish(doc ? new HttpAnswer(200, { '@odata.context': `${contextBase}/$metadata#companies/$entity`, ...doc }) : bcError(404, 'Internal_CompanyNotFound', `Cannot process the request because the company '${companySeg[1]}' cannot be found.`));
-      }
-      const company = companySeg[1] ? companies.get(companySeg[1].toLowerCase()) : undefined;
-      if (!company) return finish(bcError(404, 'Internal_CompanyNotFound', `Cannot process the request because the company '${companySeg[1] ?? ''}' cannot be found.`));
-
-      let body: unknown;
-      const isContent = segments[segments.length - 1] === 'attachmentContent';
-      if (raw.length && !isContent) {
-        try {
-          body = JSON.parse(raw.toString('utf8'));
-        } catch {
-          this.violate(method, call.path, 'the request body is not JSON');
-          return finish(bcError(400, BC.badRequest, 'The request body is not valid JSON.'));
-        }
-      }
-      if ((method === 'POST' || method === 'PATCH') && !isContent && body !== undefined && !/^application\/json/i.test(header(req, 'content-type') ?? '')) {
-        this.violate(method, call.path, `a JSON body sent as ${header(req, 'content-type') ?? 'no content type'}`);
-        return finish(bcError(415, BC.badRequest, 'The content type of the request must be application/json.'));
-      }
-      const out = operate(company, this.schemas, { method, segments: segments.slice(1), query: url.searchParams, body: body ?? (method === 'PATCH' || method === 'POST' ? {} : undefined), raw, ifMatch: header(req, 'if-match'), contextBase });
-      for (const v of out.violations) this.violate(method, call.path, v);
+      if (out === 'dropped') return finish('dropped');
       if (fault?.afterCommit && out.wrote) return finish(fault.afterCommit === 'drop' ? 'dropped' : bcError(504, 'GatewayTimeout', 'The operation timed out.'));
       return finish(out.answer);
     } finally {
       admission.release();
     }
+  }
+
+  /**
+   * The operations of a `$batch`, in order, each as a request of its own (routing, schemas, ETags,
+   * faults), recorded in `calls` with `inBatch`. An operation whose dependency failed answers 424;
+   * with `Isolation: snapshot` one failure undoes every write of the batch.
+   */
+  private async runBatch(place: Place, operations: BatchOperation[], snapshot: boolean): Promise<ApiOutcome | 'dropped'> {
+    const companies = this.environments.get(`${decodeURIComponent(place.tenantId)}/${decodeURIComponent(place.environment)}`);
+    const undo = snapshot ? [...(companies?.values() ?? [])].map(snapshotOf) : [];
+    const answers: BatchAnswer[] = [];
+    let wrote = false;
+    let dropAfter = false;
+    for (const op of operations) {
+      const failed = op.dependsOn.find((d) => (answers.find((a) => a.id === d)?.status ?? 500) >= 400);
+      if (failed) {
+        answers.push(failedDependency(op.id, failed));
+        continue;
+      }
+      if (this.batchOperationLatencyMs) await new Promise((r) => setTimeout(r, this.batchOperationLatencyMs));
+      const [rest, search = ''] = op.url.split('?');
+      const path = `${new URL(place.serviceRoot).pathname}/${rest}${search ? `?${search}` : ''}`;
+      const call: BcCall = { at: new Date().toISOString(), method: op.method, path, status: 0, inBatch: true };
+      this.calls.push(call);
+      const fault = this.takeFault(op.method, path);
+      let answer: HttpAnswer;
+      if (fault?.status === 429) answer = this.tooMany(fault.retryAfterSeconds === undefined ? 1 : fault.retryAfterSeconds);
+      else if (fault?.status) answer = bcError(fault.status, fault.status === 504 ? 'GatewayTimeout' : BC.unavailable, 'injected failure');
+      else {
+        const raw = op.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(op.body));
+        const out = this.operation(place, { method: op.method, rest, search: new URLSearchParams(search), raw, path, contentType: op.headers['content-type'], ifMatch: op.headers['if-match'] });
+        wrote ||= out.wrote;
+        answer = out.answer;
+        if (fault?.afterCommit && out.wrote) {
+          if (fault.afterCommit === 'drop') dropAfter = true;
+          else answer = bcError(504, 'GatewayTimeout', 'The operation timed out.');
+        }
+      }
+      call.status = answer.status;
+      answers.push(batchAnswer(op.id, answer));
+    }
+    if (snapshot && answers.some((a) => a.status >= 400)) {
+      for (const restore of undo) restore();
+      wrote = false;
+    }
+    if (dropAfter) return 'dropped';
+    return { answer: new HttpAnswer(200, { responses: answers }), violations: [], wrote };
+  }
+
+  /** One request under …/api/v2.0/ (on its own or inside a $batch). */
+  private operation(place: Place, r: { method: string; rest: string; search: URLSearchParams; raw: Buffer; path: string; contentType?: string; ifMatch?: string }): ApiOutcome {
+    const { method } = r;
+    const answer = (a: HttpAnswer, wrote = false): ApiOutcome => ({ answer: a, violations: [], wrote });
+    const companies = this.environments.get(`${decodeURIComponent(place.tenantId)}/${decodeURIComponent(place.environment)}`);
+    if (!companies) return answer(bcError(404, 'NoEnvironment', `Environment '${place.environment}' does not exist for tenant ${place.tenantId}.`));
+    const segments = r.rest.split('/').filter(Boolean).map(decodeURIComponent);
+    const companySeg = COMPANY.exec(segments[0] ?? '');
+    const contextBase = place.serviceRoot;
+    if (!companySeg) {
+      this.violate(method, r.path, `not under companies(...): ${segments[0] ?? '(nothing)'}`);
+      return answer(bcError(404, BC.notFound, `No HTTP resource was found that matches the request URI.`));
+    }
+    if (segments.length === 1) {
+      if (method !== 'GET') return answer(bcError(405, BC.methodNotAllowed, `'${method}' requests for 'companies' of EdmType 'Entity' are not allowed within Dynamics 365 Business Central OData web services.`));
+      const docs = [...companies.values()].map((c) => ({ id: c.id, systemVersion: '26.0.0.0', timestamp: 0, name: c.name, displayName: c.name, businessProfileId: '', systemCreatedAt: '2026-01-01T00:00:00Z', systemCreatedBy: '00000000-0000-0000-0000-000000000001', systemModifiedAt: '2026-01-01T00:00:00Z', systemModifiedBy: '00000000-0000-0000-0000-000000000001' }));
+      if (companySeg[1] === undefined) return answer(new HttpAnswer(200, { '@odata.context': `${contextBase}/$metadata#companies`, value: docs }));
+      const doc = docs.find((d) => d.id === companySeg[1].toLowerCase());
+      return answer(doc ? new HttpAnswer(200, { '@odata.context': `${contextBase}/$metadata#companies/$entity`, ...doc }) : bcError(404, 'Internal_CompanyNotFound', `Cannot process the request because the company '${companySeg[1]}' cannot be found.`));
+    }
+    const company = companySeg[1] ? companies.get(companySeg[1].toLowerCase()) : undefined;
+    if (!company) return answer(bcError(404, 'Internal_CompanyNotFound', `Cannot process the request because the company '${companySeg[1] ?? ''}' cannot be found.`));
+
+    let body: unknown;
+    const isContent = segments[segments.length - 1] === 'attachmentContent';
+    if (r.raw.length && !isContent) {
+      try {
+        body = JSON.parse(r.raw.toString('utf8'));
+      } catch {
+        this.violate(method, r.path, 'the request body is not JSON');
+        return answer(bcError(400, BC.badRequest, 'The request body is not valid JSON.'));
+      }
+    }
+    if ((method === 'POST' || method === 'PATCH') && !isContent && body !== undefined && !/^application\/json/i.test(r.contentType ?? '')) {
+      this.violate(method, r.path, `a JSON body sent as ${r.contentType ?? 'no content type'}`);
+      return answer(bcError(415, BC.badRequest, 'The content type of the request must be application/json.'));
+    }
+    const out = operate(company, this.schemas, { method, segments: segments.slice(1), query: r.search, body: body ?? (method === 'PATCH' || method === 'POST' ? {} : undefined), raw: r.raw, ifMatch: r.ifMatch, contextBase });
+    for (const v of out.violations) this.violate(method, r.path, v);
+    return out;
   }
 
   private tooMany(retryAfterSeconds: number | null): HttpAnswer {
@@ -228,6 +319,10 @@ export class FakeBusinessCentral {
     const i = this.faults.findIndex((f) => (!f.method || f.method === method) && (!f.path || path.includes(f.path)));
     if (i < 0) return undefined;
     const fault = this.faults[i];
+    if (fault.after) {
+      fault.after--;
+      return undefined;
+    }
     fault.times = (fault.times ?? 1) - 1;
     if (fault.times <= 0) this.faults.splice(i, 1);
     return fault;

@@ -4,11 +4,15 @@ import { FakeBusinessCentral } from './fake-business-central.server';
 /**
  * The fake Business Central as a process (docker compose profile "business-central"): one tenant,
  * environment and company, one Entra app from the environment, BC's limits unless
- * FAKE_BC_LIMITS_OFF=1, FAKE_BC_LATENCY_MS added to every API answer, the control API with FAKE_BC_CONTROL=1. Prints the values for BC_*.
+ * FAKE_BC_LIMITS_OFF=1, FAKE_BC_LATENCY_MS added to every API answer, the control API with FAKE_BC_CONTROL=1,
+ * FAKE_BC_BATCH_COUNTS=operation|request: how a $batch counts toward the window (default: each
+ * operation), FAKE_BC_BATCH_OPERATION_LATENCY_MS added per operation inside a $batch. Prints the values for BC_*.
  */
 async function main() {
   const env = process.env;
-  const fake = new FakeBusinessCentral({ control: env.FAKE_BC_CONTROL === '1', latencyMs: Number(env.FAKE_BC_LATENCY_MS || 0), ...(env.FAKE_BC_LIMITS_OFF === '1' && { limits: { perWindow: 1e9, concurrent: 1e9 } }) });
+  const batchCounts = env.FAKE_BC_BATCH_COUNTS || 'operation';
+  if (batchCounts !== 'operation' && batchCounts !== 'request') throw new Error(`FAKE_BC_BATCH_COUNTS must be "operation" or "request", not "${batchCounts}"`);
+  const fake = new FakeBusinessCentral({ control: env.FAKE_BC_CONTROL === '1', latencyMs: Number(env.FAKE_BC_LATENCY_MS || 0), batchCounts, batchOperationLatencyMs: Number(env.FAKE_BC_BATCH_OPERATION_LATENCY_MS || 0), ...(env.FAKE_BC_LIMITS_OFF === '1' && { limits: { perWindow: 1e9, concurrent: 1e9 } }) });
   const tenantId = env.FAKE_BC_TENANT_ID || '00000000-0000-4000-8000-00000000bc01';
   const environment = env.FAKE_BC_ENVIRONMENT || 'sandbox';
   const company = fake.addCompany(tenantId, environment, new BcCompany(env.FAKE_BC_COMPANY_ID || undefined, 'CRONUS Pleo Demo', env.FAKE_BC_JOURNAL_CODE || 'PLEO'));

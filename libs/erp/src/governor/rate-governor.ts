@@ -18,6 +18,14 @@ export interface GovernorOptions {
   requestTimeoutMs?: number;
 }
 
+/**
+ * A request's init as the governed fetch reads it: `requestCost` is how many requests of the ERP's
+ * windows it uses (a batch the ERP counts per operation); 1 when absent. It is not sent.
+ */
+export interface GovernedRequestInit extends RequestInit {
+  requestCost?: number;
+}
+
 /** Waiting for a slot held by a request in flight: the first look again, and the longest gap between looks. */
 const POLL_FIRST_MS = 25;
 const POLL_MAX_MS = 500;
@@ -56,9 +64,14 @@ export class RateGovernor {
   /** A fetch that takes its turn under the connection's limits. `connectionKey` must be stable. */
   fetchFor(connectionKey: string, limits: RateLimits | null, base: typeof fetch = fetch): typeof fetch {
     if (!limits) return base;
-    return (async (input: string | URL | Request, init?: RequestInit) => {
-      const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
-      const lease = await this.acquire(connectionKey, limits, callerSignal);
+    return (async (input: string | URL | Request, governed?: GovernedRequestInit) => {
+      const { requestCost, ...init } = governed ?? {};
+      const cost = requestCost ?? 1;
+      if (!Number.isInteger(cost) || cost < 1 || limits.windows.some((w) => cost > w.limit)) {
+        throw new ErpError('validation', `A request that counts as ${cost} requests can never fit this connection's limits (${limits.windows.map((w) => w.limit).join(' / ')} per window).`);
+      }
+      const callerSignal = init.signal ?? (input instanceof Request ? input.signal : undefined);
+      const lease = await this.acquire(connectionKey, limits, cost, callerSignal ?? undefined);
       let res: Response | undefined;
       try {
         // the request's own deadline starts now: a wait for its turn (up to a minute) is not its fault
@@ -66,7 +79,7 @@ export class RateGovernor {
         res = await base(input, { ...init, signal: callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout });
         return res;
       } finally {
-        await this.release(connectionKey, limits, lease, res);
+        await this.release(connectionKey, limits, lease, cost, res);
       }
     }) as typeof fetch;
   }
@@ -77,10 +90,10 @@ export class RateGovernor {
     return [`${base}:paused`, `${base}:leases`, ...limits.windows.map((w) => `${base}:w${w.windowMs}`)];
   }
 
-  private async acquire(connectionKey: string, limits: RateLimits, signal?: AbortSignal): Promise<string> {
+  private async acquire(connectionKey: string, limits: RateLimits, cost: number, signal?: AbortSignal): Promise<string> {
     const lease = randomUUID();
     const keys = this.keys(connectionKey, limits);
-    const args = [lease, this.leaseTtlMs, limits.concurrent ?? 0, ...limits.windows.flatMap((w) => [w.limit, w.windowMs + arrivalMarginMs(w.windowMs)])];
+    const args = [lease, this.leaseTtlMs, limits.concurrent ?? 0, cost, ...limits.windows.flatMap((w) => [w.limit, w.windowMs + arrivalMarginMs(w.windowMs)])];
     const started = Date.now();
     let pollMs = POLL_FIRST_MS;
     for (;;) {
@@ -97,7 +110,7 @@ export class RateGovernor {
     }
   }
 
-  private async release(connectionKey: string, limits: RateLimits, lease: string, res?: Response): Promise<void> {
+  private async release(connectionKey: string, limits: RateLimits, lease: string, cost: number, res?: Response): Promise<void> {
     const pause = res ? (retryAfterMs(res.headers.get('retry-after')) ?? (res.status === 429 ? this.default429PauseMs : 0)) : 0;
     const remaining = (windowMs: number) => {
       const header = limits.remainingHeaders?.find((h) => h.windowMs === windowMs)?.header;
@@ -105,7 +118,7 @@ export class RateGovernor {
       const value = raw ? Number(raw) : NaN; // an answer without the header (a 401, a proxy's 502) says nothing: Number(null) would be 0
       return Number.isInteger(value) && value >= 0 ? value : -1;
     };
-    const args = [lease, pause, ...limits.windows.flatMap((w) => [w.limit, w.windowMs + arrivalMarginMs(w.windowMs), remaining(w.windowMs)])];
+    const args = [lease, pause, cost, ...limits.windows.flatMap((w) => [w.limit, w.windowMs + arrivalMarginMs(w.windowMs), remaining(w.windowMs)])];
     // A lost release only holds a slot until the lease expires: never fail the request for it.
     await this.run(RELEASE, this.keys(connectionKey, limits), args).catch(() => undefined);
   }

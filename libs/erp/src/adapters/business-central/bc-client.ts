@@ -2,7 +2,9 @@ import { ErpError } from '../../erp-errors';
 import { OperationContext } from '../../erp-adapter.port';
 import { bcHttpError, bcTransportError } from './bc-errors';
 import { BcList } from './bc-entities';
+import { BcBatchOperation, BcBatchResult, batchBody, batchChunks, readBatchAnswer } from './bc-batch';
 import { keySegment, query } from './bc-odata';
+import type { GovernedRequestInit } from '../../governor/rate-governor';
 import { BcTokens } from './bc-token';
 
 export interface BcClientSettings {
@@ -13,6 +15,11 @@ export interface BcClientSettings {
   timeoutMs?: number;
   /** a 429 whose wait is at most this long is waited out and the request sent again (twice at most) */
   maxInlineWaitMs?: number;
+  /**
+   * How BC counts a `$batch` toward its 6,000 per 5 minutes, for the rate governor: 'operation'
+   * (default — Microsoft's docs do not say a batch counts once) or 'request'.
+   */
+  batchCounts?: 'operation' | 'request';
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -25,6 +32,12 @@ interface Call {
   /** raw bytes (attachment content) instead of JSON */
   bytes?: { content: Buffer; type: string };
   ifMatch?: string;
+  /** an address outside the company (the service root's `$batch`) */
+  url?: string;
+  /** the request may change data (default: any method but GET) */
+  write?: boolean;
+  /** places it takes in the rate governor's windows (a `$batch` counted per operation) */
+  cost?: number;
 }
 
 /**
@@ -36,6 +49,8 @@ interface Call {
  */
 export class BcClient {
   readonly companyUrl: string;
+  /** …/api/v2.0: where `$batch` is, and what the URLs inside a batch are relative to */
+  readonly serviceRoot: string;
 
   constructor(
     private readonly settings: BcClientSettings,
@@ -44,7 +59,25 @@ export class BcClient {
     private readonly pause: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
     const { apiUrl, tenantId, environment, companyId } = settings;
-    this.companyUrl = `${apiUrl.replace(/\/+$/, '')}/${encodeURIComponent(tenantId)}/${encodeURIComponent(environment)}/api/v2.0/${keySegment('companies', companyId)}`;
+    this.serviceRoot = `${apiUrl.replace(/\/+$/, '')}/${encodeURIComponent(tenantId)}/${encodeURIComponent(environment)}/api/v2.0`;
+    this.companyUrl = `${this.serviceRoot}/${keySegment('companies', companyId)}`;
+  }
+
+  /**
+   * Operations (paths relative to the company, as for the other calls) through OData JSON `$batch`,
+   * at most BC's 100 per request, one result per operation in order: an operation BC refused is
+   * its own ErpError, the others stand. A request that fails as a whole (429 after the inline
+   * waits, 5xx, timeout, an answer that does not match) throws — its operations' outcome is unknown.
+   */
+  async batch<T = unknown>(operations: BcBatchOperation[], what: string, ctx: OperationContext): Promise<BcBatchResult<T>[]> {
+    const out: BcBatchResult<T>[] = [];
+    for (const chunk of batchChunks(operations)) {
+      const body = batchBody(chunk, this.settings.companyId);
+      const write = chunk.some((op) => op.method !== 'GET');
+      const answer = await this.call<unknown>({ method: 'POST', url: `${this.serviceRoot}/$batch`, path: '$batch', body, what: `${what} (${chunk.length} in one $batch)`, write, cost: this.settings.batchCounts === 'request' ? 1 : chunk.length }, ctx);
+      out.push(...readBatchAnswer<T>(answer, chunk, what, write));
+    }
+    return out;
   }
 
   /** One entity (null when BC answers 404). */
@@ -105,7 +138,7 @@ export class BcClient {
   }
 
   private async call<T>(call: Call, ctx: OperationContext): Promise<T> {
-    const write = call.method !== 'GET';
+    const write = call.write ?? call.method !== 'GET';
     const maxWait = this.settings.maxInlineWaitMs ?? 2_000;
     let renewed = false;
     for (let attempt = 1; ; attempt++) {
@@ -123,7 +156,8 @@ export class BcClient {
       if (call.ifMatch) headers['if-match'] = call.ifMatch;
       let res: Response;
       try {
-        res = await this.fetchFn(this.url(call.path), { method: call.method, headers, body, signal: ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout });
+        const init: GovernedRequestInit = { method: call.method, headers, body, signal: ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout, ...(call.cost && call.cost > 1 && { requestCost: call.cost }) };
+        res = await this.fetchFn(call.url ?? this.url(call.path), init);
       } catch (err) {
         throw bcTransportError(err, call.what, write);
       }

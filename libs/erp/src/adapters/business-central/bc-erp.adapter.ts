@@ -1,9 +1,13 @@
-import { ErpAdapter, ErpCapabilities, ErpVendor, ExpenseEntry, FileInput, OperationContext, PostedExpense, VendorInput, VendorQuery } from '../../erp-adapter.port';
+import { ErpAdapter, ErpCapabilities, ErpVendor, ExpenseBatchResult, ExpenseEntry, FileInput, OperationContext, PostedExpense, VendorInput, VendorQuery, batchFailure } from '../../erp-adapter.port';
+import { ErpError } from '../../erp-errors';
+import { postOneByOne } from '../../post-one-by-one';
 import { checkEntryShape } from '../../entry-checks';
 import { BcAttachments } from './bc-attachments';
 import { BcClient } from './bc-client';
 import { BcCompany } from './bc-entities';
 import { BcJournalBookings } from './bc-journal';
+import { BatchItem, BcJournalBatches } from './bc-journal-batch';
+import { journalLines } from './bc-mapping';
 import { BcLock } from './bc-lock';
 import { BcPayables } from './bc-payables';
 import { BcSettings } from './bc-settings';
@@ -24,6 +28,8 @@ export interface BcAdapterDeps {
   lock: BcLock;
   /** the connection's key: journal locks are per connection and journal */
   connectionKey: string;
+  /** how BC counts a `$batch` toward its limits, for the rate governor (default: per operation) */
+  batchCounts?: 'operation' | 'request';
 }
 
 /**
@@ -38,14 +44,17 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
   readonly client: BcClient;
   private readonly vendors: BcVendors;
   private readonly journal: BcJournalBookings;
+  private readonly journalBatches: BcJournalBatches;
   private readonly payables: BcPayables;
   readonly attachments: BcAttachments;
 
   constructor(settings: BcSettings, deps: BcAdapterDeps) {
-    this.client = new BcClient({ apiUrl: settings.apiUrl, tenantId: settings.tenantId, environment: settings.environment, companyId: settings.companyId }, deps.tokens, deps.fetch);
+    this.client = new BcClient({ apiUrl: settings.apiUrl, tenantId: settings.tenantId, environment: settings.environment, companyId: settings.companyId, batchCounts: deps.batchCounts }, deps.tokens, deps.fetch);
     this.vendors = new BcVendors(this.client);
     const lockKey = `bc:${deps.connectionKey}:${settings.companyId}`;
-    this.journal = new BcJournalBookings(this.client, deps.lock, `${lockKey}:journal:${settings.journalCode}`, settings.journalCode);
+    const journalLock = `${lockKey}:journal:${settings.journalCode}`;
+    this.journal = new BcJournalBookings(this.client, deps.lock, journalLock, settings.journalCode);
+    this.journalBatches = new BcJournalBatches(this.client, deps.lock, journalLock, this.journal);
     this.payables = new BcPayables(this.client, deps.lock, lockKey);
     this.attachments = new BcAttachments(this.client, (ctx) => this.journal.journalId(ctx));
   }
@@ -67,6 +76,33 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
     checkEntryShape(entry); // a refusal is a rejected promise, like every other
     if (!entry.lines.length) return this.payables.payOnly(entry, ctx);
     return entry.mode === 'accounts_payable' ? this.payables.post(entry, ctx) : this.journal.post(entry, ctx);
+  }
+
+  /**
+   * Many entries in few calls: posted journal entries go through `$batch` and ONE journal post
+   * (BcJournalBatches); drafts, accounts-payable and payment-only entries one by one, as
+   * postExpense books them. One result per entry, in order.
+   */
+  async postExpenses(entries: ExpenseEntry[], ctx: OperationContext): Promise<ExpenseBatchResult[]> {
+    const results = new Map<string, ExpenseBatchResult>();
+    const batched: BatchItem[] = [];
+    const alone: ExpenseEntry[] = [];
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      try {
+        checkEntryShape(entry);
+        const batchable = entry.mode === 'journal' && entry.state === 'posted' && entry.lines.length > 0 && !seen.has(entry.reference);
+        seen.add(entry.reference);
+        if (batchable) batched.push({ entry, planned: journalLines(entry) });
+        else alone.push(entry);
+      } catch (err) {
+        if (!(err instanceof ErpError)) throw err;
+        results.set(entry.reference, batchFailure(entry.reference, err));
+      }
+    }
+    if (batched.length) for (const r of await this.journalBatches.post(batched, ctx)) results.set(r.reference, r);
+    for (const r of await postOneByOne((e, c) => this.postExpense(e, c), alone, ctx)) if (!results.has(r.reference) || r.status === 'posted') results.set(r.reference, r);
+    return entries.map((e) => results.get(e.reference)!);
   }
 
   /**

@@ -99,7 +99,7 @@ export class BcJournalBookings {
 const same = (a: unknown, b: unknown) => String(a ?? '').toUpperCase() === String(b ?? '').toUpperCase();
 
 /** An existing line is reused only when it is exactly the planned one, tags included. */
-function sameLine(existing: BcJournalLine, planned: PlannedJournalLine): boolean {
+export function sameLine(existing: BcJournalLine, planned: PlannedJournalLine): boolean {
   const p = planned.line;
   const dims = (existing.dimensionSetLines ?? []).map((d) => `${d.code}=${d.valueCode}`.toUpperCase()).sort().join(',');
   const wanted = planned.dimensions.map((d) => `${d.code}=${d.valueCode}`).sort().join(',');
