@@ -9,6 +9,9 @@
 //   npm run bench:ingest            (needs PostgreSQL and Redis as for the tests)
 //   BENCH_SECONDS=20 BENCH_ROUNDS=3 npm run bench:ingest
 //   BENCH_CPU_PROF=/tmp/prof npm run bench:ingest   (the api writes a .cpuprofile there on exit)
+//   BENCH_RATE_LOAD=autocannon npm run bench:ingest   (the 10 and 500 req/s phases as before issue #14's
+//     third pass: autocannon's per-second quota per connection and its latency "correction"; the
+//     default, paced, sends at a steady rate and counts each answer once — bench/paced-load.mjs)
 //   BENCH_STAGE_TIMINGS=1 BENCH_PHASES=500 BENCH_ROUNDS=3 npm run bench:ingest
 //     (where the time of a request goes inside each process, phase by phase: the api's stages
 //      from arrival to answer, and both sides' event-loop stalls and GC pauses; see
@@ -33,6 +36,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pacedLoad } from './paced-load.mjs';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -45,6 +49,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 const STAGE_TIMINGS = process.env.BENCH_STAGE_TIMINGS === '1';
+const PACED = (process.env.BENCH_RATE_LOAD ?? 'paced') === 'paced';
 const PHASES = (process.env.BENCH_PHASES ?? '10,500,max').split(',').map((p) => p.trim());
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/pleo_erp_sync_bench_ingest';
 let REDIS_URL = process.env.BENCH_REDIS_URL;
@@ -165,6 +170,7 @@ function signedRequests(count) {
 }
 
 function load(url, opts, requests) {
+  if (PACED && opts.overallRate) return pacedLoad(url, { rate: opts.overallRate, seconds: opts.duration ?? SECONDS, connections: CONNECTIONS }, requests);
   let i = 0;
   return autocannon({
     url,
@@ -201,6 +207,7 @@ function summary(r) {
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + others.reduce((n, [, s]) => n + s.count, 0), // autocannon counts timeouts among errors
+    paced: r.fromSchedule && { fromScheduleP99: r.fromSchedule.p99, autocannonStyleP99: r.autocannonStyleP99 },
     why: [r.timeouts && `${r.timeouts} timeouts`, r.errors - r.timeouts > 0 && `${r.errors - r.timeouts} socket errors`, ...others.map(([c, s]) => `${s.count}× ${c}`)]
       .filter(Boolean)
       .join(', '),
@@ -313,7 +320,7 @@ async function main() {
     const { rows: stored } = await db.query('SELECT status, count(*)::int AS n FROM webhook_events GROUP BY status');
     console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
     console.log(`pressure before: ${pressureBefore}\npressure after:  ${pressureAfter}`);
-    console.log(`${SECONDS} s per phase and side, ${ROUNDS} round(s); ok = 202 answers\n`);
+    console.log(`${SECONDS} s per phase and side, ${ROUNDS} round(s); ok = 202 answers; fixed-rate phases: ${PACED ? 'paced (bench/paced-load.mjs)' : 'autocannon'}\n`);
     console.log('| round | phase | ours ok/s | ours p50 / p99 ms | peer ok/s | peer p50 / p99 ms | ours ÷ peer ok/s | errors (ours/peer) |');
     console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
@@ -332,6 +339,15 @@ async function main() {
       console.log(
         `| ${r.round} | ${r.phase} | ${f(o.proc)} | ${f(p.proc)} | ${q(o.proc, p.proc)} | ${f(o.pg)} | ${f(p.pg)} | ${f(o.redis)} | ${f(p.redis)} | ${f(o.total)} | ${f(p.total)} | ${q(o.total, p.total)} | ${f(o.idleApi)} / ${f(p.idleApi)} |`,
       );
+    }
+    if (rows.some((r) => r.ours.paced)) {
+      console.log('\nPaced phases (steady rate, every answer one sample), p99 ms three ways: of the answer (as above), from the moment the request was due (adds waits for a free connection and the load generator\'s own delays), and as autocannon would report these same answers in a rate-limited run:\n');
+      console.log('| round | phase | ours p99 | ours from due | ours autocannon-style | peer p99 | peer from due | peer autocannon-style |');
+      console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
+      for (const r of rows.filter((x) => x.ours.paced)) {
+        const [o, p] = [r.ours, r.peer];
+        console.log(`| ${r.round} | ${r.phase} | ${o.p99} | ${o.paced.fromScheduleP99} | ${o.paced.autocannonStyleP99} | ${p.p99} | ${p.paced.fromScheduleP99} | ${p.paced.autocannonStyleP99} |`);
+      }
     }
     if (STAGE_TIMINGS) printStageTimings(rows);
     console.log(`(Redis: ${redis ? 'a server of its own, started by the benchmark' : `${REDIS_URL}, shared: not measured`})`);
