@@ -22,6 +22,16 @@ const queue = new Queue('vendor-sync', { connection: { host: redis.hostname, por
 queue.on('error', () => {});
 
 const app = Fastify({ bodyLimit: 1024 * 1024 });
+
+// STAGE_TIMINGS (BENCH_STAGE_TIMINGS): the api's own instrument, from its build, measures the peer
+// the same way (arrival → answer written, event-loop stalls, GC), so the two can be compared.
+const timings = process.env.STAGE_TIMINGS
+  ? require('../dist/apps/api/src/webhooks/ingest-stage-timings.js').createIngestStageTimings(true)
+  : undefined;
+if (timings) {
+  app.addHook('preHandler', (req, reply, done) => (timings.link(req, timings.start(reply.elapsedTime)), done()));
+  app.addHook('onResponse', (req, _reply, done) => (timings.finish(req), done()));
+}
 app.removeContentTypeParser('application/json');
 app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 

@@ -9,6 +9,13 @@
 //   npm run bench:ingest            (needs PostgreSQL and Redis as for the tests)
 //   BENCH_SECONDS=20 BENCH_ROUNDS=3 npm run bench:ingest
 //   BENCH_CPU_PROF=/tmp/prof npm run bench:ingest   (the api writes a .cpuprofile there on exit)
+//   BENCH_RATE_LOAD=autocannon npm run bench:ingest   (the 10 and 500 req/s phases as before issue #14's
+//     third pass: autocannon's per-second quota per connection and its latency "correction"; the
+//     default, paced, sends at a steady rate and counts each answer once — bench/paced-load.mjs)
+//   BENCH_STAGE_TIMINGS=1 BENCH_PHASES=500 BENCH_ROUNDS=3 npm run bench:ingest
+//     (where the time of a request goes inside each process, phase by phase: the api's stages
+//      from arrival to answer, and both sides' event-loop stalls and GC pauses; see
+//      apps/api/src/webhooks/ingest-stage-timings.ts. BENCH_PHASES: 10, 500, max, comma-separated)
 //
 // CPU per accepted webhook (robust on a busy machine, where req/s is noise): for every phase, the
 // CPU time that each side's own process, its PostgreSQL backends (told apart by application_name)
@@ -29,6 +36,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pacedLoad } from './paced-load.mjs';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -40,6 +48,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+const STAGE_TIMINGS = process.env.BENCH_STAGE_TIMINGS === '1';
+const PACED = (process.env.BENCH_RATE_LOAD ?? 'paced') === 'paced';
+const PHASES = (process.env.BENCH_PHASES ?? '10,500,max').split(',').map((p) => p.trim());
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/pleo_erp_sync_bench_ingest';
 let REDIS_URL = process.env.BENCH_REDIS_URL;
 const PAUSE_MS = 2_000;
@@ -159,6 +170,7 @@ function signedRequests(count) {
 }
 
 function load(url, opts, requests) {
+  if (PACED && opts.overallRate) return pacedLoad(url, { rate: opts.overallRate, seconds: opts.duration ?? SECONDS, connections: CONNECTIONS }, requests);
   let i = 0;
   return autocannon({
     url,
@@ -195,6 +207,7 @@ function summary(r) {
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + others.reduce((n, [, s]) => n + s.count, 0), // autocannon counts timeouts among errors
+    paced: r.fromSchedule && { fromScheduleP99: r.fromSchedule.p99, autocannonStyleP99: r.autocannonStyleP99 },
     why: [r.timeouts && `${r.timeouts} timeouts`, r.errors - r.timeouts > 0 && `${r.errors - r.timeouts} socket errors`, ...others.map(([c, s]) => `${s.count}× ${c}`)]
       .filter(Boolean)
       .join(', '),
@@ -207,8 +220,19 @@ async function startProcess(name, args, env, readyPath) {
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { PATH: process.env.PATH, DATABASE_URL: withAppName(DATABASE_URL, appName), REDIS_URL, PORT: String(port), ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'inherit', ...(STAGE_TIMINGS ? ['ipc'] : [])],
   });
+  /** The process's stage timings since the last call (BENCH_STAGE_TIMINGS). */
+  const timings = () =>
+    new Promise((resolve) => {
+      const onMessage = (msg) => {
+        if (msg?.type !== 'ingest-stage-timings') return;
+        child.off('message', onMessage);
+        resolve(msg.summary);
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'ingest-stage-timings' });
+    });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -220,7 +244,7 @@ async function startProcess(name, args, env, readyPath) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const exited = new Promise((r) => child.on('exit', r));
-  return { name, base, pid: child.pid, appName, stop: async () => (child.kill('SIGTERM'), await exited) };
+  return { name, base, pid: child.pid, appName, timings, stop: async () => (child.kill('SIGTERM'), await exited) };
 }
 
 async function main() {
@@ -236,17 +260,33 @@ async function main() {
   const ours = await startProcess(
     'ours',
     [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), 'dist/apps/api/src/main.js'],
-    { QUEUE_PREFIX: `${PREFIX}-ours`, PLEO_WEBHOOK_SECRETS: SECRET, ADMIN_API_TOKEN: 'bench-admin-token-0123456789', LOG_LEVEL: 'info' },
+    {
+      QUEUE_PREFIX: `${PREFIX}-ours`,
+      PLEO_WEBHOOK_SECRETS: SECRET,
+      ADMIN_API_TOKEN: 'bench-admin-token-0123456789',
+      LOG_LEVEL: 'info',
+      INGEST_STAGE_TIMINGS: String(STAGE_TIMINGS),
+    },
     '/health/ready',
   );
-  const peer = await startProcess('peer', ['bench/ingest-peer.mjs'], { QUEUE_PREFIX: `${PREFIX}-peer`, WEBHOOK_SECRET: SECRET }, '/ready');
+  const peer = await startProcess(
+    'peer',
+    ['bench/ingest-peer.mjs'],
+    { QUEUE_PREFIX: `${PREFIX}-peer`, WEBHOOK_SECRET: SECRET, ...(STAGE_TIMINGS ? { STAGE_TIMINGS: '1' } : {}) },
+    '/ready',
+  );
   const targets = [ours, peer];
 
   try {
     // Enough unique webhooks that none repeats during the run (a repeat would be a cheap duplicate).
     // autocannon's rate limiting overshoots a little: every phase gets half as many again.
     const margin = (n) => Math.ceil(n * 1.5) + 100;
-    const perTarget = ROUNDS * (margin(SECONDS * 10) + margin(SECONDS * 500) + margin(SECONDS * 6_000)) + 3_000;
+    const phases = [
+      { key: '10', label: '10 req/s', opts: { overallRate: 10, connections: 10 }, count: SECONDS * 10 },
+      { key: '500', label: '500 req/s', opts: { overallRate: 500, connections: 10 }, count: SECONDS * 500 },
+      { key: 'max', label: `max, ${CONNECTIONS} connections`, opts: {}, count: SECONDS * 6_000 },
+    ].filter((p) => PHASES.includes(p.key));
+    const perTarget = ROUNDS * phases.reduce((n, p) => n + margin(p.count), 0) + 3_000;
     const pool = { ours: signedRequests(perTarget), peer: signedRequests(perTarget) };
     const next = { ours: 0, peer: 0 };
     const slice = (t, n) => pool[t.name].slice(next[t.name], (next[t.name] += n));
@@ -254,11 +294,6 @@ async function main() {
     // Warm-up, not measured: JIT, connection pools, prepared statements.
     for (const t of targets) await load(t.base, { duration: 3, overallRate: 500, connections: 10 }, slice(t, 1_500));
 
-    const phases = [
-      { label: '10 req/s', opts: { overallRate: 10, connections: 10 }, count: SECONDS * 10 },
-      { label: '500 req/s', opts: { overallRate: 500, connections: 10 }, count: SECONDS * 500 },
-      { label: `max, ${CONNECTIONS} connections`, opts: {}, count: SECONDS * 6_000 },
-    ];
     const rows = [];
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [i, phase] of phases.entries()) {
@@ -269,11 +304,13 @@ async function main() {
           await pause();
           const idle = await idleMeter();
           const meter = await cpuMeter(db, t, redis?.pid);
+          if (STAGE_TIMINGS) await t.timings(); // starts over
           const startedAt = performance.now();
           const r = await load(t.base, phase.opts, slice(t, margin(phase.count)));
           const cpu = await meter();
           const seconds = (performance.now() - startedAt) / 1e3;
-          result[t.name] = { ...summary(r), cpu: perWebhook(cpu, idle, seconds / (PAUSE_MS / 1e3), r.statusCodeStats?.[202]?.count ?? 0) };
+          const stages = STAGE_TIMINGS ? await t.timings() : undefined;
+          result[t.name] = { ...summary(r), stages, cpu: perWebhook(cpu, idle, seconds / (PAUSE_MS / 1e3), r.statusCodeStats?.[202]?.count ?? 0) };
         }
         rows.push({ round, phase: phase.label, ...result });
       }
@@ -283,7 +320,7 @@ async function main() {
     const { rows: stored } = await db.query('SELECT status, count(*)::int AS n FROM webhook_events GROUP BY status');
     console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
     console.log(`pressure before: ${pressureBefore}\npressure after:  ${pressureAfter}`);
-    console.log(`${SECONDS} s per phase and side, ${ROUNDS} round(s); ok = 202 answers\n`);
+    console.log(`${SECONDS} s per phase and side, ${ROUNDS} round(s); ok = 202 answers; fixed-rate phases: ${PACED ? 'paced (bench/paced-load.mjs)' : 'autocannon'}\n`);
     console.log('| round | phase | ours ok/s | ours p50 / p99 ms | peer ok/s | peer p50 / p99 ms | ours ÷ peer ok/s | errors (ours/peer) |');
     console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
@@ -303,6 +340,16 @@ async function main() {
         `| ${r.round} | ${r.phase} | ${f(o.proc)} | ${f(p.proc)} | ${q(o.proc, p.proc)} | ${f(o.pg)} | ${f(p.pg)} | ${f(o.redis)} | ${f(p.redis)} | ${f(o.total)} | ${f(p.total)} | ${q(o.total, p.total)} | ${f(o.idleApi)} / ${f(p.idleApi)} |`,
       );
     }
+    if (rows.some((r) => r.ours.paced)) {
+      console.log('\nPaced phases (steady rate, every answer one sample), p99 ms three ways: of the answer (as above), from the moment the request was due (adds waits for a free connection and the load generator\'s own delays), and as autocannon would report these same answers in a rate-limited run:\n');
+      console.log('| round | phase | ours p99 | ours from due | ours autocannon-style | peer p99 | peer from due | peer autocannon-style |');
+      console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
+      for (const r of rows.filter((x) => x.ours.paced)) {
+        const [o, p] = [r.ours, r.peer];
+        console.log(`| ${r.round} | ${r.phase} | ${o.p99} | ${o.paced.fromScheduleP99} | ${o.paced.autocannonStyleP99} | ${p.p99} | ${p.paced.fromScheduleP99} | ${p.paced.autocannonStyleP99} |`);
+      }
+    }
+    if (STAGE_TIMINGS) printStageTimings(rows);
     console.log(`(Redis: ${redis ? 'a server of its own, started by the benchmark' : `${REDIS_URL}, shared: not measured`})`);
     for (const r of rows) {
       for (const side of ['ours', 'peer']) if (r[side].why) console.log(`errors, round ${r.round}, ${r.phase}, ${side}: ${r[side].why}`);
@@ -313,6 +360,34 @@ async function main() {
     await db.end();
     if (redis) await redis.stop();
     else await dropQueues();
+  }
+}
+
+/** BENCH_STAGE_TIMINGS: the api's stages and both sides' event loop and GC, phase by phase. */
+function printStageTimings(rows) {
+  const f = (v) => (Number.isFinite(v) ? (Math.round(v * 10) / 10).toString() : '–');
+  console.log('\nInside the process (ms; server time = arrival at Fastify → answer written; "slow 1 %" = mean over the slowest 1 % of requests by server time):\n');
+  console.log('| round | phase | side | server p50 / p99 | client p99 | GC pauses n / total / max | in slow 1 % | loop stalls ≥ 5 ms n / total / max | in slow 1 % | loop delay p99 / max | loop busy % |');
+  console.log('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    for (const side of ['ours', 'peer']) {
+      const s = r[side].stages;
+      if (!s) continue;
+      console.log(
+        `| ${r.round} | ${r.phase} | ${side} | ${f(s.total.p50)} / ${f(s.total.p99)} | ${r[side].p99} | ${s.gc.count} / ${f(s.gc.totalMs)} / ${f(s.gc.maxMs)} | ${f(s.gc.slowestOverlapMs)} | ` +
+          `${s.stalls.count} / ${f(s.stalls.totalMs)} / ${f(s.stalls.maxMs)} | ${f(s.stalls.slowestOverlapMs)} | ${f(s.loop.delayP99Ms)} / ${f(s.loop.delayMaxMs)} | ${f(s.loop.utilisation)} |`,
+      );
+    }
+  }
+  const steps = rows.find((r) => r.ours.stages)?.ours.stages.steps.map((s) => s.stage) ?? [];
+  console.log('\nThe api, step by step (ms from the previous stage: p50 / p99 / mean in the slowest 1 %):\n');
+  console.log(`| round | phase | ${steps.join(' | ')} | batch size p50 / p99 / slow 1 % |`);
+  console.log(`|---:|---|${steps.map(() => '---:').join('|')}|---:|`);
+  for (const r of rows) {
+    const s = r.ours.stages;
+    if (!s) continue;
+    const cells = s.steps.map((x) => `${f(x.p50)} / ${f(x.p99)} / **${f(x.slowestMean)}**`);
+    console.log(`| ${r.round} | ${r.phase} | ${cells.join(' | ')} | ${f(s.batchSize.p50)} / ${f(s.batchSize.p99)} / ${f(s.batchSize.slowestMean)} |`);
   }
 }
 

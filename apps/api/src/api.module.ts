@@ -23,6 +23,7 @@ import { MetricsAccessGuard } from './observability/metrics-access.guard';
 import { ReadinessService } from './health/readiness.service';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service';
 import { WebhookRoute } from './webhooks/webhook-route';
+import { IngestStageTimings, createIngestStageTimings } from './webhooks/ingest-stage-timings';
 
 @Module({})
 export class ApiModule {
@@ -50,6 +51,8 @@ export class ApiModule {
           provide: WebhookVerifier,
           useFactory: () => new WebhookVerifier(config.PLEO_WEBHOOK_SECRETS, config.PLEO_WEBHOOK_TOLERANCE_SECONDS),
         },
+        // Benchmark only (INGEST_STAGE_TIMINGS): undefined otherwise, and the route skips it.
+        { provide: IngestStageTimings, useFactory: () => createIngestStageTimings(config.INGEST_STAGE_TIMINGS) },
         WebhookIngestService,
         WebhookRoute,
         ConnectionInputCheck,

@@ -45,6 +45,10 @@ export class ApiConfig extends CommonConfig {
   @IntSetting(1024, 64 * 1024 * 1024, 'bytes')
   WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
+  /** Benchmark only (bench/ingest.bench.mjs): time each webhook request stage by stage, reported over the IPC channel. */
+  @BoolSetting()
+  INGEST_STAGE_TIMINGS = false;
+
   @Expose()
   @IsString({ message: 'ADMIN_API_TOKEN must be set (it protects /admin)' })
   @MinLength(16, { message: 'ADMIN_API_TOKEN must be at least 16 characters' })

@@ -50,7 +50,10 @@ export class EventProducer {
   }
 
   /**
-   * The jobs of many events in one round trip per queue (`addBulk`: one MULTI, so all or none).
+   * The jobs of many events in one round trip per queue (`addBulk`: one MULTI, so all or none; a
+   * lone job is a plain `add`, the same one script call without the MULTI around it — at moderate
+   * rates most batches are of one, and each `addBulk` builds an ioredis pipeline that copies every
+   * BullMQ script onto itself, the largest single cost of such a request in a CPU profile, issue #14).
    * Events no queue handles are skipped. Throws when Redis does not take them in time.
    */
   async enqueueMany(events: readonly EnqueueableEvent[]): Promise<void> {
@@ -63,14 +66,14 @@ export class EventProducer {
       else byQueue.set(queue, [event]);
     }
     await Promise.all(
-      [...byQueue].map(([queue, batch]) =>
-        withTimeout(
-          queue.addBulk(batch.map((e) => ({ name: e.eventType, data: { webhookEventId: e.id }, opts: this.jobOptions(e.id) }))),
-          // A large batch is one large MULTI: it gets a little longer, a lone job fails as fast as ever.
-          ENQUEUE_TIMEOUT_MS + batch.length,
-          `adding ${batch.length} job(s) to ${queue.name}`,
-        ),
-      ),
+      [...byQueue].map(([queue, batch]) => {
+        const added: Promise<unknown> =
+          batch.length === 1
+            ? queue.add(batch[0].eventType, { webhookEventId: batch[0].id }, this.jobOptions(batch[0].id))
+            : queue.addBulk(batch.map((e) => ({ name: e.eventType, data: { webhookEventId: e.id }, opts: this.jobOptions(e.id) })));
+        // A large batch is one large MULTI: it gets a little longer, a lone job fails as fast as ever.
+        return withTimeout(added, ENQUEUE_TIMEOUT_MS + batch.length, `adding ${batch.length} job(s) to ${queue.name}`);
+      }),
     );
   }
 

@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { NewWebhookEvent, StoredEventRef, WebhookEventRepository, WebhookEventStatus, isDatabaseUnavailable } from '@app/database';
 import { HeaderBag, InvalidEnvelope, MAX_ID_LENGTH, WebhookVerifier, parseWebhookEnvelope } from '@app/pleo';
 import { EventProducer } from '@app/queue';
 import { GroupCommit, PendingItem } from './group-commit';
+import { IngestStageTimings, StageTrace } from './ingest-stage-timings';
 import { MalformedJson } from './json-body-parser';
 
 export class StorageUnavailable extends Error {
@@ -52,9 +53,10 @@ export class WebhookIngestService {
     private readonly verifier: WebhookVerifier,
     private readonly events: WebhookEventRepository,
     private readonly producer: EventProducer,
+    @Optional() @Inject(IngestStageTimings) private readonly timings?: IngestStageTimings,
   ) {}
 
-  async ingest(rawBody: Buffer, headers: HeaderBag, body: unknown): Promise<IngestResult> {
+  async ingest(rawBody: Buffer, headers: HeaderBag, body: unknown, trace?: StageTrace): Promise<IngestResult> {
     const { webhookId } = this.verifier.verify(rawBody, headers);
     if (body instanceof MalformedJson) throw new InvalidEnvelope([body.reason]);
     if (webhookId.length > MAX_ID_LENGTH) {
@@ -71,14 +73,17 @@ export class WebhookIngestService {
       // Stored as QUEUED because the enqueue follows at once; a failed enqueue turns it RECEIVED.
       status: parsed.kind ? 'QUEUED' : 'IGNORED',
     };
+    if (trace) this.timings?.submitted(event, trace);
     return this.batches.submit(event, rawBody.length);
   }
 
   /** One batch: one statement; the enqueue runs on while the next batch is being stored. */
   private async store(batch: Pending[]): Promise<void> {
+    this.timings?.markItems(batch, 'flushStarted');
     let stored: (StoredEventRef | Error)[];
     try {
       stored = await this.events.insertMany(batch.map((p) => p.item));
+      this.timings?.markItems(batch, 'committed');
     } catch (err) {
       if (isDatabaseUnavailable(err)) throw new StorageUnavailable(err);
       // One bad row fails the statement; row by row, it fails only its own request.
@@ -122,6 +127,7 @@ export class WebhookIngestService {
     let status: WebhookEventStatus = 'QUEUED';
     try {
       await this.producer.enqueueMany(rows.map(({ row }) => row));
+      this.timings?.markItems(rows.map(({ pending }) => pending), 'enqueued');
     } catch (err) {
       this.logger.warn(`${rows.length} event(s) stored but not queued (the sweeper will queue them): ${(err as Error).message}`);
       status = 'RECEIVED';

@@ -1,8 +1,9 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ApiConfig } from '@app/config';
 import { logAccess } from '@app/logging';
+import { IngestStageTimings } from './ingest-stage-timings';
 import { RequestWithRawBody, WEBHOOK_ROUTE } from './json-body-parser';
 import { sendFailure, sendResult } from './webhook-answers';
 import { WebhookIngestService } from './webhook-ingest.service';
@@ -20,10 +21,12 @@ export class WebhookRoute implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly ingest: WebhookIngestService,
     private readonly config: ApiConfig,
+    @Optional() @Inject(IngestStageTimings) private readonly timings?: IngestStageTimings,
   ) {}
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    const timings = this.timings;
     fastify.post(
       WEBHOOK_ROUTE,
       {
@@ -32,6 +35,7 @@ export class WebhookRoute implements OnModuleInit {
         // The access-log line, written here rather than by pino-http's middleware (LoggingModule
         // excludes this route): the same line, at a fraction of the CPU.
         onResponse: (req, reply, done) => {
+          timings?.finish(req);
           logAccess({ req: req.raw, id: req.id, res: reply.raw, responseTimeMs: reply.elapsedTime });
           done();
         },
@@ -41,9 +45,14 @@ export class WebhookRoute implements OnModuleInit {
         },
       },
       async (req, reply) => {
+        let trace;
+        if (timings) timings.link(req, (trace = timings.start(reply.elapsedTime)));
         try {
-          sendResult(reply, await this.ingest.ingest((req as RequestWithRawBody).rawBody ?? Buffer.alloc(0), req.headers, req.body));
+          const result = await this.ingest.ingest((req as RequestWithRawBody).rawBody ?? Buffer.alloc(0), req.headers, req.body, trace);
+          trace?.mark('resumed');
+          sendResult(reply, result);
         } catch (err) {
+          trace?.mark('resumed');
           sendFailure(reply, err);
         }
         return reply;
