@@ -91,6 +91,7 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
     for (const entry of entries) {
       try {
         checkEntryShape(entry);
+        // a draft in journal mode goes alone: postExpense refuses it (it cannot wait in a journal posted as a whole)
         const batchable = entry.mode === 'journal' && entry.state === 'posted' && entry.lines.length > 0 && !seen.has(entry.reference);
         seen.add(entry.reference);
         if (batchable) batched.push({ entry, planned: journalLines(entry) });

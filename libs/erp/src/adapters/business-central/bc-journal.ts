@@ -3,12 +3,24 @@ import { ErpError } from '../../erp-errors';
 import { decimalsEqual } from '../../decimal';
 import { BcClient } from './bc-client';
 import { BcGeneralLedgerEntry, BcJournal, BcJournalLine } from './bc-entities';
+import { clearJournalForPost } from './bc-journal-guard';
 import { BcLock } from './bc-lock';
 import { PlannedJournalLine, entryMarker, journalLines } from './bc-mapping';
 import { eqFilter, keySegment, literal, referenceCode } from './bc-odata';
 
 export const postedJournal = (entry: BcGeneralLedgerEntry): PostedExpense => ({ id: `gl:${entry.id}`, number: entry.documentNumber });
-export const draftJournal = (line: BcJournalLine): PostedExpense => ({ id: `line:${line.id}`, number: line.documentNumber });
+
+/**
+ * A draft cannot wait in the journal: its post posts the whole journal, so the next entry's post
+ * would book the draft (and a look-up would then report it booked).
+ */
+export function refuseDraft(entry: ExpenseEntry, journalCode: string): void {
+  if (entry.state !== 'draft') return;
+  throw new ErpError(
+    'validation',
+    `Business Central posts the journal ${journalCode} as a whole, so a draft journal entry (${entry.reference}) cannot wait in it: the next posting would book it. Let the connection post entries, or book expenses that need review as bills (accounts payable), which stay drafts.`,
+  );
+}
 
 /**
  * Journal mode. `Microsoft.NAV.post` posts the WHOLE journal batch, so everything from "is it
@@ -25,7 +37,7 @@ export class BcJournalBookings {
     private readonly client: BcClient,
     private readonly lock: BcLock,
     private readonly lockKey: string,
-    private readonly journalCode: string,
+    readonly journalCode: string,
   ) {}
 
   async journalId(ctx: OperationContext): Promise<string> {
@@ -37,13 +49,21 @@ export class BcJournalBookings {
   }
 
   async post(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
+    refuseDraft(entry, this.journalCode);
     const planned = journalLines(entry);
     const journalId = await this.journalId(ctx);
-    return this.lock.withLock(this.lockKey, async () => {
+    return this.lock.withLock(this.lockKey, async (fence) => {
       const posted = await this.findPosted(entry.reference, ctx);
       if (posted) return posted;
       const lines = await this.ensureLines(journalId, entry.reference, planned, ctx);
-      if (entry.state === 'draft') return draftJournal(lines[0]);
+      try {
+        await fence();
+        await clearJournalForPost(this.client, journalId, this.journalCode, new Set(lines.map((l) => l.id)), ctx);
+      } catch (err) {
+        // a line that is not ours: our lines out again, so the journal is as the bookkeeper left it
+        if (err instanceof ErpError && err.kind === 'configuration') await this.removeLines(journalId, entry.reference, ctx).catch(() => undefined);
+        throw err;
+      }
       try {
         await this.client.action(`${keySegment('journals', journalId)}/Microsoft.NAV.post`, `posting the journal ${this.journalCode} (entry ${entry.reference})`, ctx);
       } catch (err) {

@@ -147,7 +147,7 @@ export class BcPayables {
   private async pay(entry: ExpenseEntry, invoice: BcPurchaseInvoice, ctx: OperationContext): Promise<string> {
     const payment = entry.payment!;
     const journal = await this.paymentJournal(payment.account, ctx);
-    return this.lock.withLock(`${this.lockKey}:payments:${journal.code}`, async () => {
+    return this.lock.withLock(`${this.lockKey}:payments:${journal.code}`, async (fence) => {
       const done = await this.findPayment(entry.reference, ctx);
       if (done) return done.id;
       const path = `${keySegment('vendorPaymentJournals', journal.id)}/vendorPayments`;
@@ -165,6 +165,7 @@ export class BcPayables {
         };
         await this.client.post(path, line, `adding the payment of ${invoice.vendorInvoiceNumber}`, ctx);
       }
+      await fence();
       // vendorPaymentJournals has no bound action (APIV2 - Vendor Paym. Journals, page 30061): the
       // batch is posted through journals({id}), whose OnFindRecord gets any batch by its SystemId
       await this.client.action(`${keySegment('journals', journal.id)}/Microsoft.NAV.post`, `posting the payment of ${invoice.vendorInvoiceNumber}`, ctx);

@@ -1,0 +1,175 @@
+import IORedis from 'ioredis';
+import { BcTokens, BusinessCentralErpAdapter, ExpenseBatchResult, ExpenseEntry, RedisBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
+import { bcJournalEntry } from '../support/journal-entries';
+import { BusinessCentralWorld, startBusinessCentral } from '../support/fake-business-central';
+import { dropQueuePrefix } from '../support/harness';
+import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
+
+/**
+ * Review of the journal path (issue #11): `Microsoft.NAV.post` posts EVERY line of the journal
+ * batch, so our post must post exactly the lines this call decided — never a draft's, never a line
+ * someone else put there, never a second set of lines a worker that lost the journal lock wrote.
+ */
+let world: BusinessCentralWorld;
+let redis: IORedis;
+const prefix = uniquePrefix();
+const ctx = { correlationId: 'bc-guard' };
+
+/** An adapter as a worker process has it: its own tokens, the shared Redis journal lock. */
+function adapter(fetchFn: typeof fetch = fetch): BusinessCentralErpAdapter {
+  const { settings, secrets } = bcFromEnv(world.env);
+  const s = parseBcSettings(settings);
+  const tokens = new BcTokens({ tenantId: s.tenantId, clientId: s.clientId, clientSecret: secrets.clientSecret, tokenUrl: s.tokenUrl }, null);
+  return new BusinessCentralErpAdapter(s, { tokens, fetch: fetchFn, lock: new RedisBcLock(redis, prefix), connectionKey: 'guard' });
+}
+
+type Rec = Record<string, unknown>;
+const state = () => world.state() as unknown as { generalLedgerEntries: Rec[]; journalLines: Rec[] };
+const glOf = (e: ExpenseEntry) => state().generalLedgerEntries.filter((g) => g.documentNumber === e.externalReference);
+const bookedOnce = (e: ExpenseEntry) => expect(glOf(e).map((g) => g.accountNumber).sort()).toEqual(['1910', '2610', '7100']);
+/** A result or a rejection as text, with the error's message (JSON leaves it out). */
+const text = (r: unknown) => {
+  const error = (r as { error?: Error }).error ?? r;
+  return `${JSON.stringify(r)} ${(error as Error).message ?? ''}`;
+};
+const statuses = (results: ExpenseBatchResult[]) => results.map((r) => r.status);
+const posts = () => world.fake.calls.filter((c) => !c.inBatch && /\/journals\([^)]*\)\/Microsoft\.NAV\.post$/.test(c.path));
+
+async function journalId(): Promise<string> {
+  const res = await world.request('GET', `journals?$filter=code eq 'PLEO'`);
+  return ((await res.json()) as { value: { id: string }[] }).value[0].id;
+}
+
+/** A line a bookkeeper typed into the PLEO journal by hand. */
+async function manualLine(postingDate = '2026-11-20'): Promise<string> {
+  const body = { accountType: 'G/L Account', accountNumber: '7100', postingDate, documentNumber: 'MANUAL-1', externalDocumentNumber: 'BANKFEE', amount: 10, description: 'Bank fee typed by hand', balanceAccountType: 'G/L Account', balancingAccountNumber: '1910' };
+  const res = await world.request('POST', `journals(${await journalId()})/journalLines`, body);
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function removeLine(id: string) {
+  expect((await world.request('DELETE', `journals(${await journalId()})/journalLines(${id})`, undefined, { 'if-match': '*' })).status).toBe(204);
+}
+
+beforeAll(async () => {
+  redis = new IORedis(TEST_REDIS_URL);
+  world = await startBusinessCentral();
+});
+
+afterEach(async () => {
+  world.fake.faults.length = 0;
+  world.company.allowPostingFrom = null;
+  for (const l of state().journalLines) await removeLine(String(l.id)); // a failed test leaves the next one a clean journal
+});
+
+afterAll(async () => {
+  if (world) expect(world.violations()).toEqual([]);
+  await world?.close();
+  await redis.quit();
+  await dropQueuePrefix(prefix);
+});
+
+describe('Business Central journal: our post posts only what this call decided', () => {
+  it('a draft in journal mode is refused with a clear message and never waits in the journal, where the next post would book it', async () => {
+    const draft = bcJournalEntry({ state: 'draft' });
+    const [result] = await adapter().postExpenses([draft], ctx);
+    expect(result).toMatchObject({ status: 'failed', error: { kind: 'validation' } });
+    expect(result.status === 'failed' && result.error.message).toMatch(/draft/i);
+    await expect(adapter().postExpense(draft, ctx)).rejects.toMatchObject({ kind: 'validation' });
+    const later = bcJournalEntry();
+    expect(statuses(await adapter().postExpenses([later], ctx))).toEqual(['posted']);
+    bookedOnce(later);
+    expect(glOf(draft)).toEqual([]);
+    expect(state().journalLines).toEqual([]);
+  });
+
+  it.each([
+    ['in a batch', (erp: BusinessCentralErpAdapter, entries: ExpenseEntry[]) => erp.postExpenses(entries, ctx)],
+    ['one by one', async (erp: BusinessCentralErpAdapter, entries: ExpenseEntry[]) => Promise.all(entries.map((e) => erp.postExpense(e, ctx).then(() => 'posted', (err: { kind: string }) => err)))],
+  ])('a line someone else put in the journal is never posted by our post (%s): refused, naming it; our lines taken out', async (_how, run) => {
+    const posted = posts().length;
+    const line = await manualLine();
+    const entries = [bcJournalEntry(), bcJournalEntry()];
+    const results = (await run(adapter(), entries)) as unknown[];
+    for (const r of results) expect(text(r)).toMatch(/configuration/);
+    expect(text(results[0])).toMatch(/MANUAL-1/);
+    expect(posts().length).toBe(posted); // nothing was posted
+    expect(state().journalLines.map((l) => l.id)).toEqual([line]); // only the bookkeeper's line is left
+    for (const e of entries) expect(glOf(e)).toEqual([]);
+    expect(state().generalLedgerEntries.filter((g) => g.documentNumber === 'MANUAL-1')).toEqual([]);
+    await removeLine(line);
+    expect(statuses(await adapter().postExpenses(entries, ctx))).toEqual(['posted', 'posted']);
+    for (const e of entries) bookedOnce(e);
+  });
+
+  it('a bad line someone else left does not fail our entries for ever with BC’s refusal of a line that is not theirs', async () => {
+    const line = await manualLine('2026-09-30'); // in a closed period: BC refuses every post of the journal
+    world.company.allowPostingFrom = '2026-11-01';
+    const entry = bcJournalEntry();
+    try {
+      const [result] = await adapter().postExpenses([entry], ctx);
+      expect(result).toMatchObject({ error: { kind: 'configuration' } });
+      expect(result.status !== 'posted' && result.error.message).toMatch(/MANUAL-1/);
+    } finally {
+      world.company.allowPostingFrom = null;
+    }
+    await removeLine(line);
+    expect(statuses(await adapter().postExpenses([entry], ctx))).toEqual(['posted']);
+    bookedOnce(entry);
+  });
+
+  it('lines an earlier attempt of ANOTHER entry left (its post got a 503) are not posted with this batch; that entry is booked once by its own retry', async () => {
+    const stuck = bcJournalEntry();
+    world.fake.faults.push({ method: 'POST', path: '/Microsoft.NAV.post', status: 503 });
+    expect(statuses(await adapter().postExpenses([stuck], ctx))).toEqual(['unknown']);
+    expect(state().journalLines).toHaveLength(1);
+    const other = bcJournalEntry();
+    expect(statuses(await adapter().postExpenses([other], ctx))).toEqual(['posted']);
+    bookedOnce(other);
+    expect(glOf(stuck)).toEqual([]); // not booked behind its own run's back
+    expect(statuses(await adapter().postExpenses([stuck], ctx))).toEqual(['posted']);
+    bookedOnce(stuck);
+    expect(state().journalLines).toEqual([]);
+  });
+
+  it('the journal lock lost mid-batch (Redis restarted): a second worker takes it; the two never book an entry twice', async () => {
+    const batch = [bcJournalEntry(), bcJournalEntry(), bcJournalEntry()];
+    let releaseB!: () => void;
+    const gateB = new Promise<void>((r) => (releaseB = r));
+    let linesOfB!: () => void;
+    const bWroteLines = new Promise<void>((r) => (linesOfB = r));
+    let runB: Promise<ExpenseBatchResult[]> | undefined;
+    let batchesA = 0;
+    let batchesB = 0;
+    const erpB = adapter(async (input, init) => {
+      const res = await fetch(input, init);
+      if (String(input).endsWith('/$batch') && ++batchesB === 2) {
+        linesOfB(); // B's lines are in the journal; B waits before tagging and posting
+        await gateB;
+      }
+      return res;
+    });
+    const erpA = adapter(async (input, init) => {
+      const res = await fetch(input, init);
+      if (String(input).endsWith('/$batch') && ++batchesA === 1) {
+        // A has looked up (nothing there) under the lock; Redis loses the lock key; B takes it
+        for (const key of await redis.keys(`${prefix}:bc-lock:*`)) await redis.del(key);
+        runB = erpB.postExpenses(batch, ctx);
+        await bWroteLines;
+      }
+      return res;
+    });
+    await erpA.verifyConnection(ctx);
+    await erpB.verifyConnection(ctx);
+    const resultsA = await erpA.postExpenses(batch, ctx);
+    releaseB();
+    const resultsB = await runB!;
+    expect(resultsA.concat(resultsB).filter((r) => r.status === 'failed')).toEqual([]);
+    for (const e of batch) expect(glOf(e).length).toBeLessThanOrEqual(3); // never twice
+    const retry = await adapter().postExpenses(batch, ctx);
+    expect(statuses(retry)).toEqual(['posted', 'posted', 'posted']);
+    for (const e of batch) bookedOnce(e);
+    expect(state().journalLines).toEqual([]);
+  });
+});
