@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { BcTokens, BusinessCentralErpAdapter, ExpenseBatchResult, ExpenseEntry, RedisBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
-import { bcJournalEntry } from '../support/journal-entries';
+import { bcJournalEntry, eur } from '../support/journal-entries';
 import { BusinessCentralWorld, startBusinessCentral } from '../support/fake-business-central';
 import { dropQueuePrefix } from '../support/harness';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
@@ -171,5 +172,55 @@ describe('Business Central journal: our post posts only what this call decided',
     expect(statuses(retry)).toEqual(['posted', 'posted', 'posted']);
     for (const e of batch) bookedOnce(e);
     expect(state().journalLines).toEqual([]);
+  });
+});
+
+describe('Business Central vendor payment journal: the payment post posts only our payment line', () => {
+  const bill = (vendorId: string, over: Partial<ExpenseEntry> = {}): ExpenseEntry =>
+    bcJournalEntry({ mode: 'accounts_payable', kind: 'card_invoice', contraAccount: '2400', vendorId, invoice: { number: `INV-${randomUUID().slice(0, 8)}`, date: '2026-11-19' }, payment: { account: '1910', date: '2026-11-21', amount: eur('125.00') }, ...over });
+  const vendor = async () => (await adapter().createVendor({ reference: randomUUID(), name: `Guard ${randomUUID().slice(0, 6)} GmbH`, currency: 'EUR', country: 'DE' }, ctx)).id;
+  const payments = () => (world.state() as unknown as { vendorPayments: Rec[] }).vendorPayments;
+  const paymentJournal = async () => {
+    const res = await world.request('GET', `vendorPaymentJournals?$filter=code eq 'PAYMENT'`);
+    return ((await res.json()) as { value: { id: string }[] }).value[0].id;
+  };
+  /** its payment posted once (one G/L entry pair carrying its payment marker), nothing left waiting */
+  const paidOnce = (e: ExpenseEntry) => {
+    const code = e.reference.replace(/-/g, '').toUpperCase();
+    expect(state().generalLedgerEntries.filter((g) => String(g.description).includes(`[P:${code}]`))).toHaveLength(2);
+    expect(payments()).toEqual([]);
+  };
+
+  afterEach(async () => {
+    const journal = await paymentJournal();
+    for (const p of payments()) expect((await world.request('DELETE', `vendorPaymentJournals(${journal})/vendorPayments(${String(p.id)})`, undefined, { 'if-match': '*' })).status).toBe(204);
+  });
+
+  it('a payment line the bookkeeper left in the payment journal is never posted with ours: refused, naming it', async () => {
+    const v = await vendor();
+    const res = await world.request('POST', `vendorPaymentJournals(${await paymentJournal()})/vendorPayments`, { vendorId: v, postingDate: '2026-11-21', documentNumber: 'MANUAL-PAY', amount: 50, description: 'Rent paid by hand' });
+    expect(res.status).toBe(201);
+    const entry = bill(v);
+    const failure = await adapter().postExpense(entry, ctx).then(() => null, (err: Error) => err);
+    expect(failure).toMatchObject({ kind: 'configuration' });
+    expect(failure?.message).toMatch(/MANUAL-PAY/);
+    expect(state().generalLedgerEntries.filter((g) => g.documentNumber === 'MANUAL-PAY')).toEqual([]);
+    expect(payments().map((p) => p.documentNumber)).toEqual(['MANUAL-PAY']); // ours taken out again
+    await world.request('DELETE', `vendorPaymentJournals(${await paymentJournal()})/vendorPayments(${String(payments()[0].id)})`, undefined, { 'if-match': '*' });
+    const done = await adapter().postExpense(entry, ctx);
+    expect(done.paymentId).toMatch(/^gl:/);
+    paidOnce(entry);
+  });
+
+  it('a payment BC refuses to post does not stay in the journal and block every later payment', async () => {
+    const v = await vendor();
+    const early = bill(v, { payment: { account: '1910', date: '2026-10-01', amount: eur('125.00') } }); // before the allowed dates: refused
+    world.company.allowPostingFrom = '2026-11-01';
+    await expect(adapter().postExpense(early, ctx)).rejects.toMatchObject({ kind: 'locked_period' });
+    expect(payments()).toEqual([]);
+    const later = bill(v);
+    const done = await adapter().postExpense(later, ctx);
+    expect(done.paymentId).toMatch(/^gl:/);
+    paidOnce(later);
   });
 });

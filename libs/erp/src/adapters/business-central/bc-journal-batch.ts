@@ -5,7 +5,7 @@ import { BcBatchOperation } from './bc-batch';
 import { BcClient } from './bc-client';
 import { BcDimensionSetLine, BcGeneralLedgerEntry, BcJournalLine, BcList } from './bc-entities';
 import { BcJournalBookings, postedJournal, sameLine } from './bc-journal';
-import { clearJournalForPost } from './bc-journal-guard';
+import { clearJournalForPost, generalJournal } from './bc-journal-guard';
 import { BcLock, LockFence } from './bc-lock';
 import { PlannedJournalLine, entryMarker } from './bc-mapping';
 import { keySegment, literal, referenceCode } from './bc-odata';
@@ -166,7 +166,7 @@ export class BcJournalBatches {
     // 5. the lock still ours and the journal holding exactly our lines; then ONE post for the whole batch, then one read-back
     try {
       await fence();
-      await clearJournalForPost(this.client, journalId, this.journal.journalCode, new Set(ready.flatMap((w) => w.lines.map((l) => l.id))), ctx);
+      await clearJournalForPost(this.client, generalJournal(journalId, this.journal.journalCode), new Set(ready.flatMap((w) => w.lines.map((l) => l.id))), ctx);
     } catch (err) {
       const error = asError(err);
       if (error.kind === 'configuration') {

@@ -1,16 +1,40 @@
 import { OperationContext } from '../../erp-adapter.port';
 import { ErpError } from '../../erp-errors';
 import { BcClient } from './bc-client';
-import { BcJournalLine } from './bc-entities';
 import { keySegment } from './bc-odata';
 
-/** A line this service wrote: our reference code as External Document No. and `[code]` closing its description. */
-export function isOurLine(line: BcJournalLine): boolean {
-  const code = String(line.externalDocumentNumber ?? '');
-  return /^(?:[0-9A-F]{32}|H[0-9A-F]{32}|R[A-Z0-9_-]{1,33})$/.test(code) && String(line.description ?? '').endsWith(`[${code}]`);
+/** A line of a general or vendor payment journal, as far as the guard reads it. */
+interface WaitingLine {
+  id: string;
+  '@odata.etag'?: string;
+  documentNumber?: string;
+  externalDocumentNumber?: string;
+  accountNumber?: string;
+  vendorNumber?: string;
+  amount?: number;
+  description?: string;
 }
 
-const describe = (l: BcJournalLine) => `document ${l.documentNumber || '(none)'}, account ${l.accountNumber || '(none)'}, ${l.amount}, "${l.description ?? ''}"`;
+const OUR_CODE = /^(?:[0-9A-F]{32}|H[0-9A-F]{32}|R[A-Z0-9_-]{1,33})$/;
+
+/** A line this service wrote: our reference code as External Document No. and its marker (`[code]`, a payment's `[P:code]`) closing its description. */
+export function isOurLine(line: WaitingLine, payment = false): boolean {
+  const code = String(line.externalDocumentNumber ?? '');
+  return OUR_CODE.test(code) && String(line.description ?? '').endsWith(payment ? `[P:${code}]` : `[${code}]`);
+}
+
+const describe = (l: WaitingLine) => `document ${l.documentNumber || '(none)'}, ${l.accountNumber ? `account ${l.accountNumber}` : `vendor ${l.vendorNumber ?? '(none)'}`}, ${l.amount}, "${l.description ?? ''}"`;
+
+/** The journal a post is for: its path and lines' entity set (relative to the company), its code, and whether its lines are payments. */
+export interface GuardedJournal {
+  path: string;
+  lines: 'journalLines' | 'vendorPayments';
+  code: string;
+  payments?: boolean;
+}
+
+export const generalJournal = (journalId: string, code: string): GuardedJournal => ({ path: keySegment('journals', journalId), lines: 'journalLines', code });
+export const paymentJournal = (journalId: string, code: string): GuardedJournal => ({ path: keySegment('vendorPaymentJournals', journalId), lines: 'vendorPayments', code, payments: true });
 
 /**
  * `Microsoft.NAV.post` posts EVERY line of the journal batch: right before it, the journal must hold
@@ -20,16 +44,16 @@ const describe = (l: BcJournalLine) => `document ${l.documentNumber || '(none)'}
  * their marker, not in this post) are removed: that entry's own retry writes and posts them. A line
  * of ours that is gone (another worker posted or removed it) stops the post as unknown.
  */
-export async function clearJournalForPost(client: BcClient, journalId: string, journalCode: string, ours: Set<string>, ctx: OperationContext): Promise<void> {
-  const journalPath = keySegment('journals', journalId);
-  const lines = await client.list<BcJournalLine>(`${journalPath}/journalLines`, `checking the journal ${journalCode} before posting`, ctx);
+export async function clearJournalForPost(client: BcClient, journal: GuardedJournal, ours: Set<string>, ctx: OperationContext): Promise<void> {
+  const journalCode = journal.code;
+  const lines = await client.list<WaitingLine>(`${journal.path}/${journal.lines}`, `checking the journal ${journalCode} before posting`, ctx);
   const present = new Set(lines.map((l) => l.id));
   const gone = [...ours].filter((id) => !present.has(id)).length;
   if (gone) {
     throw new ErpError('unavailable', `${gone} journal line(s) written for this post are no longer in the journal ${journalCode} (another process posted or removed them); nothing was posted, and the entries will be looked up before they are tried again.`, { mayHaveApplied: true });
   }
   const others = lines.filter((l) => !ours.has(l.id));
-  const foreign = others.filter((l) => !isOurLine(l));
+  const foreign = others.filter((l) => !isOurLine(l, journal.payments));
   if (foreign.length) {
     const named = foreign.slice(0, 3).map(describe).join('; ');
     throw new ErpError(
@@ -39,7 +63,7 @@ export async function clearJournalForPost(client: BcClient, journalId: string, j
   }
   if (!others.length) return;
   const answers = await client.batch(
-    others.map((l) => ({ method: 'DELETE' as const, path: `${journalPath}/${keySegment('journalLines', l.id)}`, ifMatch: l['@odata.etag'] ?? '*', what: `removing a journal line of ${l.externalDocumentNumber} that an unfinished attempt left` })),
+    others.map((l) => ({ method: 'DELETE' as const, path: `${journal.path}/${keySegment(journal.lines, l.id)}`, ifMatch: l['@odata.etag'] ?? '*', what: `removing a journal line of ${l.externalDocumentNumber} that an unfinished attempt left` })),
     `removing ${others.length} journal lines unfinished attempts left`,
     ctx,
   );

@@ -3,7 +3,7 @@ import { ErpError } from '../../erp-errors';
 import { decimalsEqual } from '../../decimal';
 import { BcClient } from './bc-client';
 import { BcGeneralLedgerEntry, BcJournal, BcJournalLine } from './bc-entities';
-import { clearJournalForPost } from './bc-journal-guard';
+import { clearJournalForPost, generalJournal } from './bc-journal-guard';
 import { BcLock } from './bc-lock';
 import { PlannedJournalLine, entryMarker, journalLines } from './bc-mapping';
 import { eqFilter, keySegment, literal, referenceCode } from './bc-odata';
@@ -58,7 +58,7 @@ export class BcJournalBookings {
       const lines = await this.ensureLines(journalId, entry.reference, planned, ctx);
       try {
         await fence();
-        await clearJournalForPost(this.client, journalId, this.journalCode, new Set(lines.map((l) => l.id)), ctx);
+        await clearJournalForPost(this.client, generalJournal(journalId, this.journalCode), new Set(lines.map((l) => l.id)), ctx);
       } catch (err) {
         // a line that is not ours: our lines out again, so the journal is as the bookkeeper left it
         if (err instanceof ErpError && err.kind === 'configuration') await this.removeLines(journalId, entry.reference, ctx).catch(() => undefined);

@@ -2,6 +2,7 @@ import { ExpenseEntry, OperationContext, PostedExpense } from '../../erp-adapter
 import { ErpError } from '../../erp-errors';
 import { BcClient } from './bc-client';
 import { BcGeneralLedgerEntry, BcPurchaseInvoice, BcVendorPayment, BcVendorPaymentJournal } from './bc-entities';
+import { clearJournalForPost, paymentJournal } from './bc-journal-guard';
 import { BcLock } from './bc-lock';
 import { PAID_BY_PLEO, amount, dimensionsOf, markedDescription, paymentMarker, purchaseInvoice, purchaseInvoiceLines } from './bc-mapping';
 import { eqFilter, keySegment, literal, referenceCode } from './bc-odata';
@@ -153,8 +154,9 @@ export class BcPayables {
       const path = `${keySegment('vendorPaymentJournals', journal.id)}/vendorPayments`;
       const code = referenceCode(entry.reference);
       const waiting = await this.client.list<BcVendorPayment>(path, `looking up the payment of ${entry.reference}`, ctx, { $filter: eqFilter([['externalDocumentNumber', code]]) });
-      if (!waiting.length) {
-        const line = {
+      let line = waiting[0];
+      if (!line) {
+        const body = {
           vendorId: invoice.vendorId,
           postingDate: payment.date,
           documentNumber: invoice.number.slice(0, 20),
@@ -163,12 +165,21 @@ export class BcPayables {
           appliesToInvoiceId: invoice.id,
           description: markedDescription(`Pleo payment of ${invoice.number}`, paymentMarker(entry.reference)),
         };
-        await this.client.post(path, line, `adding the payment of ${invoice.vendorInvoiceNumber}`, ctx);
+        line = await this.client.post<BcVendorPayment>(path, body, `adding the payment of ${invoice.vendorInvoiceNumber}`, ctx);
       }
-      await fence();
-      // vendorPaymentJournals has no bound action (APIV2 - Vendor Paym. Journals, page 30061): the
-      // batch is posted through journals({id}), whose OnFindRecord gets any batch by its SystemId
-      await this.client.action(`${keySegment('journals', journal.id)}/Microsoft.NAV.post`, `posting the payment of ${invoice.vendorInvoiceNumber}`, ctx);
+      // the post posts the whole payment journal: the lock still ours, only our payment line in it
+      const takeOut = () => this.client.delete(`${keySegment('vendorPaymentJournals', journal.id)}/${keySegment('vendorPayments', line.id)}`, '*', `removing the refused payment of ${invoice.vendorInvoiceNumber}`, ctx).catch(() => undefined);
+      try {
+        await fence();
+        await clearJournalForPost(this.client, paymentJournal(journal.id, journal.code), new Set([line.id]), ctx);
+        // vendorPaymentJournals has no bound action (APIV2 - Vendor Paym. Journals, page 30061): the
+        // batch is posted through journals({id}), whose OnFindRecord gets any batch by its SystemId
+        await this.client.action(`${keySegment('journals', journal.id)}/Microsoft.NAV.post`, `posting the payment of ${invoice.vendorInvoiceNumber}`, ctx);
+      } catch (err) {
+        // refused (not ours in the journal, or BC refused the payment): our line out, so it blocks no later payment
+        if (err instanceof ErpError && !err.retryable) await takeOut();
+        throw err;
+      }
       const posted = await this.findPayment(entry.reference, ctx);
       if (!posted) throw new ErpError('unavailable', `Business Central accepted posting the payment of ${invoice.vendorInvoiceNumber} but shows no entries yet; it will be checked again.`, { mayHaveApplied: true });
       return posted.id;
