@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import { BcTokens, BusinessCentralErpAdapter, ExpenseEntry, RedisBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
+import { BcTokens, BusinessCentralErpAdapter, ExpenseEntry, RateGovernor, RedisBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
 import { BcFault } from '../../apps/fake-business-central/src/fake-business-central.server';
 import { bcJournalEntry, eur } from '../support/journal-entries';
 import { BusinessCentralWorld, startBusinessCentral } from '../support/fake-business-central';
@@ -122,5 +122,36 @@ describe('Business Central paid bill: a fault at each step', () => {
     expect(state().generalLedgerEntries.filter((g) => String(g.description).endsWith(`[P:${code(entry)}]`))).toHaveLength(2);
     expect(state().vendorPayments).toEqual([]);
     expect(await adapter().findPostedExpense(entry.reference, ctx)).toEqual(done);
+  });
+});
+
+describe('Business Central: two workers posting batches at once under one connection’s governor', () => {
+  it('their batches (one place per operation) never overrun BC’s window: no 429, each entry booked once', async () => {
+    const key = `business-central:${randomUUID()}`;
+    const small = { windows: [{ limit: 120, windowMs: 3_000 }], concurrent: 5 };
+    const limits = world.fake.limits.settings;
+    const saved = { ...limits };
+    Object.assign(limits, { perWindow: 120, windowMs: 3_000 });
+    const second = new IORedis(TEST_REDIS_URL);
+    try {
+      await new Promise((r) => setTimeout(r, 3_100)); // the fake's window starts empty
+      const worker = (connection: IORedis) => {
+        const { settings, secrets } = bcFromEnv(world.env);
+        const s = parseBcSettings(settings);
+        const tokens = new BcTokens({ tenantId: s.tenantId, clientId: s.clientId, clientSecret: secrets.clientSecret, tokenUrl: s.tokenUrl }, null);
+        const governed = new RateGovernor(connection, { prefix, maxInlineWaitMs: 10_000 }).fetchFor(key, small);
+        return new BusinessCentralErpAdapter(s, { tokens, fetch: governed, lock: new RedisBcLock(connection, prefix, { maxWaitMs: 60_000 }), connectionKey: 'two-workers' });
+      };
+      const from = world.fake.calls.length;
+      const a = [...Array(25)].map(() => bcJournalEntry());
+      const b = [...Array(25)].map(() => bcJournalEntry());
+      const [ra, rb] = await Promise.all([worker(redis).postExpenses(a, ctx), worker(second).postExpenses(b, ctx)]);
+      expect(ra.concat(rb).map((r) => r.status)).toEqual(a.concat(b).map(() => 'posted'));
+      expect(world.fake.calls.slice(from).filter((c) => c.status === 429)).toEqual([]);
+      for (const e of a.concat(b)) bookedOnce(e);
+    } finally {
+      Object.assign(limits, saved);
+      await second.quit();
+    }
   });
 });
