@@ -175,6 +175,26 @@ describe('Business Central journal: our post posts only what this call decided',
   });
 });
 
+describe('Business Central journal recreated under a running worker', () => {
+  it('the bookkeeper deleted and recreated the PLEO journal (new id): the entries are not failed for good; the next attempt finds the new journal', async () => {
+    const erp = adapter();
+    const first = bcJournalEntry();
+    expect(statuses(await erp.postExpenses([first], ctx))).toEqual(['posted']); // the worker knows the journal's id now
+    const old = await journalId();
+    world.company.journals.delete(old);
+    world.company.addJournal('PLEO', 'Pleo expenses (recreated)');
+    const entries = [bcJournalEntry(), bcJournalEntry()];
+    const results = await erp.postExpenses(entries, ctx);
+    expect(statuses(results).filter((s) => s === 'failed')).toEqual([]);
+    const single = bcJournalEntry();
+    const again = await erp.postExpenses(entries, ctx);
+    expect(statuses(again)).toEqual(['posted', 'posted']);
+    for (const e of entries) bookedOnce(e);
+    await erp.postExpense(single, ctx);
+    bookedOnce(single);
+  });
+});
+
 describe('Business Central vendor payment journal: the payment post posts only our payment line', () => {
   const bill = (vendorId: string, over: Partial<ExpenseEntry> = {}): ExpenseEntry =>
     bcJournalEntry({ mode: 'accounts_payable', kind: 'card_invoice', contraAccount: '2400', vendorId, invoice: { number: `INV-${randomUUID().slice(0, 8)}`, date: '2026-11-19' }, payment: { account: '1910', date: '2026-11-21', amount: eur('125.00') }, ...over });

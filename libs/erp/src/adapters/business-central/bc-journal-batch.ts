@@ -74,7 +74,8 @@ export class BcJournalBatches {
     try {
       const journalId = await this.journal.journalId(ctx);
       fallback = await this.lock.withLock(this.lockKey, (fence) => this.underLock(journalId, items, results, fence, ctx), ctx.signal);
-    } catch (err) {
+    } catch (caught) {
+      const err = this.journal.staleJournal(caught);
       for (const { entry } of items) if (!results.has(entry.reference)) results.set(entry.reference, batchFailure(entry.reference, asError(err)));
     }
     // the post was refused as a whole: each entry alone (its own lock, look-up, lines and post)

@@ -4,7 +4,7 @@ import { decimalsEqual } from '../../decimal';
 import { BcClient } from './bc-client';
 import { BcGeneralLedgerEntry, BcJournal, BcJournalLine } from './bc-entities';
 import { clearJournalForPost, generalJournal } from './bc-journal-guard';
-import { BcLock } from './bc-lock';
+import { BcLock, LockFence } from './bc-lock';
 import { PlannedJournalLine, entryMarker, journalLines } from './bc-mapping';
 import { eqFilter, keySegment, literal, referenceCode } from './bc-odata';
 
@@ -40,6 +40,16 @@ export class BcJournalBookings {
     readonly journalCode: string,
   ) {}
 
+  /**
+   * A 404 under the journal (it was deleted, or recreated with a new id, while this worker kept its
+   * id): the id is looked up again next time, and the entries are tried again instead of failed for good.
+   */
+  staleJournal(err: unknown): unknown {
+    if (!(err instanceof ErpError) || err.kind !== 'unknown_reference' || err.subject !== 'entry') return err;
+    this.journal = undefined;
+    return new ErpError('unavailable', `Business Central no longer knows the journal ${this.journalCode} by the id this worker had (${err.message}); it is looked up again and the entries tried again.`, { mayHaveApplied: true, cause: err });
+  }
+
   async journalId(ctx: OperationContext): Promise<string> {
     if (this.journal) return this.journal.id;
     const [found] = await this.client.list<BcJournal>('journals', `looking up the journal ${this.journalCode}`, ctx, { $filter: eqFilter([['code', this.journalCode]]) });
@@ -53,28 +63,36 @@ export class BcJournalBookings {
     const planned = journalLines(entry);
     const journalId = await this.journalId(ctx);
     return this.lock.withLock(this.lockKey, async (fence) => {
-      const posted = await this.findPosted(entry.reference, ctx);
-      if (posted) return posted;
-      const lines = await this.ensureLines(journalId, entry.reference, planned, ctx);
       try {
-        await fence();
-        await clearJournalForPost(this.client, generalJournal(journalId, this.journalCode), new Set(lines.map((l) => l.id)), ctx);
+        return await this.postUnderLock(entry, journalId, planned, fence, ctx);
       } catch (err) {
-        // a line that is not ours: our lines out again, so the journal is as the bookkeeper left it
-        if (err instanceof ErpError && err.kind === 'configuration') await this.removeLines(journalId, entry.reference, ctx).catch(() => undefined);
-        throw err;
+        throw this.staleJournal(err);
       }
-      try {
-        await this.client.action(`${keySegment('journals', journalId)}/Microsoft.NAV.post`, `posting the journal ${this.journalCode} (entry ${entry.reference})`, ctx);
-      } catch (err) {
-        // refused as a whole: take our lines out so the journal is not blocked by them
-        if (err instanceof ErpError && !err.retryable) await this.removeLines(journalId, entry.reference, ctx).catch(() => undefined);
-        throw err;
-      }
-      const done = await this.findPosted(entry.reference, ctx);
-      if (!done) throw new ErpError('unavailable', `Business Central accepted posting the journal ${this.journalCode} but shows no G/L entries for ${entry.reference} yet; it will be checked again.`, { mayHaveApplied: true });
-      return done;
     }, ctx.signal);
+  }
+
+  private async postUnderLock(entry: ExpenseEntry, journalId: string, planned: PlannedJournalLine[], fence: LockFence, ctx: OperationContext): Promise<PostedExpense> {
+    const posted = await this.findPosted(entry.reference, ctx);
+    if (posted) return posted;
+    const lines = await this.ensureLines(journalId, entry.reference, planned, ctx);
+    try {
+      await fence();
+      await clearJournalForPost(this.client, generalJournal(journalId, this.journalCode), new Set(lines.map((l) => l.id)), ctx);
+    } catch (err) {
+      // a line that is not ours: our lines out again, so the journal is as the bookkeeper left it
+      if (err instanceof ErpError && err.kind === 'configuration') await this.removeLines(journalId, entry.reference, ctx).catch(() => undefined);
+      throw err;
+    }
+    try {
+      await this.client.action(`${keySegment('journals', journalId)}/Microsoft.NAV.post`, `posting the journal ${this.journalCode} (entry ${entry.reference})`, ctx);
+    } catch (err) {
+      // refused as a whole: take our lines out so the journal is not blocked by them
+      if (err instanceof ErpError && !err.retryable) await this.removeLines(journalId, entry.reference, ctx).catch(() => undefined);
+      throw err;
+    }
+    const done = await this.findPosted(entry.reference, ctx);
+    if (!done) throw new ErpError('unavailable', `Business Central accepted posting the journal ${this.journalCode} but shows no G/L entries for ${entry.reference} yet; it will be checked again.`, { mayHaveApplied: true });
+    return done;
   }
 
   /** The posted entry: the first G/L entry whose description carries the entry's marker. */
