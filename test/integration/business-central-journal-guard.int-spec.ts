@@ -17,11 +17,11 @@ const prefix = uniquePrefix();
 const ctx = { correlationId: 'bc-guard' };
 
 /** An adapter as a worker process has it: its own tokens, the shared Redis journal lock. */
-function adapter(fetchFn: typeof fetch = fetch): BusinessCentralErpAdapter {
+function adapter(fetchFn: typeof fetch = fetch, connectionKey = 'guard'): BusinessCentralErpAdapter {
   const { settings, secrets } = bcFromEnv(world.env);
   const s = parseBcSettings(settings);
   const tokens = new BcTokens({ tenantId: s.tenantId, clientId: s.clientId, clientSecret: secrets.clientSecret, tokenUrl: s.tokenUrl }, null);
-  return new BusinessCentralErpAdapter(s, { tokens, fetch: fetchFn, lock: new RedisBcLock(redis, prefix), connectionKey: 'guard' });
+  return new BusinessCentralErpAdapter(s, { tokens, fetch: fetchFn, lock: new RedisBcLock(redis, prefix), connectionKey });
 }
 
 type Rec = Record<string, unknown>;
@@ -172,6 +172,39 @@ describe('Business Central journal: our post posts only what this call decided',
     expect(statuses(retry)).toEqual(['posted', 'posted', 'posted']);
     for (const e of batch) bookedOnce(e);
     expect(state().journalLines).toEqual([]);
+  });
+});
+
+describe('Business Central journal shared by two connections', () => {
+  it('two connections booking into the same BC company and journal take ONE lock: neither posts nor removes the other’s lines', async () => {
+    const mine = [bcJournalEntry(), bcJournalEntry()];
+    const theirs = [bcJournalEntry(), bcJournalEntry()];
+    let linesOfB!: () => void;
+    const bWroteLines = new Promise<void>((r) => (linesOfB = r));
+    let batchesB = 0;
+    let runB: Promise<ExpenseBatchResult[]> | undefined;
+    const erpB = adapter(async (input, init) => {
+      const res = await fetch(input, init);
+      if (String(input).endsWith('/$batch') && ++batchesB === 2) linesOfB();
+      return res;
+    }, 'connection-b');
+    let batchesA = 0;
+    const erpA = adapter(async (input, init) => {
+      const res = await fetch(input, init);
+      if (String(input).endsWith('/$batch') && ++batchesA === 1) {
+        // A has looked up under its journal lock; the other connection starts on the same journal
+        runB = erpB.postExpenses(theirs, ctx);
+        await Promise.race([bWroteLines, new Promise((r) => setTimeout(r, 500))]);
+      }
+      return res;
+    }, 'connection-a');
+    await erpA.verifyConnection(ctx);
+    await erpB.verifyConnection(ctx);
+    const resultsA = await erpA.postExpenses(mine, ctx);
+    const resultsB = await runB!;
+    expect(statuses(resultsA.concat(resultsB))).toEqual(['posted', 'posted', 'posted', 'posted']);
+    for (const e of mine.concat(theirs)) bookedOnce(e);
+    for (const e of mine.concat(theirs)) expect(glOf(e).find((g) => g.accountNumber === '7100')!.dimensions).toHaveLength(2);
   });
 });
 

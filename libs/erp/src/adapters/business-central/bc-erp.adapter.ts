@@ -26,7 +26,7 @@ export interface BcAdapterDeps {
   tokens: BcTokens;
   fetch: typeof fetch;
   lock: BcLock;
-  /** the connection's key: journal locks are per connection and journal */
+  /** the connection's key (its token share); journal locks are per BC company and journal, whichever connection posts */
   connectionKey: string;
   /** how BC counts a `$batch` toward its limits, for the rate governor (default: per operation) */
   batchCounts?: 'operation' | 'request';
@@ -51,7 +51,8 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
   constructor(settings: BcSettings, deps: BcAdapterDeps) {
     this.client = new BcClient({ apiUrl: settings.apiUrl, tenantId: settings.tenantId, environment: settings.environment, companyId: settings.companyId, batchCounts: deps.batchCounts }, deps.tokens, deps.fetch);
     this.vendors = new BcVendors(this.client);
-    const lockKey = `bc:${deps.connectionKey}:${settings.companyId}`;
+    // per BC company, not per connection: two connections booking into one journal must take the same lock
+    const lockKey = `bc:${settings.tenantId.toLowerCase()}:${settings.environment.toLowerCase()}:${settings.companyId.toLowerCase()}`;
     const journalLock = `${lockKey}:journal:${settings.journalCode}`;
     this.journal = new BcJournalBookings(this.client, deps.lock, journalLock, settings.journalCode);
     this.journalBatches = new BcJournalBatches(this.client, deps.lock, journalLock, this.journal);
