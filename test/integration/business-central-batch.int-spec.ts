@@ -3,8 +3,7 @@ import IORedis from 'ioredis';
 import { BC_RATE_LIMITS, BcTokens, BusinessCentralErpAdapter, ExpenseBatchResult, ExpenseEntry, LocalBcLock, RateGovernor, RedisBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
 import { BcFault } from '../../apps/fake-business-central/src/fake-business-central.server';
 import { bcJournalEntry, eur } from '../support/journal-entries';
-import { BusinessCentralWorld, startBusinessCentral } from '../support/fake-business-central';
-import { dropQueuePrefix } from '../support/harness';
+import { BusinessCentralWorld, closeBcWorld, startBusinessCentral } from '../support/fake-business-central';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
 /**
@@ -66,12 +65,7 @@ afterEach(() => {
   world.fake.faults.length = 0;
 });
 
-afterAll(async () => {
-  if (world) expect(world.violations()).toEqual([]);
-  await world?.close();
-  await redis.quit();
-  await dropQueuePrefix(prefix);
-});
+afterAll(() => closeBcWorld(world, redis, prefix));
 
 describe('Business Central: journal entries in $batch, one post per batch', () => {
   it('30 entries: 1 look-up $batch, 1 of lines, 1 of tags, ONE post, 1 read-back — all posted once; again: only the look-up', async () => {

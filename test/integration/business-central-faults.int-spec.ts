@@ -3,8 +3,7 @@ import IORedis from 'ioredis';
 import { BcTokens, BusinessCentralErpAdapter, ExpenseEntry, RateGovernor, RedisBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
 import { BcFault } from '../../apps/fake-business-central/src/fake-business-central.server';
 import { bcJournalEntry, eur } from '../support/journal-entries';
-import { BusinessCentralWorld, startBusinessCentral } from '../support/fake-business-central';
-import { dropQueuePrefix } from '../support/harness';
+import { BusinessCentralWorld, closeBcWorld, redisBcAdapter, startBusinessCentral } from '../support/fake-business-central';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
 /**
@@ -18,12 +17,7 @@ let redis: IORedis;
 const prefix = uniquePrefix();
 const ctx = { correlationId: 'bc-faults' };
 
-function adapter(): BusinessCentralErpAdapter {
-  const { settings, secrets } = bcFromEnv(world.env);
-  const s = parseBcSettings(settings);
-  const tokens = new BcTokens({ tenantId: s.tenantId, clientId: s.clientId, clientSecret: secrets.clientSecret, tokenUrl: s.tokenUrl }, null);
-  return new BusinessCentralErpAdapter(s, { tokens, fetch, lock: new RedisBcLock(redis, prefix), connectionKey: 'faults' });
-}
+const adapter = () => redisBcAdapter(world, redis, prefix, fetch, 'faults');
 
 type Rec = Record<string, unknown>;
 const state = () => world.state() as unknown as { generalLedgerEntries: Rec[]; journalLines: Rec[]; purchaseInvoices: Rec[]; vendorPayments: Rec[] };
@@ -52,12 +46,7 @@ afterEach(() => {
   world.fake.faults.length = 0;
 });
 
-afterAll(async () => {
-  if (world) expect(world.violations()).toEqual([]);
-  await world?.close();
-  await redis.quit();
-  await dropQueuePrefix(prefix);
-});
+afterAll(() => closeBcWorld(world, redis, prefix));
 
 describe('Business Central journal batch: a fault at each step', () => {
   it.each(

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import { BcTokens, BusinessCentralErpAdapter, ExpenseBatchResult, ExpenseEntry, RedisBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
+import { BusinessCentralErpAdapter, ExpenseBatchResult, ExpenseEntry } from '@app/erp';
 import { bcJournalEntry, eur } from '../support/journal-entries';
-import { BusinessCentralWorld, startBusinessCentral } from '../support/fake-business-central';
-import { dropQueuePrefix } from '../support/harness';
+import { BusinessCentralWorld, closeBcWorld, redisBcAdapter, startBusinessCentral } from '../support/fake-business-central';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
 /**
@@ -17,12 +16,7 @@ const prefix = uniquePrefix();
 const ctx = { correlationId: 'bc-guard' };
 
 /** An adapter as a worker process has it: its own tokens, the shared Redis journal lock. */
-function adapter(fetchFn: typeof fetch = fetch, connectionKey = 'guard'): BusinessCentralErpAdapter {
-  const { settings, secrets } = bcFromEnv(world.env);
-  const s = parseBcSettings(settings);
-  const tokens = new BcTokens({ tenantId: s.tenantId, clientId: s.clientId, clientSecret: secrets.clientSecret, tokenUrl: s.tokenUrl }, null);
-  return new BusinessCentralErpAdapter(s, { tokens, fetch: fetchFn, lock: new RedisBcLock(redis, prefix), connectionKey });
-}
+const adapter = (fetchFn: typeof fetch = fetch, connectionKey = 'guard') => redisBcAdapter(world, redis, prefix, fetchFn, connectionKey);
 
 type Rec = Record<string, unknown>;
 const state = () => world.state() as unknown as { generalLedgerEntries: Rec[]; journalLines: Rec[] };
@@ -64,12 +58,7 @@ afterEach(async () => {
   for (const l of state().journalLines) await removeLine(String(l.id)); // a failed test leaves the next one a clean journal
 });
 
-afterAll(async () => {
-  if (world) expect(world.violations()).toEqual([]);
-  await world?.close();
-  await redis.quit();
-  await dropQueuePrefix(prefix);
-});
+afterAll(() => closeBcWorld(world, redis, prefix));
 
 describe('Business Central journal: our post posts only what this call decided', () => {
   it('a draft in journal mode is refused with a clear message and never waits in the journal, where the next post would book it', async () => {
