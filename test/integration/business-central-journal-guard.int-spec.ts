@@ -217,6 +217,24 @@ describe('Business Central journal recreated under a running worker', () => {
   });
 });
 
+describe('Business Central company keeping its books in another currency', () => {
+  it('journal lines book in the company’s local currency: a EUR entry into a DKK company is refused for the connection, never booked as DKK', async () => {
+    world.company.localCurrency = 'DKK';
+    try {
+      const entry = bcJournalEntry(); // 125.00 EUR
+      const erp = adapter();
+      const [result] = await erp.postExpenses([entry], ctx);
+      expect(result).toMatchObject({ status: 'failed', error: { kind: 'configuration' } });
+      expect(text(result)).toMatch(/DKK/);
+      await expect(erp.postExpense(bcJournalEntry(), ctx)).rejects.toMatchObject({ kind: 'configuration' });
+      expect(glOf(entry)).toEqual([]);
+      expect(state().journalLines).toEqual([]);
+    } finally {
+      world.company.localCurrency = 'EUR';
+    }
+  });
+});
+
 describe('Business Central vendor payment journal: the payment post posts only our payment line', () => {
   const bill = (vendorId: string, over: Partial<ExpenseEntry> = {}): ExpenseEntry =>
     bcJournalEntry({ mode: 'accounts_payable', kind: 'card_invoice', contraAccount: '2400', vendorId, invoice: { number: `INV-${randomUUID().slice(0, 8)}`, date: '2026-11-19' }, payment: { account: '1910', date: '2026-11-21', amount: eur('125.00') }, ...over });
@@ -226,10 +244,10 @@ describe('Business Central vendor payment journal: the payment post posts only o
     const res = await world.request('GET', `vendorPaymentJournals?$filter=code eq 'PAYMENT'`);
     return ((await res.json()) as { value: { id: string }[] }).value[0].id;
   };
+  const code = (e: ExpenseEntry) => e.reference.replace(/-/g, '').toUpperCase();
   /** its payment posted once (one G/L entry pair carrying its payment marker), nothing left waiting */
   const paidOnce = (e: ExpenseEntry) => {
-    const code = e.reference.replace(/-/g, '').toUpperCase();
-    expect(state().generalLedgerEntries.filter((g) => String(g.description).includes(`[P:${code}]`))).toHaveLength(2);
+    expect(state().generalLedgerEntries.filter((g) => String(g.description).includes(`[P:${code(e)}]`))).toHaveLength(2);
     expect(payments()).toEqual([]);
   };
 
@@ -252,6 +270,19 @@ describe('Business Central vendor payment journal: the payment post posts only o
     const done = await adapter().postExpense(entry, ctx);
     expect(done.paymentId).toMatch(/^gl:/);
     paidOnce(entry);
+  });
+
+  it('a paid bill whose payment is not in the company’s local currency is refused before anything is written (vendor payment lines have no currency)', async () => {
+    const v = await vendor();
+    world.company.localCurrency = 'DKK';
+    try {
+      const entry = bill(v);
+      await expect(adapter().postExpense(entry, ctx)).rejects.toMatchObject({ kind: 'configuration' });
+      expect(state().generalLedgerEntries.filter((g) => String(g.description).includes(code(entry)))).toEqual([]);
+      expect((world.state() as unknown as { purchaseInvoices: Rec[] }).purchaseInvoices.filter((i) => i.shipToContact === `PLEO:${code(entry)}`)).toEqual([]);
+    } finally {
+      world.company.localCurrency = 'EUR';
+    }
   });
 
   it('a payment BC refuses to post does not stay in the journal and block every later payment', async () => {

@@ -56,13 +56,14 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
     const journalLock = `${lockKey}:journal:${settings.journalCode}`;
     this.journal = new BcJournalBookings(this.client, deps.lock, journalLock, settings.journalCode);
     this.journalBatches = new BcJournalBatches(this.client, deps.lock, journalLock, this.journal);
-    this.payables = new BcPayables(this.client, deps.lock, lockKey);
+    this.payables = new BcPayables(this.client, deps.lock, lockKey, (amount, ctx) => this.journal.checkCurrency(amount, ctx));
     this.attachments = new BcAttachments(this.client, (ctx) => this.journal.journalId(ctx));
   }
 
   async verifyConnection(ctx: OperationContext): Promise<void> {
     await this.client.get<BcCompany>('', 'reading the company', ctx);
     await this.journal.journalId(ctx);
+    await this.journal.localCurrency(ctx);
   }
 
   findVendor(query: VendorQuery, ctx: OperationContext): Promise<ErpVendor | null> {

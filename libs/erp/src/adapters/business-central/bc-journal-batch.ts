@@ -72,6 +72,7 @@ export class BcJournalBatches {
     const results = new Map<string, ExpenseBatchResult>();
     let fallback: ExpenseEntry[] = [];
     try {
+      for (const { entry } of items) await this.journal.checkCurrency(entry.total, ctx);
       const journalId = await this.journal.journalId(ctx);
       fallback = await this.lock.withLock(this.lockKey, (fence) => this.underLock(journalId, items, results, fence, ctx), ctx.signal);
     } catch (caught) {

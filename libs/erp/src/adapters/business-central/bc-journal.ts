@@ -32,6 +32,7 @@ export function refuseDraft(entry: ExpenseEntry, journalCode: string): void {
  */
 export class BcJournalBookings {
   private journal?: BcJournal;
+  private lcy?: string;
 
   constructor(
     private readonly client: BcClient,
@@ -50,6 +51,30 @@ export class BcJournalBookings {
     return new ErpError('unavailable', `Business Central no longer knows the journal ${this.journalCode} by the id this worker had (${err.message}); it is looked up again and the entries tried again.`, { mayHaveApplied: true, cause: err });
   }
 
+  /** The company's local currency (companyInformation.currencyCode; '' when BC does not say), read once. */
+  async localCurrency(ctx: OperationContext): Promise<string> {
+    if (this.lcy === undefined) {
+      const [info] = await this.client.list<{ currencyCode?: string }>('companyInformation', "reading the company's local currency", ctx);
+      this.lcy = String(info?.currencyCode ?? '').trim().toUpperCase();
+    }
+    return this.lcy;
+  }
+
+  /**
+   * API v2.0 journal lines (and vendor payments) have no currency: they book in the company's local
+   * currency. An amount in another currency would be booked as if it were local: refused for the
+   * connection (every entry of a Pleo company has its currency).
+   */
+  async checkCurrency(amount: { value: string; currency: string }, ctx: OperationContext): Promise<void> {
+    const lcy = await this.localCurrency(ctx);
+    const currency = amount.currency.trim().toUpperCase();
+    if (!lcy || currency === lcy) return;
+    throw new ErpError(
+      'configuration',
+      `The Business Central company keeps its books in ${lcy}, but this Pleo company's amounts are in ${currency}: journal lines have no currency in Business Central's API, so ${amount.value} ${currency} would be booked as ${amount.value} ${lcy}. Connect the Business Central company whose local currency is ${currency}.`,
+    );
+  }
+
   async journalId(ctx: OperationContext): Promise<string> {
     if (this.journal) return this.journal.id;
     const [found] = await this.client.list<BcJournal>('journals', `looking up the journal ${this.journalCode}`, ctx, { $filter: eqFilter([['code', this.journalCode]]) });
@@ -61,6 +86,7 @@ export class BcJournalBookings {
   async post(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
     refuseDraft(entry, this.journalCode);
     const planned = journalLines(entry);
+    await this.checkCurrency(entry.total, ctx);
     const journalId = await this.journalId(ctx);
     return this.lock.withLock(this.lockKey, async (fence) => {
       try {

@@ -25,6 +25,8 @@ export class BcPayables {
     private readonly client: BcClient,
     private readonly lock: BcLock,
     private readonly lockKey: string,
+    /** throws when an amount is not in the company's local currency (vendor payment lines have no currency) */
+    private readonly checkCurrency: (amount: { value: string; currency: string }, ctx: OperationContext) => Promise<void>,
   ) {}
 
   async post(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
@@ -32,6 +34,8 @@ export class BcPayables {
     if (entry.payment && entry.state === 'draft') {
       throw new ErpError('validation', `The bill ${entry.invoice?.number ?? entry.reference} was paid, but the connection leaves entries as drafts and a draft invoice cannot be paid. Post entries (not drafts) for paid bills.`);
     }
+    // before anything is written: a bill whose payment could not be booked would stay unpaid
+    if (entry.payment) await this.checkCurrency(entry.payment.amount, ctx);
     let invoice = await this.findInvoice(entry.reference, ctx);
     if (!invoice) invoice = await this.create(entry, entry.vendorId, ctx);
     // a draft an earlier attempt left: it may have died (or had a 504) before tagging every line
@@ -46,6 +50,7 @@ export class BcPayables {
   /** A payment of a bill booked earlier, found by its invoice number (and vendor). */
   async payOnly(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
     const number = entry.invoice!.number!;
+    await this.checkCurrency(entry.payment!.amount, ctx);
     const done = await this.find(entry.reference, ctx);
     if (done) return done;
     const clauses: [string, string, 'guid'?][] = [['vendorInvoiceNumber', number]];
