@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BcTokens, BusinessCentralErpAdapter, LocalBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
+import type IORedis from 'ioredis';
+import { BcLock, BcTokens, BusinessCentralErpAdapter, LocalBcLock, RedisBcLock, bcFromEnv, parseBcSettings } from '@app/erp';
+import { dropQueuePrefix } from './harness';
 import { BcCompany } from '../../apps/fake-business-central/src/bc-company';
 import { companyState } from '../../apps/fake-business-central/src/bc-control';
 import { FakeBusinessCentral, FakeBusinessCentralOptions } from '../../apps/fake-business-central/src/fake-business-central.server';
@@ -92,10 +94,22 @@ export async function startBusinessCentral(options: FakeBusinessCentralOptions &
   };
 }
 
-/** An adapter on the fake as a fresh worker process has it: its own token cache and lock (no Redis). */
-export function bcAdapter(world: BusinessCentralWorld, fetchFn: typeof fetch = fetch, connectionKey = 'test'): BusinessCentralErpAdapter {
+/** An adapter on the fake as a fresh worker process has it: its own token cache and lock (no Redis unless a lock is given). */
+export function bcAdapter(world: BusinessCentralWorld, fetchFn: typeof fetch = fetch, connectionKey = 'test', lock: BcLock = new LocalBcLock()): BusinessCentralErpAdapter {
   const { settings, secrets } = bcFromEnv(world.env);
   const s = parseBcSettings(settings);
   const tokens = new BcTokens({ tenantId: s.tenantId, clientId: s.clientId, clientSecret: secrets.clientSecret, tokenUrl: s.tokenUrl }, null);
-  return new BusinessCentralErpAdapter(s, { tokens, fetch: fetchFn, lock: new LocalBcLock(), connectionKey });
+  return new BusinessCentralErpAdapter(s, { tokens, fetch: fetchFn, lock, connectionKey });
+}
+
+/** The same with the Redis journal lock every worker shares (under `prefix`). */
+export const redisBcAdapter = (world: BusinessCentralWorld, redis: IORedis, prefix: string, fetchFn: typeof fetch = fetch, connectionKey = 'test') =>
+  bcAdapter(world, fetchFn, connectionKey, new RedisBcLock(redis, prefix));
+
+/** afterAll of a spec on the fake with Redis: no schema violations seen, the fake closed, the Redis keys under `prefix` gone. */
+export async function closeBcWorld(world: BusinessCentralWorld | undefined, redis: IORedis, prefix: string): Promise<void> {
+  if (world) expect(world.violations()).toEqual([]);
+  await world?.close();
+  await redis.quit();
+  await dropQueuePrefix(prefix);
 }

@@ -60,6 +60,9 @@ export class BcCompany {
   readonly taxGroups = new Table();
   readonly tax = new Map<string, TaxSetup>();
   readonly currencies = new Set(['', 'EUR', 'USD', 'GBP', 'DKK', 'SEK']);
+  /** the local currency (LCY) the company keeps its books in: companyInformation.currencyCode; journal lines book in it */
+  localCurrency = 'EUR';
+  readonly informationId = randomUUID();
   readonly dimensions = new Table();
   readonly dimensionValues = new Table();
   /** Gen. Journal Batches of both templates (GENERAL: journals, PAYMENT: vendorPaymentJournals) */

@@ -4,6 +4,7 @@ import account from '../schemas/account.schema.json';
 import attachment from '../schemas/attachment.schema.json';
 import bankAccount from '../schemas/bankAccount.schema.json';
 import company from '../schemas/company.schema.json';
+import companyInformation from '../schemas/companyInformation.schema.json';
 import dimension from '../schemas/dimension.schema.json';
 import dimensionSetLine from '../schemas/dimensionSetLine.schema.json';
 import dimensionValue from '../schemas/dimensionValue.schema.json';
@@ -30,13 +31,14 @@ interface EntitySchema {
   properties: Record<string, PropertySchema>;
 }
 
-const ALL = [account, attachment, bankAccount, company, dimension, dimensionSetLine, dimensionValue, documentAttachment, generalLedgerEntry, journal, journalLine, purchaseInvoice, purchaseInvoiceLine, taxGroup, vendor, vendorPayment, vendorPaymentJournal] as unknown as EntitySchema[];
+const ALL = [account, attachment, bankAccount, company, companyInformation, dimension, dimensionSetLine, dimensionValue, documentAttachment, generalLedgerEntry, journal, journalLine, purchaseInvoice, purchaseInvoiceLine, taxGroup, vendor, vendorPayment, vendorPaymentJournal] as unknown as EntitySchema[];
 
 export type EntityName =
   | 'account'
   | 'attachment'
   | 'bankAccount'
   | 'company'
+  | 'companyInformation'
   | 'dimension'
   | 'dimensionSetLine'
   | 'dimensionValue'

@@ -194,6 +194,9 @@ export function companySets(co: BcCompany): Record<string, EntitySet> {
       dimensionValues: (dim) => readOnly('dimensionValue', () => co.dimensionValues.list().filter((v) => v.doc.dimensionId === dim.doc.id)),
     }),
     dimensionValues: readOnly('dimensionValue', () => co.dimensionValues.list()),
+    companyInformation: readOnly('companyInformation', () => [
+      { doc: { id: co.informationId, displayName: co.name, country: 'DK', currencyCode: co.localCurrency, currentFiscalYearStartDate: '2026-01-01', lastModifiedDateTime: '2026-01-01T00:00:00Z' }, version: 1 },
+    ]),
     generalLedgerEntries: readOnly('generalLedgerEntry', () => co.generalLedgerEntries.list()),
     journals: {
       entity: 'journal',

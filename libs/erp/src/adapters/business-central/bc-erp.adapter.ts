@@ -26,7 +26,7 @@ export interface BcAdapterDeps {
   tokens: BcTokens;
   fetch: typeof fetch;
   lock: BcLock;
-  /** the connection's key: journal locks are per connection and journal */
+  /** the connection's key (its token share); journal locks are per BC company and journal, whichever connection posts */
   connectionKey: string;
   /** how BC counts a `$batch` toward its limits, for the rate governor (default: per operation) */
   batchCounts?: 'operation' | 'request';
@@ -51,17 +51,19 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
   constructor(settings: BcSettings, deps: BcAdapterDeps) {
     this.client = new BcClient({ apiUrl: settings.apiUrl, tenantId: settings.tenantId, environment: settings.environment, companyId: settings.companyId, batchCounts: deps.batchCounts }, deps.tokens, deps.fetch);
     this.vendors = new BcVendors(this.client);
-    const lockKey = `bc:${deps.connectionKey}:${settings.companyId}`;
+    // per BC company, not per connection: two connections booking into one journal must take the same lock
+    const lockKey = `bc:${settings.tenantId.toLowerCase()}:${settings.environment.toLowerCase()}:${settings.companyId.toLowerCase()}`;
     const journalLock = `${lockKey}:journal:${settings.journalCode}`;
     this.journal = new BcJournalBookings(this.client, deps.lock, journalLock, settings.journalCode);
     this.journalBatches = new BcJournalBatches(this.client, deps.lock, journalLock, this.journal);
-    this.payables = new BcPayables(this.client, deps.lock, lockKey);
+    this.payables = new BcPayables(this.client, deps.lock, lockKey, (amount, ctx) => this.journal.checkCurrency(amount, ctx));
     this.attachments = new BcAttachments(this.client, (ctx) => this.journal.journalId(ctx));
   }
 
   async verifyConnection(ctx: OperationContext): Promise<void> {
     await this.client.get<BcCompany>('', 'reading the company', ctx);
     await this.journal.journalId(ctx);
+    await this.journal.localCurrency(ctx);
   }
 
   findVendor(query: VendorQuery, ctx: OperationContext): Promise<ErpVendor | null> {
@@ -91,6 +93,7 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
     for (const entry of entries) {
       try {
         checkEntryShape(entry);
+        // a draft in journal mode goes alone: postExpense refuses it (it cannot wait in a journal posted as a whole)
         const batchable = entry.mode === 'journal' && entry.state === 'posted' && entry.lines.length > 0 && !seen.has(entry.reference);
         seen.add(entry.reference);
         if (batchable) batched.push({ entry, planned: journalLines(entry) });

@@ -20,6 +20,11 @@ export function businessCentralErpKind(redis: { client: IORedis; prefix: string 
     secretNames: BC_SECRET_NAMES,
     settingsProblems: bcSettingsProblems,
     rateLimits: () => BC_RATE_LIMITS,
+    // BC counts per user / service principal: connections sharing an Entra app in one environment share one budget
+    tenantKey: (settings) => {
+      const [tenant, client, environment] = [settings.tenantId, settings.clientId, settings.environment].map((v) => (typeof v === 'string' ? v.trim().toLowerCase() : ''));
+      return tenant && client && environment ? `${tenant}:${environment}:${client}` : null;
+    },
     build: (target, deps) => {
       const s = parseBcSettings(target.settings);
       const clientSecret = target.secrets.clientSecret;

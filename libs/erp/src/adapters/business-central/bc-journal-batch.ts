@@ -5,7 +5,8 @@ import { BcBatchOperation } from './bc-batch';
 import { BcClient } from './bc-client';
 import { BcDimensionSetLine, BcGeneralLedgerEntry, BcJournalLine, BcList } from './bc-entities';
 import { BcJournalBookings, postedJournal, sameLine } from './bc-journal';
-import { BcLock } from './bc-lock';
+import { clearJournalForPost, generalJournal } from './bc-journal-guard';
+import { BcLock, LockFence } from './bc-lock';
 import { PlannedJournalLine, entryMarker } from './bc-mapping';
 import { keySegment, literal, referenceCode } from './bc-odata';
 
@@ -71,9 +72,11 @@ export class BcJournalBatches {
     const results = new Map<string, ExpenseBatchResult>();
     let fallback: ExpenseEntry[] = [];
     try {
+      for (const { entry } of items) await this.journal.checkCurrency(entry.total, ctx);
       const journalId = await this.journal.journalId(ctx);
-      fallback = await this.lock.withLock(this.lockKey, () => this.underLock(journalId, items, results, ctx), ctx.signal);
-    } catch (err) {
+      fallback = await this.lock.withLock(this.lockKey, (fence) => this.underLock(journalId, items, results, fence, ctx), ctx.signal);
+    } catch (caught) {
+      const err = this.journal.staleJournal(caught);
       for (const { entry } of items) if (!results.has(entry.reference)) results.set(entry.reference, batchFailure(entry.reference, asError(err)));
     }
     // the post was refused as a whole: each entry alone (its own lock, look-up, lines and post)
@@ -82,7 +85,7 @@ export class BcJournalBatches {
   }
 
   /** Everything up to the post and its read-back; returns the entries to post one by one (the post was refused). */
-  private async underLock(journalId: string, items: BatchItem[], results: Map<string, ExpenseBatchResult>, ctx: OperationContext): Promise<ExpenseEntry[]> {
+  private async underLock(journalId: string, items: BatchItem[], results: Map<string, ExpenseBatchResult>, fence: LockFence, ctx: OperationContext): Promise<ExpenseEntry[]> {
     const journalPath = keySegment('journals', journalId);
     const settle = (entry: ExpenseEntry, result: ExpenseBatchResult) => results.set(entry.reference, result);
     const undecided = () => items.filter(({ entry }) => !results.has(entry.reference));
@@ -162,7 +165,21 @@ export class BcJournalBatches {
     if (stop) for (const w of ready) settle(w.entry, { reference: w.entry.reference, status: 'unknown', error: stop });
     if (!ready.length || stop) return [];
 
-    // 5. ONE post for the whole batch, then one read-back
+    // 5. the lock still ours and the journal holding exactly our lines; then ONE post for the whole batch, then one read-back
+    try {
+      await fence();
+      await clearJournalForPost(this.client, generalJournal(journalId, this.journal.journalCode), new Set(ready.flatMap((w) => w.lines.map((l) => l.id))), ctx);
+    } catch (err) {
+      const error = asError(err);
+      if (error.kind === 'configuration') {
+        await this.removeLines(journalPath, ready, results, ready, ctx);
+        for (const w of ready) settle(w.entry, batchFailure(w.entry.reference, error));
+      } else {
+        const unknown = error.mayHaveApplied ? error : new ErpError(error.kind, error.message, { mayHaveApplied: true, cause: error });
+        for (const w of ready) settle(w.entry, { reference: w.entry.reference, status: 'unknown', error: unknown });
+      }
+      return [];
+    }
     try {
       await this.client.action(`${journalPath}/Microsoft.NAV.post`, `posting the journal with ${ready.length} entries`, ctx);
     } catch (err) {

@@ -3,12 +3,24 @@ import { ErpError } from '../../erp-errors';
 import { decimalsEqual } from '../../decimal';
 import { BcClient } from './bc-client';
 import { BcGeneralLedgerEntry, BcJournal, BcJournalLine } from './bc-entities';
-import { BcLock } from './bc-lock';
+import { clearJournalForPost, generalJournal } from './bc-journal-guard';
+import { BcLock, LockFence } from './bc-lock';
 import { PlannedJournalLine, entryMarker, journalLines } from './bc-mapping';
 import { eqFilter, keySegment, literal, referenceCode } from './bc-odata';
 
 export const postedJournal = (entry: BcGeneralLedgerEntry): PostedExpense => ({ id: `gl:${entry.id}`, number: entry.documentNumber });
-export const draftJournal = (line: BcJournalLine): PostedExpense => ({ id: `line:${line.id}`, number: line.documentNumber });
+
+/**
+ * A draft cannot wait in the journal: its post posts the whole journal, so the next entry's post
+ * would book the draft (and a look-up would then report it booked).
+ */
+export function refuseDraft(entry: ExpenseEntry, journalCode: string): void {
+  if (entry.state !== 'draft') return;
+  throw new ErpError(
+    'validation',
+    `Business Central posts the journal ${journalCode} as a whole, so a draft journal entry (${entry.reference}) cannot wait in it: the next posting would book it. Let the connection post entries, or book expenses that need review as bills (accounts payable), which stay drafts.`,
+  );
+}
 
 /**
  * Journal mode. `Microsoft.NAV.post` posts the WHOLE journal batch, so everything from "is it
@@ -20,13 +32,48 @@ export const draftJournal = (line: BcJournalLine): PostedExpense => ({ id: `line
  */
 export class BcJournalBookings {
   private journal?: BcJournal;
+  private lcy?: string;
 
   constructor(
     private readonly client: BcClient,
     private readonly lock: BcLock,
     private readonly lockKey: string,
-    private readonly journalCode: string,
+    readonly journalCode: string,
   ) {}
+
+  /**
+   * A 404 under the journal (it was deleted, or recreated with a new id, while this worker kept its
+   * id): the id is looked up again next time, and the entries are tried again instead of failed for good.
+   */
+  staleJournal(err: unknown): unknown {
+    if (!(err instanceof ErpError) || err.kind !== 'unknown_reference' || err.subject !== 'entry') return err;
+    this.journal = undefined;
+    return new ErpError('unavailable', `Business Central no longer knows the journal ${this.journalCode} by the id this worker had (${err.message}); it is looked up again and the entries tried again.`, { mayHaveApplied: true, cause: err });
+  }
+
+  /** The company's local currency (companyInformation.currencyCode; '' when BC does not say), read once. */
+  async localCurrency(ctx: OperationContext): Promise<string> {
+    if (this.lcy === undefined) {
+      const [info] = await this.client.list<{ currencyCode?: string }>('companyInformation', "reading the company's local currency", ctx);
+      this.lcy = String(info?.currencyCode ?? '').trim().toUpperCase();
+    }
+    return this.lcy;
+  }
+
+  /**
+   * API v2.0 journal lines (and vendor payments) have no currency: they book in the company's local
+   * currency. An amount in another currency would be booked as if it were local: refused for the
+   * connection (every entry of a Pleo company has its currency).
+   */
+  async checkCurrency(amount: { value: string; currency: string }, ctx: OperationContext): Promise<void> {
+    const lcy = await this.localCurrency(ctx);
+    const currency = amount.currency.trim().toUpperCase();
+    if (!lcy || currency === lcy) return;
+    throw new ErpError(
+      'configuration',
+      `The Business Central company keeps its books in ${lcy}, but this Pleo company's amounts are in ${currency}: journal lines have no currency in Business Central's API, so ${amount.value} ${currency} would be booked as ${amount.value} ${lcy}. Connect the Business Central company whose local currency is ${currency}.`,
+    );
+  }
 
   async journalId(ctx: OperationContext): Promise<string> {
     if (this.journal) return this.journal.id;
@@ -37,24 +84,41 @@ export class BcJournalBookings {
   }
 
   async post(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
+    refuseDraft(entry, this.journalCode);
     const planned = journalLines(entry);
+    await this.checkCurrency(entry.total, ctx);
     const journalId = await this.journalId(ctx);
-    return this.lock.withLock(this.lockKey, async () => {
-      const posted = await this.findPosted(entry.reference, ctx);
-      if (posted) return posted;
-      const lines = await this.ensureLines(journalId, entry.reference, planned, ctx);
-      if (entry.state === 'draft') return draftJournal(lines[0]);
+    return this.lock.withLock(this.lockKey, async (fence) => {
       try {
-        await this.client.action(`${keySegment('journals', journalId)}/Microsoft.NAV.post`, `posting the journal ${this.journalCode} (entry ${entry.reference})`, ctx);
+        return await this.postUnderLock(entry, journalId, planned, fence, ctx);
       } catch (err) {
-        // refused as a whole: take our lines out so the journal is not blocked by them
-        if (err instanceof ErpError && !err.retryable) await this.removeLines(journalId, entry.reference, ctx).catch(() => undefined);
-        throw err;
+        throw this.staleJournal(err);
       }
-      const done = await this.findPosted(entry.reference, ctx);
-      if (!done) throw new ErpError('unavailable', `Business Central accepted posting the journal ${this.journalCode} but shows no G/L entries for ${entry.reference} yet; it will be checked again.`, { mayHaveApplied: true });
-      return done;
     }, ctx.signal);
+  }
+
+  private async postUnderLock(entry: ExpenseEntry, journalId: string, planned: PlannedJournalLine[], fence: LockFence, ctx: OperationContext): Promise<PostedExpense> {
+    const posted = await this.findPosted(entry.reference, ctx);
+    if (posted) return posted;
+    const lines = await this.ensureLines(journalId, entry.reference, planned, ctx);
+    try {
+      await fence();
+      await clearJournalForPost(this.client, generalJournal(journalId, this.journalCode), new Set(lines.map((l) => l.id)), ctx);
+    } catch (err) {
+      // a line that is not ours: our lines out again, so the journal is as the bookkeeper left it
+      if (err instanceof ErpError && err.kind === 'configuration') await this.removeLines(journalId, entry.reference, ctx).catch(() => undefined);
+      throw err;
+    }
+    try {
+      await this.client.action(`${keySegment('journals', journalId)}/Microsoft.NAV.post`, `posting the journal ${this.journalCode} (entry ${entry.reference})`, ctx);
+    } catch (err) {
+      // refused as a whole: take our lines out so the journal is not blocked by them
+      if (err instanceof ErpError && !err.retryable) await this.removeLines(journalId, entry.reference, ctx).catch(() => undefined);
+      throw err;
+    }
+    const done = await this.findPosted(entry.reference, ctx);
+    if (!done) throw new ErpError('unavailable', `Business Central accepted posting the journal ${this.journalCode} but shows no G/L entries for ${entry.reference} yet; it will be checked again.`, { mayHaveApplied: true });
+    return done;
   }
 
   /** The posted entry: the first G/L entry whose description carries the entry's marker. */

@@ -2,10 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type IORedis from 'ioredis';
 import { ErpError } from '../../erp-errors';
 
+/**
+ * Resolves while the lock is still ours, throws (retryable, nothing posted) when it is not: called
+ * right before a journal post, which posts everything in the journal — a worker whose lock ran out
+ * (Redis restarted, the key expired) must not post what another worker is writing.
+ */
+export type LockFence = () => Promise<void>;
+
 /** Serialises work on one key (a journal of one connection) across every process. */
 export interface BcLock {
-  withLock<T>(key: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  withLock<T>(key: string, work: (fence: LockFence) => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
+
+const lost = (cause?: unknown) =>
+  new ErpError('unavailable', 'The journal lock was lost before posting (Redis restarted or the lock ran out); this attempt posted nothing and the entries will be looked up and tried again.', { mayHaveApplied: true, cause });
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0`;
@@ -22,7 +32,7 @@ export class RedisBcLock implements BcLock {
     private readonly options: { ttlMs?: number; maxWaitMs?: number } = {},
   ) {}
 
-  async withLock<T>(key: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async withLock<T>(key: string, work: (fence: LockFence) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const name = `${this.prefix}:bc-lock:{${key}}`;
     const owner = randomUUID();
     const ttlMs = this.options.ttlMs ?? 60_000;
@@ -40,8 +50,17 @@ export class RedisBcLock implements BcLock {
       await new Promise((r) => setTimeout(r, wait));
     }
     const renew = setInterval(() => void this.redis.eval(RENEW, 1, name, owner, String(ttlMs)).catch(() => undefined), Math.floor(ttlMs / 3));
+    const fence: LockFence = async () => {
+      let held: unknown;
+      try {
+        held = await this.redis.eval(RENEW, 1, name, owner, String(ttlMs));
+      } catch (err) {
+        throw lost(err);
+      }
+      if (held !== 1) throw lost();
+    };
     try {
-      return await work();
+      return await work(fence);
     } finally {
       clearInterval(renew);
       await this.redis.eval(RELEASE, 1, name, owner).catch(() => undefined);
@@ -53,9 +72,9 @@ export class RedisBcLock implements BcLock {
 export class LocalBcLock implements BcLock {
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+  async withLock<T>(key: string, work: (fence: LockFence) => Promise<T>): Promise<T> {
     const before = this.tails.get(key) ?? Promise.resolve();
-    const run = before.catch(() => undefined).then(work);
+    const run = before.catch(() => undefined).then(() => work(async () => undefined));
     this.tails.set(key, run);
     try {
       return await run;

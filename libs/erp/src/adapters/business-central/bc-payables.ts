@@ -2,6 +2,7 @@ import { ExpenseEntry, OperationContext, PostedExpense } from '../../erp-adapter
 import { ErpError } from '../../erp-errors';
 import { BcClient } from './bc-client';
 import { BcGeneralLedgerEntry, BcPurchaseInvoice, BcVendorPayment, BcVendorPaymentJournal } from './bc-entities';
+import { clearJournalForPost, paymentJournal } from './bc-journal-guard';
 import { BcLock } from './bc-lock';
 import { PAID_BY_PLEO, amount, dimensionsOf, markedDescription, paymentMarker, purchaseInvoice, purchaseInvoiceLines } from './bc-mapping';
 import { eqFilter, keySegment, literal, referenceCode } from './bc-odata';
@@ -24,6 +25,8 @@ export class BcPayables {
     private readonly client: BcClient,
     private readonly lock: BcLock,
     private readonly lockKey: string,
+    /** throws when an amount is not in the company's local currency (vendor payment lines have no currency) */
+    private readonly checkCurrency: (amount: { value: string; currency: string }, ctx: OperationContext) => Promise<void>,
   ) {}
 
   async post(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
@@ -31,6 +34,8 @@ export class BcPayables {
     if (entry.payment && entry.state === 'draft') {
       throw new ErpError('validation', `The bill ${entry.invoice?.number ?? entry.reference} was paid, but the connection leaves entries as drafts and a draft invoice cannot be paid. Post entries (not drafts) for paid bills.`);
     }
+    // before anything is written: a bill whose payment could not be booked would stay unpaid
+    if (entry.payment) await this.checkCurrency(entry.payment.amount, ctx);
     let invoice = await this.findInvoice(entry.reference, ctx);
     if (!invoice) invoice = await this.create(entry, entry.vendorId, ctx);
     // a draft an earlier attempt left: it may have died (or had a 504) before tagging every line
@@ -45,6 +50,7 @@ export class BcPayables {
   /** A payment of a bill booked earlier, found by its invoice number (and vendor). */
   async payOnly(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
     const number = entry.invoice!.number!;
+    await this.checkCurrency(entry.payment!.amount, ctx);
     const done = await this.find(entry.reference, ctx);
     if (done) return done;
     const clauses: [string, string, 'guid'?][] = [['vendorInvoiceNumber', number]];
@@ -147,14 +153,15 @@ export class BcPayables {
   private async pay(entry: ExpenseEntry, invoice: BcPurchaseInvoice, ctx: OperationContext): Promise<string> {
     const payment = entry.payment!;
     const journal = await this.paymentJournal(payment.account, ctx);
-    return this.lock.withLock(`${this.lockKey}:payments:${journal.code}`, async () => {
+    return this.lock.withLock(`${this.lockKey}:payments:${journal.code}`, async (fence) => {
       const done = await this.findPayment(entry.reference, ctx);
       if (done) return done.id;
       const path = `${keySegment('vendorPaymentJournals', journal.id)}/vendorPayments`;
       const code = referenceCode(entry.reference);
       const waiting = await this.client.list<BcVendorPayment>(path, `looking up the payment of ${entry.reference}`, ctx, { $filter: eqFilter([['externalDocumentNumber', code]]) });
-      if (!waiting.length) {
-        const line = {
+      let line = waiting[0];
+      if (!line) {
+        const body = {
           vendorId: invoice.vendorId,
           postingDate: payment.date,
           documentNumber: invoice.number.slice(0, 20),
@@ -163,11 +170,21 @@ export class BcPayables {
           appliesToInvoiceId: invoice.id,
           description: markedDescription(`Pleo payment of ${invoice.number}`, paymentMarker(entry.reference)),
         };
-        await this.client.post(path, line, `adding the payment of ${invoice.vendorInvoiceNumber}`, ctx);
+        line = await this.client.post<BcVendorPayment>(path, body, `adding the payment of ${invoice.vendorInvoiceNumber}`, ctx);
       }
-      // vendorPaymentJournals has no bound action (APIV2 - Vendor Paym. Journals, page 30061): the
-      // batch is posted through journals({id}), whose OnFindRecord gets any batch by its SystemId
-      await this.client.action(`${keySegment('journals', journal.id)}/Microsoft.NAV.post`, `posting the payment of ${invoice.vendorInvoiceNumber}`, ctx);
+      // the post posts the whole payment journal: the lock still ours, only our payment line in it
+      const takeOut = () => this.client.delete(`${keySegment('vendorPaymentJournals', journal.id)}/${keySegment('vendorPayments', line.id)}`, '*', `removing the refused payment of ${invoice.vendorInvoiceNumber}`, ctx).catch(() => undefined);
+      try {
+        await fence();
+        await clearJournalForPost(this.client, paymentJournal(journal.id, journal.code), new Set([line.id]), ctx);
+        // vendorPaymentJournals has no bound action (APIV2 - Vendor Paym. Journals, page 30061): the
+        // batch is posted through journals({id}), whose OnFindRecord gets any batch by its SystemId
+        await this.client.action(`${keySegment('journals', journal.id)}/Microsoft.NAV.post`, `posting the payment of ${invoice.vendorInvoiceNumber}`, ctx);
+      } catch (err) {
+        // refused (not ours in the journal, or BC refused the payment): our line out, so it blocks no later payment
+        if (err instanceof ErpError && !err.retryable) await takeOut();
+        throw err;
+      }
       const posted = await this.findPayment(entry.reference, ctx);
       if (!posted) throw new ErpError('unavailable', `Business Central accepted posting the payment of ${invoice.vendorInvoiceNumber} but shows no entries yet; it will be checked again.`, { mayHaveApplied: true });
       return posted.id;
