@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { BusinessCentralErpAdapter, ExpenseBatchResult, ExpenseEntry } from '@app/erp';
 import { bcJournalEntry, eur } from '../support/journal-entries';
-import { BusinessCentralWorld, closeBcWorld, redisBcAdapter, startBusinessCentral } from '../support/fake-business-central';
+import { BusinessCentralWorld, bcAdapter, closeBcWorld, redisBcAdapter, startBusinessCentral } from '../support/fake-business-central';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/test-env';
 
 /**
@@ -72,6 +72,52 @@ describe('Business Central journal: our post posts only what this call decided',
     bookedOnce(later);
     expect(glOf(draft)).toEqual([]);
     expect(state().journalLines).toEqual([]);
+  });
+
+  it('with a draft journal (BC_DRAFT_JOURNAL_CODE) a draft waits there unposted, once; our posts never book it; the bookkeeper posting it makes it found', async () => {
+    const draftJournal = world.company.addJournal('PLEO-DRAFT', 'Pleo drafts for review');
+    const draftJournalId = String(draftJournal.doc.id);
+    const withDrafts = () => {
+      const env = { ...world.env, BC_DRAFT_JOURNAL_CODE: 'PLEO-DRAFT' } as BusinessCentralWorld['env'];
+      return redisBcAdapter({ ...world, env }, redis, prefix);
+    };
+    const draftLines = () => state().journalLines.filter((l) => l.journalId === draftJournalId);
+    const draft = bcJournalEntry({ state: 'draft' });
+    const later = bcJournalEntry();
+
+    const [left, posted] = await withDrafts().postExpenses([draft, later], ctx);
+    expect(left).toMatchObject({ status: 'posted', posted: { id: expect.stringMatching(/^draft:/) } });
+    expect(posted.status).toBe('posted');
+    bookedOnce(later);
+    expect(glOf(draft)).toEqual([]); // waiting for the bookkeeper, not booked
+    expect(draftLines()).toHaveLength(1);
+    expect(await withDrafts().findPostedExpense(draft.reference, ctx)).toBeNull();
+
+    // a retry (unknown outcome, another worker) reuses the line: still one; a receipt goes on it, once
+    const again = await withDrafts().postExpense(draft, ctx);
+    expect(again.id).toBe(left.status === 'posted' && left.posted.id);
+    expect(draftLines()).toHaveLength(1);
+    const receipt = { fileName: 'r.pdf', mimeType: 'application/pdf', content: Buffer.from('%PDF-1.4 draft receipt') };
+    await withDrafts().attachFile(again.id, receipt, ctx);
+    await withDrafts().attachFile(again.id, receipt, ctx);
+    expect(await withDrafts().attachments.count(again.id, ctx)).toBe(1);
+
+    // the next posting of the PLEO journal leaves the draft journal alone
+    const third = bcJournalEntry();
+    expect(statuses(await withDrafts().postExpenses([third], ctx))).toEqual(['posted']);
+    expect(glOf(draft)).toEqual([]);
+    expect(draftLines()).toHaveLength(1);
+
+    // the bookkeeper reviews and posts the draft journal in BC: from then on the entry is found booked
+    expect((await world.request('POST', `journals(${draftJournalId})/Microsoft.NAV.post`)).status).toBe(204);
+    bookedOnce(draft);
+    expect(await withDrafts().findPostedExpense(draft.reference, ctx)).toMatchObject({ id: expect.stringMatching(/^gl:/) });
+    expect((await withDrafts().postExpense(draft, ctx)).id).toMatch(/^gl:/); // not written again
+    expect(draftLines()).toEqual([]);
+  });
+
+  it('BC_DRAFT_JOURNAL_CODE must name another journal than BC_JOURNAL_CODE', () => {
+    expect(() => bcAdapter({ ...world, env: { ...world.env, BC_DRAFT_JOURNAL_CODE: 'pleo' } as BusinessCentralWorld['env'] })).toThrow(/BC_DRAFT_JOURNAL_CODE \(draftJournalCode\): must differ from BC_JOURNAL_CODE/);
   });
 
   it.each([

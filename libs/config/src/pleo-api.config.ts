@@ -156,6 +156,12 @@ export class PleoApiConfig extends CommonConfig {
   @Expose()
   @IsOptional()
   @Transform(trim)
+  @Matches(/^[A-Za-z0-9_.\-/ ]{1,10}$/, { message: 'BC_DRAFT_JOURNAL_CODE must be a journal batch code of at most 10 characters' })
+  BC_DRAFT_JOURNAL_CODE?: string;
+
+  @Expose()
+  @IsOptional()
+  @Transform(trim)
   @Matches(/^https?:\/\/[^\s@]+$/, { message: 'BC_API_BASE_URL must be an http(s) URL without credentials' })
   BC_API_BASE_URL?: string;
 

@@ -7,7 +7,7 @@ import { eqFilter, isGuid, keySegment } from './bc-odata';
 
 /**
  * Where each kind of entry id this adapter hands out keeps its receipts. Journal entries (posted
- * G/L entries, draft journal lines) take `attachments` — incoming documents: BC files one on a G/L
+ * G/L entries, journal lines waiting in the draft journal) take `attachments` — incoming documents: BC files one on a G/L
  * entry under its Document No. and Posting Date, and a journal line's moves there when it is
  * posted. `documentAttachments` refuses parent type Journal (codeunit 5503 "Graph Mgt -
  * Attachment Buffer" converts only sales/purchase documents and master data), so purchase invoices
@@ -40,10 +40,14 @@ export class BcAttachments {
   constructor(
     private readonly client: BcClient,
     journalId: (ctx: OperationContext) => Promise<string>,
+    draftJournalId?: (ctx: OperationContext) => Promise<string>,
   ) {
     this.targets = {
       gl: { set: 'attachments', parentType: 'Journal', parentPath: async (id) => keySegment('generalLedgerEntries', id) },
       line: { set: 'attachments', parentType: 'Journal', parentPath: async (id, ctx) => `${keySegment('journals', await journalId(ctx))}/${keySegment('journalLines', id)}` },
+      ...(draftJournalId && {
+        draft: { set: 'attachments', parentType: 'Journal', parentPath: async (id: string, ctx: OperationContext) => `${keySegment('journals', await draftJournalId(ctx))}/${keySegment('journalLines', id)}` },
+      }),
       invoice: { set: 'documentAttachments', parentType: 'Purchase Invoice', parentPath: async (id) => keySegment('purchaseInvoices', id) },
     };
   }

@@ -45,6 +45,8 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
   private readonly vendors: BcVendors;
   private readonly journal: BcJournalBookings;
   private readonly journalBatches: BcJournalBatches;
+  /** where journal-mode drafts wait for the bookkeeper (BC_DRAFT_JOURNAL_CODE), if configured */
+  private readonly drafts?: BcJournalBookings;
   private readonly payables: BcPayables;
   readonly attachments: BcAttachments;
 
@@ -56,14 +58,16 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
     const journalLock = `${lockKey}:journal:${settings.journalCode}`;
     this.journal = new BcJournalBookings(this.client, deps.lock, journalLock, settings.journalCode);
     this.journalBatches = new BcJournalBatches(this.client, deps.lock, journalLock, this.journal);
+    this.drafts = settings.draftJournalCode ? new BcJournalBookings(this.client, deps.lock, `${lockKey}:journal:${settings.draftJournalCode}`, settings.draftJournalCode, 'BC_DRAFT_JOURNAL_CODE') : undefined;
     this.payables = new BcPayables(this.client, deps.lock, lockKey, (amount, ctx) => this.journal.checkCurrency(amount, ctx));
-    this.attachments = new BcAttachments(this.client, (ctx) => this.journal.journalId(ctx));
+    this.attachments = new BcAttachments(this.client, (ctx) => this.journal.journalId(ctx), this.drafts && ((ctx) => this.drafts!.journalId(ctx)));
   }
 
   async verifyConnection(ctx: OperationContext): Promise<void> {
     await this.client.get<BcCompany>('', 'reading the company', ctx);
     await this.journal.journalId(ctx);
     await this.journal.localCurrency(ctx);
+    await this.drafts?.journalId(ctx);
   }
 
   findVendor(query: VendorQuery, ctx: OperationContext): Promise<ErpVendor | null> {
@@ -77,7 +81,8 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
   async postExpense(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
     checkEntryShape(entry); // a refusal is a rejected promise, like every other
     if (!entry.lines.length) return this.payables.payOnly(entry, ctx);
-    return entry.mode === 'accounts_payable' ? this.payables.post(entry, ctx) : this.journal.post(entry, ctx);
+    if (entry.mode === 'accounts_payable') return this.payables.post(entry, ctx);
+    return entry.state === 'draft' && this.drafts ? this.drafts.leaveDraft(entry, ctx) : this.journal.post(entry, ctx);
   }
 
   /**
@@ -93,7 +98,7 @@ export class BusinessCentralErpAdapter implements ErpAdapter {
     for (const entry of entries) {
       try {
         checkEntryShape(entry);
-        // a draft in journal mode goes alone: postExpense refuses it (it cannot wait in a journal posted as a whole)
+        // a draft in journal mode goes alone: postExpense leaves it in the draft journal, or refuses it (it cannot wait in a journal posted as a whole)
         const batchable = entry.mode === 'journal' && entry.state === 'posted' && entry.lines.length > 0 && !seen.has(entry.reference);
         seen.add(entry.reference);
         if (batchable) batched.push({ entry, planned: journalLines(entry) });

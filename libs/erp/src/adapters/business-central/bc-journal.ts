@@ -9,16 +9,19 @@ import { PlannedJournalLine, entryMarker, journalLines } from './bc-mapping';
 import { eqFilter, keySegment, literal, referenceCode } from './bc-odata';
 
 export const postedJournal = (entry: BcGeneralLedgerEntry): PostedExpense => ({ id: `gl:${entry.id}`, number: entry.documentNumber });
+/** A draft's lines waiting in the draft journal (BC_DRAFT_JOURNAL_CODE) for the bookkeeper. */
+export const draftJournalLines = (line: BcJournalLine): PostedExpense => ({ id: `draft:${line.id}`, number: line.documentNumber });
 
 /**
- * A draft cannot wait in the journal: its post posts the whole journal, so the next entry's post
- * would book the draft (and a look-up would then report it booked).
+ * A draft cannot wait in the posting journal: its post posts the whole journal, so the next
+ * entry's post would book the draft (and a look-up would then report it booked). Drafts wait in a
+ * journal of their own, which this service never posts — refused when none is configured.
  */
 export function refuseDraft(entry: ExpenseEntry, journalCode: string): void {
   if (entry.state !== 'draft') return;
   throw new ErpError(
     'validation',
-    `Business Central posts the journal ${journalCode} as a whole, so a draft journal entry (${entry.reference}) cannot wait in it: the next posting would book it. Let the connection post entries, or book expenses that need review as bills (accounts payable), which stay drafts.`,
+    `Business Central posts the journal ${journalCode} as a whole, so a draft journal entry (${entry.reference}) cannot wait in it: the next posting would book it. Set BC_DRAFT_JOURNAL_CODE (draftJournalCode) to a second general journal batch where drafts wait for the bookkeeper, let the connection post entries, or book expenses that need review as bills (accounts payable), which stay drafts.`,
   );
 }
 
@@ -39,6 +42,7 @@ export class BcJournalBookings {
     private readonly lock: BcLock,
     private readonly lockKey: string,
     readonly journalCode: string,
+    private readonly setting = 'BC_JOURNAL_CODE',
   ) {}
 
   /**
@@ -78,7 +82,7 @@ export class BcJournalBookings {
   async journalId(ctx: OperationContext): Promise<string> {
     if (this.journal) return this.journal.id;
     const [found] = await this.client.list<BcJournal>('journals', `looking up the journal ${this.journalCode}`, ctx, { $filter: eqFilter([['code', this.journalCode]]) });
-    if (!found) throw new ErpError('configuration', `Business Central has no general journal batch ${this.journalCode} (BC_JOURNAL_CODE). Create it under the GENERAL template, without a number series, for this service only.`);
+    if (!found) throw new ErpError('configuration', `Business Central has no general journal batch ${this.journalCode} (${this.setting}). Create it under the GENERAL template, without a number series, for this service only.`);
     this.journal = found;
     return found.id;
   }
@@ -91,6 +95,27 @@ export class BcJournalBookings {
     return this.lock.withLock(this.lockKey, async (fence) => {
       try {
         return await this.postUnderLock(entry, journalId, planned, fence, ctx);
+      } catch (err) {
+        throw this.staleJournal(err);
+      }
+    }, ctx.signal);
+  }
+
+  /**
+   * Draft journal (BC_DRAFT_JOURNAL_CODE): the entry's lines are written (reused when identical,
+   * replaced otherwise) and left for the bookkeeper to review and post in Business Central; this
+   * service never posts this journal. Once the bookkeeper posts it, findPosted finds the G/L entries.
+   */
+  async leaveDraft(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
+    const planned = journalLines(entry);
+    await this.checkCurrency(entry.total, ctx);
+    const journalId = await this.journalId(ctx);
+    return this.lock.withLock(this.lockKey, async () => {
+      try {
+        const posted = await this.findPosted(entry.reference, ctx);
+        if (posted) return posted;
+        const lines = await this.ensureLines(journalId, entry.reference, planned, ctx);
+        return draftJournalLines(lines[0]);
       } catch (err) {
         throw this.staleJournal(err);
       }

@@ -36,4 +36,10 @@ describe('Business Central settings', () => {
     expect(bcSettingsProblems({ ...settings, colour: 'blue' })).toEqual(['colour: not a Business Central setting']);
     expect(() => parseBcSettings({ ...settings, companyId: 'x' })).toThrow(/BC_COMPANY_ID/);
   });
+  it('takes an optional draft journal, another than the posting journal', () => {
+    expect(parseBcSettings(bcFromEnv({ ...env, BC_DRAFT_JOURNAL_CODE: 'pleo-draft' }).settings).draftJournalCode).toBe('PLEO-DRAFT');
+    expect(parseBcSettings(bcFromEnv(env).settings).draftJournalCode).toBeUndefined();
+    expect(bcFromEnv({ ...env, BC_DRAFT_JOURNAL_CODE: 'FAR-TOO-LONG-CODE' }).problems).toEqual([expect.stringMatching(/^BC_DRAFT_JOURNAL_CODE \(draftJournalCode\): a general journal batch code/)]);
+    expect(bcFromEnv({ ...env, BC_JOURNAL_CODE: 'PLEO', BC_DRAFT_JOURNAL_CODE: 'pleo' }).problems).toEqual([expect.stringMatching(/must differ from BC_JOURNAL_CODE/)]);
+  });
 });

@@ -21,6 +21,11 @@ export interface BcSettings {
   companyId: string;
   /** code of the general journal batch entries are booked in (dedicated to this service) */
   journalCode: string;
+  /**
+   * code of a second general journal batch where journal entries Pleo exports as drafts wait for
+   * the bookkeeper (this service fills it and never posts it); unset: such drafts are refused
+   */
+  draftJournalCode?: string;
   /** e.g. https://api.businesscentral.dynamics.com/v2.0 */
   apiUrl: string;
   /** token endpoint; `{tenant}` is replaced by the tenant id */
@@ -42,6 +47,7 @@ export const BC_ENV_NAMES: Record<keyof BcSettings | 'clientSecret', string> = {
   environment: 'BC_ENVIRONMENT',
   companyId: 'BC_COMPANY_ID',
   journalCode: 'BC_JOURNAL_CODE',
+  draftJournalCode: 'BC_DRAFT_JOURNAL_CODE',
   apiUrl: 'BC_API_BASE_URL',
   tokenUrl: 'BC_TOKEN_URL',
 };
@@ -65,6 +71,13 @@ export function bcSettingsProblems(settings: JsonObject): string[] {
   if (settings.journalCode !== undefined && !(text(settings.journalCode) && /^[A-Za-z0-9_.\-/ ]{1,10}$/.test(settings.journalCode))) {
     problems.push(`${name('journalCode')}: a general journal batch code of at most 10 characters, e.g. ${BC_DEFAULTS.journalCode}`);
   }
+  if (settings.draftJournalCode !== undefined) {
+    if (!(text(settings.draftJournalCode) && /^[A-Za-z0-9_.\-/ ]{1,10}$/.test(settings.draftJournalCode))) {
+      problems.push(`${name('draftJournalCode')}: a general journal batch code of at most 10 characters, e.g. PLEO-DRAFT`);
+    } else if (settings.draftJournalCode.toUpperCase() === String(settings.journalCode ?? BC_DEFAULTS.journalCode).toUpperCase()) {
+      problems.push(`${name('draftJournalCode')}: must differ from ${name('journalCode')} (that journal is posted as a whole, drafts included)`);
+    }
+  }
   if (settings.apiUrl !== undefined && !isUrl(settings.apiUrl)) problems.push(`${name('apiUrl')}: an http(s) URL without credentials, e.g. ${BC_DEFAULTS.apiUrl}`);
   if (settings.tokenUrl !== undefined && !isUrl(settings.tokenUrl)) problems.push(`${name('tokenUrl')}: an http(s) URL without credentials, e.g. ${BC_DEFAULTS.tokenUrl}`);
   for (const key of Object.keys(settings)) if (!KNOWN.has(key) && settings[key] !== undefined) problems.push(`${key}: not a Business Central setting`);
@@ -80,6 +93,7 @@ export function parseBcSettings(settings: JsonObject): BcSettings {
     environment: String(settings.environment),
     companyId: String(settings.companyId),
     journalCode: String(settings.journalCode ?? BC_DEFAULTS.journalCode).toUpperCase(),
+    ...(settings.draftJournalCode !== undefined && { draftJournalCode: String(settings.draftJournalCode).toUpperCase() }),
     apiUrl: String(settings.apiUrl ?? BC_DEFAULTS.apiUrl).replace(/\/+$/, ''),
     tokenUrl: String(settings.tokenUrl ?? BC_DEFAULTS.tokenUrl),
   };
@@ -97,6 +111,7 @@ export function bcFromEnv(env: Record<string, string | undefined>): { settings: 
     environment: v('BC_ENVIRONMENT'),
     companyId: v('BC_COMPANY_ID'),
     journalCode: v('BC_JOURNAL_CODE') ?? BC_DEFAULTS.journalCode,
+    draftJournalCode: v('BC_DRAFT_JOURNAL_CODE'),
     apiUrl: v('BC_API_BASE_URL') ?? BC_DEFAULTS.apiUrl,
     tokenUrl: v('BC_TOKEN_URL') ?? BC_DEFAULTS.tokenUrl,
   };
