@@ -125,6 +125,28 @@ describe('the built api and worker processes', () => {
     }
   });
 
+  it('writes log lines in chunks: a lone line reaches stdout within about a second, and none written just before SIGTERM is lost (issue #14)', async () => {
+    const port = await freePort();
+    const own = spawnNode(API_MAIN, { ...env, PORT: String(port) });
+    await own.waitForOutput(/Nest application successfully started/);
+    const lineFor = (webhookId: string) => own.stdout().split('\n').find((l) => l.includes(`"webhookId":"${webhookId}"`));
+    const send = async () => {
+      const body = vendorCreatedBody();
+      const headers = signedHeaders(body);
+      expect((await post(`http://127.0.0.1:${port}/webhooks/pleo`, body, headers)).status).toBe(202);
+      return headers['webhook-id'];
+    };
+
+    const lone = await send();
+    const answered = Date.now();
+    await waitFor(async () => lineFor(lone), 5000);
+    expect(Date.now() - answered).toBeLessThan(1600); // the 1 s flush interval, plus polling and a loaded machine
+
+    const last = await send();
+    expect(await own.stop('SIGTERM')).toBe(0);
+    expect(JSON.parse(lineFor(last)!)).toMatchObject({ msg: 'request completed', outcome: 'accepted', res: { statusCode: 202 } });
+  });
+
   it('the worker boots, sweeps stored events onto the queue, and both stop cleanly on SIGTERM', async () => {
     // A row the API stored but never queued (as when Redis was down).
     const webhookId = `msg_${Date.now()}`;
