@@ -51,6 +51,8 @@ describe('connection secrets never appear in answers or logs (api, worker and fa
     await waitFor(async () => (await db.query('SELECT status FROM webhook_events WHERE id = $1', [eventId])).rows[0]?.status === 'SUCCEEDED', 30_000);
     const answers = [created, refused, patched, await admin.get(id), await admin.list()].map((a) => a.text).join('\n');
 
+    // Stopped first: log lines are written in buffered chunks (issue #14), every one of them by the exit.
+    await Promise.all([api.stop('SIGTERM'), worker.stop('SIGTERM')]);
     const logs = [api.stdout(), api.stderr(), worker.stdout(), worker.stderr()].join('\n');
     expect(logs).toContain(id); // the logs did see the connection's traffic
     for (const secret of [goodKey, revokedKey, Buffer.from(`${goodKey}:`).toString('base64'), Buffer.from(`${revokedKey}:`).toString('base64'), TEST_ENCRYPTION_KEY]) {

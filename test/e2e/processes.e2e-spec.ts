@@ -107,7 +107,8 @@ describe('the built api and worker processes', () => {
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l));
-    await waitFor(async () => lines().filter((l) => l.req?.webhookId === bad['webhook-id']).length > 0);
+    // the last request's line: lines are written in buffered chunks (issue #14), each chunk whole and in order
+    await waitFor(async () => lines().some((l) => l.req?.url === '/admin/events'));
     const forGood = lines().filter((l) => l.req?.webhookId === good['webhook-id']);
     const forBad = lines().filter((l) => l.req?.webhookId === bad['webhook-id']);
     expect(forGood).toEqual([expect.objectContaining({ outcome: 'accepted', res: { statusCode: 202 } })]);
@@ -123,6 +124,28 @@ describe('the built api and worker processes', () => {
     ]) {
       expect(everything).not.toContain(secretish);
     }
+  });
+
+  it('writes log lines in chunks: a lone line reaches stdout within about a second, and none written just before SIGTERM is lost (issue #14)', async () => {
+    const port = await freePort();
+    const own = spawnNode(API_MAIN, { ...env, PORT: String(port) });
+    await own.waitForOutput(/Nest application successfully started/);
+    const lineFor = (webhookId: string) => own.stdout().split('\n').find((l) => l.includes(`"webhookId":"${webhookId}"`));
+    const send = async () => {
+      const body = vendorCreatedBody();
+      const headers = signedHeaders(body);
+      expect((await post(`http://127.0.0.1:${port}/webhooks/pleo`, body, headers)).status).toBe(202);
+      return headers['webhook-id'];
+    };
+
+    const lone = await send();
+    const answered = Date.now();
+    await waitFor(async () => lineFor(lone), 5000);
+    expect(Date.now() - answered).toBeLessThan(1600); // the 1 s flush interval, plus polling and a loaded machine
+
+    const last = await send();
+    expect(await own.stop('SIGTERM')).toBe(0);
+    expect(JSON.parse(lineFor(last)!)).toMatchObject({ msg: 'request completed', outcome: 'accepted', res: { statusCode: 202 } });
   });
 
   it('the worker boots, sweeps stored events onto the queue, and both stop cleanly on SIGTERM', async () => {

@@ -65,6 +65,21 @@ describe('POST /webhooks/pleo answers and limits', () => {
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
   });
 
+  it("is served without running Nest's middleware, which the other routes keep (issue #14)", async () => {
+    // Nest's Fastify adapter runs each middleware that matches a request through `runMiddleware`.
+    const adapter = api.app.getHttpAdapter() as unknown as { runMiddleware: (...args: unknown[]) => unknown };
+    const spy = jest.spyOn(adapter, 'runMiddleware');
+    try {
+      const body = vendorCreatedBody();
+      expect((await post(url, body, signed(body))).status).toBe(202);
+      expect(spy).not.toHaveBeenCalled();
+      await fetch(`${api.url}/admin/events`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('GET on the webhook route: 404 as before', async () => {
     const res = await fetch(url);
     expect(res.status).toBe(404);

@@ -60,7 +60,10 @@ export function spawnNode(file: string, env: Record<string, string>, args: strin
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
-      return exited;
+      const code = await exited;
+      // a stop that did not exit 0 says why in the test's output (the assertion only shows the code)
+      if (code !== 0 && signal === 'SIGTERM') process.stderr.write(`${file} exited ${code} on ${signal}; its stderr ends:\n${err.slice(-4000)}\n`);
+      return code;
     },
   };
 }

@@ -9,6 +9,7 @@ import { installFormBodyParser } from './connect/form-body-parser';
 import { installHttpMetrics } from './observability/http-metrics';
 import { setupOpenApi } from './observability/openapi';
 import { installQueueDashboard } from './observability/queue-dashboard';
+import { reserveWebhookScope } from './webhooks/webhook-scope';
 
 /** Bodies of every route but the webhook's are read (and parsed) before the guard runs: keep them small. */
 export const OTHER_ROUTES_BODY_LIMIT_BYTES = 64 * 1024;
@@ -21,6 +22,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   installJsonBodyParser(adapter.getInstance());
   installFormBodyParser(adapter.getInstance()); // the connect flow's organisation chooser is an HTML form
   installHttpMetrics(adapter.getInstance());
+  reserveWebhookScope(adapter.getInstance()); // before NestFactory.create registers middie
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     bufferLogs: true,
     bodyParser: false, // ours (installJsonBodyParser) keeps the raw bytes for the signature check

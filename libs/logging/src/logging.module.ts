@@ -1,8 +1,9 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { Module, RequestMethod } from '@nestjs/common';
+import { Module, OnApplicationShutdown, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { CommonConfig } from '@app/config';
 import { accessLogLevel, accessLogRequest, outcomeOf } from './access-log';
+import { flushLogs, stdoutLogDestination } from './log-destination';
 
 /** Routes that write their own access-log line (`logAccess`) and skip pino-http's middleware. */
 export const ROUTES_WITH_OWN_ACCESS_LOG = [{ method: RequestMethod.POST, path: 'webhooks/pleo' }];
@@ -39,7 +40,8 @@ export function pinoHttpOptions(level: string) {
 /**
  * pino JSON logs, one line per request. Headers are never serialised (they carry the webhook
  * signature and the admin token); only the webhook id is lifted out. Redaction is a second guard
- * for anything that logs a request object by hand.
+ * for anything that logs a request object by hand. Lines go to stdout in buffered chunks (at most
+ * ~1 s late, issue #14); what is buffered is written on shutdown and, synchronously, on exit.
  */
 @Module({
   imports: [
@@ -47,9 +49,13 @@ export function pinoHttpOptions(level: string) {
       inject: [CommonConfig],
       useFactory: (config: CommonConfig) => ({
         exclude: ROUTES_WITH_OWN_ACCESS_LOG,
-        pinoHttp: pinoHttpOptions(config.LOG_LEVEL),
+        pinoHttp: [pinoHttpOptions(config.LOG_LEVEL), stdoutLogDestination()],
       }),
     }),
   ],
 })
-export class LoggingModule {}
+export class LoggingModule implements OnApplicationShutdown {
+  onApplicationShutdown(): Promise<void> {
+    return flushLogs(stdoutLogDestination());
+  }
+}

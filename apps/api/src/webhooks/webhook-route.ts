@@ -7,11 +7,13 @@ import { IngestStageTimings } from './ingest-stage-timings';
 import { RequestWithRawBody, WEBHOOK_ROUTE } from './json-body-parser';
 import { sendFailure, sendResult } from './webhook-answers';
 import { WebhookIngestService } from './webhook-ingest.service';
+import { withoutNestMiddleware } from './webhook-scope';
 
 /**
  * `POST /webhooks/pleo`, registered straight on Fastify (issue #14): the hot route needs none of
  * Nest's pipeline (guards, pipes, interceptors, filters, middleware), which a CPU profile showed
- * as a visible share of each request. It keeps the content-type parser, the access-log line and
+ * as a visible share of each request; it is registered in a context that middie's hook (Nest's
+ * middleware) does not run in either (`webhook-scope.ts`). It keeps the content-type parser, the access-log line and
  * every answer of the Nest route it replaces, and has its own body limit (`WEBHOOK_BODY_LIMIT_BYTES`; other routes
  * keep a small one).
  */
@@ -25,7 +27,8 @@ export class WebhookRoute implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    // In a context of its own, where Nest's middleware does not run (`webhook-scope.ts`).
+    const fastify = withoutNestMiddleware(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
     const timings = this.timings;
     fastify.post(
       WEBHOOK_ROUTE,
