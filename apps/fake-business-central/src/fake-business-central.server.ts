@@ -1,5 +1,4 @@
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApiOutcome, operate } from './bc-api';
 import { BatchAnswer, BatchOperation, batchAnswer, failedDependency, readBatch, snapshotOf } from './bc-batch';
 import { BC, HttpAnswer, bcError } from './bc-answers';
@@ -8,6 +7,7 @@ import { bcControl } from './bc-control';
 import { BcIdentity } from './bc-identity';
 import { BcLimitSettings, BcLimits } from './bc-limits';
 import { BcSchemas } from './bc-schemas';
+import { closeHttp, listenHttp } from '../../fake-common/src/http-listener';
 
 export interface BcFault {
   /** only requests with this method / whose path contains this text (any when absent) */
@@ -124,15 +124,12 @@ export class FakeBusinessCentral {
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    this.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${(this.server.address() as AddressInfo).port}`;
+    ({ server: this.server, url: this.url } = await listenHttp((req, res) => void this.handle(req, res), port, host));
     return this.url;
   }
 
   async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeHttp(this.server);
   }
 
   /** Calls whose path contains the text (and method, when given). */

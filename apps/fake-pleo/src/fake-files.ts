@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeHttp, listenHttp } from '../../fake-common/src/http-listener';
 
 /** Pleo: a file URL is "active for a limited time (24 Hours) from the time the export item is fetched". */
 const URL_TTL_MS = 24 * 3600_000;
@@ -36,16 +36,14 @@ export class FakeFiles {
   ) {}
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    const addr = this.server.address() as AddressInfo;
-    this.url = this.publicUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
+    const { server, url } = await listenHttp((req, res) => this.handle(req, res), port, host);
+    this.server = server;
+    this.url = this.publicUrl ?? url;
     return this.url;
   }
 
   async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeHttp(this.server);
   }
 
   reset(): void {

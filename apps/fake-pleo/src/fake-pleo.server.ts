@@ -1,5 +1,4 @@
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FakeOAuth, FakePleoState, FakeVendor, Fault } from './fake-pleo-state';
@@ -8,6 +7,7 @@ import { HttpAnswer, pageAnswer, pleoError } from './http-answer';
 import { FakeExportApi } from './fake-export-api';
 import { fakeControl } from './fake-control';
 import { FakeOAuthAuthorize } from './fake-oauth-authorize';
+import { closeHttp, listenHttp } from '../../fake-common/src/http-listener';
 
 export interface FakePleoOptions {
   apiKey?: string;
@@ -68,16 +68,12 @@ export class FakePleo {
 
   async listen(port = 0, host = '127.0.0.1', filesPort = this.options.filesPort ?? 0): Promise<string> {
     await this.exports.filesHost.listen(filesPort, host);
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    const addr = this.server.address() as AddressInfo;
-    this.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
+    ({ server: this.server, url: this.url } = await listenHttp((req, res) => void this.handle(req, res), port, host));
     return this.url;
   }
 
   async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeHttp(this.server);
     await this.exports.filesHost.close();
   }
 

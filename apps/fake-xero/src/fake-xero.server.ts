@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { FakeXeroOrg } from './fake-xero-org';
 import { FakeXeroIdentity } from './fake-xero-identity';
 import { FakeXeroLimits, XeroLimitSettings } from './fake-xero-limits';
@@ -8,6 +7,7 @@ import { operate } from './fake-xero-api';
 import { HttpAnswer, validationException, xeroProblem } from './xero-answers';
 import { XeroSpecCheck } from './xero-spec-check';
 import { fakeXeroControl } from './fake-xero-control';
+import { closeHttp, listenHttp } from '../../fake-common/src/http-listener';
 
 export const API_PREFIX = '/api.xro/2.0';
 
@@ -78,15 +78,12 @@ export class FakeXero {
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     await this.spec.init();
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    this.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${(this.server.address() as AddressInfo).port}`;
+    ({ server: this.server, url: this.url } = await listenHttp((req, res) => void this.handle(req, res), port, host));
     return this.url;
   }
 
   async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeHttp(this.server);
   }
 
   /** Every request that the spec does not allow (tests assert there are none). */
