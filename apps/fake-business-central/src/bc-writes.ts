@@ -1,6 +1,6 @@
 import { BC, HttpAnswer, bcError } from './bc-answers';
 import { BcCompany, DimensionLine } from './bc-company';
-import { Doc, Row, round2 } from './bc-store';
+import { Doc, Row, Table, round2 } from './bc-store';
 
 const ZERO = '00000000-0000-0000-0000-000000000000';
 const today = () => new Date().toISOString().slice(0, 10);
@@ -71,6 +71,22 @@ function deepDimensions(co: BcCompany, parentId: string, lines: unknown): HttpAn
   return undefined;
 }
 
+/** A new line's deep-inserted dimension set lines; one refused takes the line (and the dimensions added) out again. */
+function withDeepDimensions(co: BcCompany, table: Table, row: Row, lines: unknown): Row | HttpAnswer {
+  const refused = deepDimensions(co, String(row.doc.id), lines);
+  if (!refused) return row;
+  table.delete(String(row.doc.id));
+  co.dimensionSets.delete(String(row.doc.id));
+  return refused;
+}
+
+/** Line No. as BC assigns it: the one asked for, else 10000 after the last; one already taken → 409 naming the record. */
+function lineNumberFor(siblings: Doc[], field: 'lineNumber' | 'sequence', requested: unknown, table: string, keyFields: string): number | HttpAnswer {
+  const n = typeof requested === 'number' && requested > 0 ? requested : Math.max(0, ...siblings.map((l) => Number(l[field]))) + 10000;
+  if (siblings.some((l) => l[field] === n)) return bcError(409, BC.duplicate, `The record in table ${table} already exists. Identification fields and values: ${keyFields},Line No.='${n}'`);
+  return n;
+}
+
 // ---------------------------------------------------------------- journal lines
 
 function resolveAccount(co: BcCompany, type: string, id: unknown, number: unknown, field: 'account' | 'balancingAccount'): { id: string; number: string } | HttpAnswer {
@@ -111,20 +127,14 @@ export function createJournalLine(co: BcCompany, journal: Row, body: Doc): Row |
   const fields = journalLineFields(co, body);
   if (isAnswer(fields)) return fields;
   const siblings = co.journalLines.docs().filter((l) => l.journalId === journal.doc.id);
-  const lineNumber = typeof body.lineNumber === 'number' && body.lineNumber > 0 ? body.lineNumber : Math.max(0, ...siblings.map((l) => Number(l.lineNumber))) + 10000;
-  if (siblings.some((l) => l.lineNumber === lineNumber)) return bcError(409, BC.duplicate, `The record in table Gen. Journal Line already exists. Identification fields and values: Journal Template Name='GENERAL',Journal Batch Name='${String(journal.doc.code)}',Line No.='${lineNumber}'`);
+  const lineNumber = lineNumberFor(siblings, 'lineNumber', body.lineNumber, 'Gen. Journal Line', `Journal Template Name='GENERAL',Journal Batch Name='${String(journal.doc.code)}'`);
+  if (isAnswer(lineNumber)) return lineNumber;
   const row = co.journalLines.insert({
     journalId: journal.doc.id, journalDisplayName: journal.doc.code, lineNumber, accountType: 'G/L Account', accountId: ZERO, accountNumber: '', postingDate: today(),
     documentNumber: str(body.documentNumber) || co.series.journalDocument.next(), externalDocumentNumber: '', amount: 0, description: '', comment: '', taxCode: '',
     balanceAccountType: co.journalBalanceType.get(String(journal.doc.id)) ?? 'G/L Account', balancingAccountId: journal.doc.balancingAccountId, balancingAccountNumber: str(journal.doc.balancingAccountNumber), ...fields,
   });
-  const dims = deepDimensions(co, String(row.doc.id), body.dimensionSetLines);
-  if (dims) {
-    co.journalLines.delete(String(row.doc.id));
-    co.dimensionSets.delete(String(row.doc.id));
-    return dims;
-  }
-  return row;
+  return withDeepDimensions(co, co.journalLines, row, body.dimensionSetLines);
 }
 
 // ---------------------------------------------------------------- purchase invoices
@@ -208,20 +218,16 @@ export function createPurchaseInvoiceLine(co: BcCompany, invoice: Row, body: Doc
   const fields = invoiceLineFields(co, body);
   if (isAnswer(fields)) return fields;
   const siblings = co.purchaseInvoiceLines.docs().filter((l) => l.documentId === invoice.doc.id);
-  const sequence = typeof body.sequence === 'number' && body.sequence > 0 ? body.sequence : Math.max(0, ...siblings.map((l) => Number(l.sequence))) + 10000;
-  if (siblings.some((l) => l.sequence === sequence)) return bcError(409, BC.duplicate, `The record in table Purchase Line already exists. Identification fields and values: Document Type='Invoice',Document No.='${String(invoice.doc.number)}',Line No.='${sequence}'`);
+  const sequence = lineNumberFor(siblings, 'sequence', body.sequence, 'Purchase Line', `Document Type='Invoice',Document No.='${String(invoice.doc.number)}'`);
+  if (isAnswer(sequence)) return sequence;
   const row = co.purchaseInvoiceLines.insert({
     documentId: invoice.doc.id, sequence, itemId: ZERO, accountId: ZERO, lineType: 'Comment', lineObjectNumber: '', description: '', unitOfMeasureId: ZERO, unitOfMeasureCode: '',
     unitCost: 0, quantity: 0, discountAmount: 0, discountPercent: 0, discountAppliedBeforeTax: true, taxCode: '', expectedReceiptDate: invoice.doc.invoiceDate, itemVariantId: ZERO, locationId: ZERO,
     ...fields,
   });
-  const dims = deepDimensions(co, String(row.doc.id), body.dimensionSetLines);
-  if (dims) {
-    co.purchaseInvoiceLines.delete(String(row.doc.id));
-    return dims;
-  }
-  recalcInvoice(co, invoice);
-  return row;
+  const tagged = withDeepDimensions(co, co.purchaseInvoiceLines, row, body.dimensionSetLines);
+  if (!isAnswer(tagged)) recalcInvoice(co, invoice);
+  return tagged;
 }
 
 /** BC's computed amounts on the lines and the header (net, tax, gross; reverse charge adds no tax to pay). */
@@ -292,17 +298,11 @@ export function createVendorPayment(co: BcCompany, journal: Row, body: Doc): Row
   const fields = vendorPaymentFields(co, journal, body);
   if (isAnswer(fields)) return fields;
   const siblings = co.vendorPayments.docs().filter((l) => l.journalId === journal.doc.id);
-  const lineNumber = typeof body.lineNumber === 'number' && body.lineNumber > 0 ? body.lineNumber : Math.max(0, ...siblings.map((l) => Number(l.lineNumber))) + 10000;
-  if (siblings.some((l) => l.lineNumber === lineNumber)) return bcError(409, BC.duplicate, `The record in table Gen. Journal Line already exists. Identification fields and values: Journal Template Name='PAYMENT',Journal Batch Name='${String(journal.doc.code)}',Line No.='${lineNumber}'`);
+  const lineNumber = lineNumberFor(siblings, 'lineNumber', body.lineNumber, 'Gen. Journal Line', `Journal Template Name='PAYMENT',Journal Batch Name='${String(journal.doc.code)}'`);
+  if (isAnswer(lineNumber)) return lineNumber;
   const row = co.vendorPayments.insert({
     journalId: journal.doc.id, journalDisplayName: journal.doc.code, lineNumber, vendorId: ZERO, vendorNumber: '', postingDate: today(), documentNumber: str(body.documentNumber) || co.series.paymentDocument.next(),
     externalDocumentNumber: '', amount: 0, appliesToInvoiceId: ZERO, appliesToInvoiceNumber: '', description: '', comment: '', ...fields,
   });
-  const dims = deepDimensions(co, String(row.doc.id), body.dimensionSetLines);
-  if (dims) {
-    co.vendorPayments.delete(String(row.doc.id));
-    co.dimensionSets.delete(String(row.doc.id));
-    return dims;
-  }
-  return row;
+  return withDeepDimensions(co, co.vendorPayments, row, body.dimensionSetLines);
 }
