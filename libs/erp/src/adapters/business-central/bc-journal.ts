@@ -89,16 +89,7 @@ export class BcJournalBookings {
 
   async post(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
     refuseDraft(entry, this.journalCode);
-    const planned = journalLines(entry);
-    await this.checkCurrency(entry.total, ctx);
-    const journalId = await this.journalId(ctx);
-    return this.lock.withLock(this.lockKey, async (fence) => {
-      try {
-        return await this.postUnderLock(entry, journalId, planned, fence, ctx);
-      } catch (err) {
-        throw this.staleJournal(err);
-      }
-    }, ctx.signal);
+    return this.withEntryLines(entry, ctx, (journalId, lines, fence) => this.postLines(entry, journalId, lines, fence, ctx));
   }
 
   /**
@@ -106,26 +97,30 @@ export class BcJournalBookings {
    * replaced otherwise) and left for the bookkeeper to review and post in Business Central; this
    * service never posts this journal. Once the bookkeeper posts it, findPosted finds the G/L entries.
    */
-  async leaveDraft(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
+  leaveDraft(entry: ExpenseEntry, ctx: OperationContext): Promise<PostedExpense> {
+    return this.withEntryLines(entry, ctx, async (_journalId, lines) => draftJournalLines(lines[0]));
+  }
+
+  /**
+   * Under the journal's lock: the entry's G/L entries if it is posted already, else its lines in
+   * this journal (reused when identical, replaced otherwise) handed to `then`.
+   */
+  private async withEntryLines(entry: ExpenseEntry, ctx: OperationContext, then: (journalId: string, lines: BcJournalLine[], fence: LockFence) => Promise<PostedExpense>): Promise<PostedExpense> {
     const planned = journalLines(entry);
     await this.checkCurrency(entry.total, ctx);
     const journalId = await this.journalId(ctx);
-    return this.lock.withLock(this.lockKey, async () => {
+    return this.lock.withLock(this.lockKey, async (fence) => {
       try {
         const posted = await this.findPosted(entry.reference, ctx);
         if (posted) return posted;
-        const lines = await this.ensureLines(journalId, entry.reference, planned, ctx);
-        return draftJournalLines(lines[0]);
+        return await then(journalId, await this.ensureLines(journalId, entry.reference, planned, ctx), fence);
       } catch (err) {
         throw this.staleJournal(err);
       }
     }, ctx.signal);
   }
 
-  private async postUnderLock(entry: ExpenseEntry, journalId: string, planned: PlannedJournalLine[], fence: LockFence, ctx: OperationContext): Promise<PostedExpense> {
-    const posted = await this.findPosted(entry.reference, ctx);
-    if (posted) return posted;
-    const lines = await this.ensureLines(journalId, entry.reference, planned, ctx);
+  private async postLines(entry: ExpenseEntry, journalId: string, lines: BcJournalLine[], fence: LockFence, ctx: OperationContext): Promise<PostedExpense> {
     try {
       await fence();
       await clearJournalForPost(this.client, generalJournal(journalId, this.journalCode), new Set(lines.map((l) => l.id)), ctx);
